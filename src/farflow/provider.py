@@ -1,0 +1,33 @@
+"""Airflow provider metadata, so `airflow config list --defaults` shows the `[ecs_fargate]` section."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from farflow import __version__
+from farflow.executor.options import OPTIONS, SECTION
+
+
+def get_provider_info() -> dict[str, Any]:
+    return {
+        "package-name": "farflow",
+        "name": "farflow",
+        "description": "Runs every Airflow task as its own ECS task on Fargate, Fargate Spot or EC2.",
+        "versions": [__version__],
+        "executors": ["farflow.executor.EcsFargateExecutor"],
+        "config": {
+            SECTION: {
+                "description": "farflow's ECS/Fargate executor (farflow.executor.EcsFargateExecutor).",
+                "options": {
+                    option.name: {
+                        "description": option.description,
+                        "version_added": "0.1.0",
+                        "type": option.type,
+                        "example": option.example,
+                        "default": option.default,
+                    }
+                    for option in OPTIONS
+                },
+            }
+        },
+    }
