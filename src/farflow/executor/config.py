@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,8 +46,12 @@ class ExecutorSettings:
 Reader = Callable[[str], "str | None"]
 
 
-def _where(key: str) -> str:
+def where(key: str) -> str:
+    """How error messages name a key: its section, name and environment variable."""
     return f"[{SECTION}] {key} (environment variable {OPTIONS_BY_NAME[key].env_var})"
+
+
+_where = where
 
 
 def _text(read: Reader, key: str) -> str | None:
@@ -76,12 +81,13 @@ def _bool(read: Reader, key: str) -> bool:
 
 def _number(read: Reader, key: str, kind: type[int] | type[float], minimum: float) -> Any:
     value = _text(read, key) or OPTIONS_BY_NAME[key].default
+    noun = "an integer" if kind is int else "a number"
     try:
         number = kind(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ConfigError(f"{_where(key)} is {value!r}; use a {kind.__name__} >= {minimum}.") from None
-    if number < minimum:
-        raise ConfigError(f"{_where(key)} is {value!r}; use a {kind.__name__} >= {minimum}.")
+        raise ConfigError(f"{_where(key)} is {value!r}; use {noun} >= {minimum}.") from None
+    if not math.isfinite(number) or number < minimum:
+        raise ConfigError(f"{_where(key)} is {value!r}; use {noun} >= {minimum}.")
     return number
 
 
@@ -101,7 +107,7 @@ def _run_task_kwargs(read: Reader) -> dict[str, Any]:
     value = _text(read, "run_task_kwargs")
     if value is None:
         return {}
-    if value.startswith("{"):
+    if value.startswith(("{", "[")):
         try:
             loaded = json.loads(value)
         except json.JSONDecodeError as error:
@@ -144,7 +150,11 @@ def load_settings(read: Reader) -> ExecutorSettings:
     run_task_kwargs = _run_task_kwargs(read)
     strategy = _capacity_strategy(read)
     explicit_launch_type = _text(read, "launch_type")
-    if strategy and explicit_launch_type and explicit_launch_type != OPTIONS_BY_NAME["launch_type"].default:
+    if (
+        strategy
+        and explicit_launch_type
+        and explicit_launch_type.upper() != OPTIONS_BY_NAME["launch_type"].default
+    ):
         raise ConfigError(
             f"{_where('launch_type')} and {_where('capacity_provider_strategy')} are exclusive; unset one."
         )
@@ -183,5 +193,22 @@ def load_settings(read: Reader) -> ExecutorSettings:
 
 
 def settings_from_mapping(values: Mapping[str, Any]) -> ExecutorSettings:
-    """Settings from a plain dict of `[ecs_fargate]` keys (tests, benchmarks, the local stack)."""
-    return load_settings(lambda key: None if values.get(key) is None else str(values[key]))
+    """Settings from a plain dict of `[ecs_fargate]` keys (tests, benchmarks, the local stack).
+
+    Values may be native: a dict or list is written as JSON, a list of ids for `subnets` or
+    `security_groups` as the comma-separated text the option expects.
+    """
+    return load_settings(lambda key: _as_option_text(key, values.get(key)))
+
+
+def _as_option_text(key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if key in _CSV_KEYS and isinstance(value, (list, tuple)):
+        return ",".join(str(item) for item in value)
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value)
+    return str(value)
+
+
+_CSV_KEYS = frozenset({"security_groups", "subnets"})

@@ -1,0 +1,47 @@
+"""What the background threads tell the scheduler thread. Only the scheduler thread changes Airflow state."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from farflow.executor.outcomes import LaunchVerdict
+
+
+@dataclass(frozen=True)
+class Launched:
+    key: Hashable
+    arn: str
+    latency: float  # seconds from queue_workload to RunTask's answer
+
+
+@dataclass(frozen=True)
+class LaunchFailed:
+    key: Hashable
+    verdict: LaunchVerdict
+    reason: str
+
+
+@dataclass(frozen=True)
+class LaunchRetried:
+    """A launch is waiting for another try; counted in metrics, never against the task."""
+
+    key: Hashable
+    verdict: LaunchVerdict
+    reason: str
+
+
+@dataclass(frozen=True)
+class PhaseChanged:
+    arn: str
+    phase: str  # "pending" | "running" | "stopped"
+    task: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class TaskMissing:
+    arn: str
+
+
+Message = Launched | LaunchFailed | LaunchRetried | PhaseChanged | TaskMissing

@@ -1,0 +1,163 @@
+"""A local ECS endpoint with a seeded cluster, and a factory for executors pointed at it."""
+
+from __future__ import annotations
+
+import stat
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from farflow.local.endpoint import FaultSettings, ImageResolver, LocalEcsEndpoint
+
+FAKE_TASK = Path(__file__).with_name("fake_task.py")
+CLUSTER = "farflow-test"
+TASK_DEFINITION = "farflow-airflow"
+CONTAINER = "airflow"
+LOG_GROUP = "/farflow/test"
+
+
+@dataclass
+class Seeded:
+    url: str
+    subnet: str
+    security_group: str
+
+    def ecs(self) -> Any:
+        return boto3.client("ecs", endpoint_url=self.url, region_name="us-east-1")
+
+
+def _shim(tmp: Path) -> Path:
+    """The 'python' of the Airflow image: runs fake_task.py with whatever arguments the task got."""
+    shim = tmp / "python"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FAKE_TASK}" "$@"\n')
+    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+    return shim
+
+
+def seed(url: str) -> Seeded:
+    ec2 = boto3.client("ec2", endpoint_url=url, region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="farflow", Description="farflow tasks", VpcId=vpc)["GroupId"]
+    ecs = boto3.client("ecs", endpoint_url=url, region_name="us-east-1")
+    ecs.create_cluster(clusterName=CLUSTER)
+    ecs.register_task_definition(
+        family=TASK_DEFINITION,
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        containerDefinitions=[
+            {
+                "name": CONTAINER,
+                "image": "apache/airflow:3.3.2",
+                "essential": True,
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": LOG_GROUP,
+                        "awslogs-region": "us-east-1",
+                        "awslogs-stream-prefix": "airflow",
+                        "awslogs-create-group": "true",
+                    },
+                },
+            }
+        ],
+    )
+    return Seeded(url, subnet, group)
+
+
+@pytest.fixture
+def endpoint(tmp_path: Path) -> Iterator[LocalEcsEndpoint]:
+    local = LocalEcsEndpoint(
+        faults=FaultSettings(), images=ImageResolver(project_dir=tmp_path, python=str(_shim(tmp_path)))
+    )
+    local.start()
+    try:
+        yield local
+    finally:
+        local.stop()
+
+
+@pytest.fixture
+def seeded(endpoint: LocalEcsEndpoint) -> Seeded:
+    return seed(endpoint.url)
+
+
+@dataclass
+class Driver:
+    """Drives an executor the way the scheduler does: heartbeat in a loop, collecting its events."""
+
+    executor: Any
+    events: dict[Any, list[tuple[str, Any]]] = field(default_factory=dict)
+
+    def beat(self) -> None:
+        self.executor.heartbeat()
+        for key, (state, info) in self.executor.get_event_buffer().items():
+            self.events.setdefault(key, []).append((str(state), info))
+
+    def until(self, done: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.beat()
+            if done():
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}; events: {self.events}")
+
+    def final_state(self, key: Any) -> str | None:
+        finals = [state for state, _ in self.events.get(key, []) if state in {"success", "failed"}]
+        return finals[-1] if finals else None
+
+    def wait_final(self, key: Any, timeout: float = 30.0) -> str:
+        self.until(lambda: self.final_state(key) is not None, timeout, f"{key} to finish")
+        state = self.final_state(key)
+        assert state is not None
+        return state
+
+    def arn(self, key: Any) -> str | None:
+        arns = [info for state, info in self.events.get(key, []) if state == "running"]
+        return arns[-1] if arns else None
+
+    def task_events(self, key: Any) -> list[tuple[str, str]]:
+        return [
+            (log.event, log.extra) for log in self.executor._task_event_logs if log.task_id == key.task_id
+        ]
+
+
+@pytest.fixture
+def make_executor(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Driver]]:
+    started: list[Any] = []
+
+    def factory(start: bool = True, **options: Any) -> Driver:
+        from farflow.executor import EcsFargateExecutor
+
+        config = {
+            "region": "us-east-1",
+            "cluster": CLUSTER,
+            "container_name": CONTAINER,
+            "task_definition": TASK_DEFINITION,
+            "subnets": seeded.subnet,
+            "security_groups": seeded.security_group,
+            "endpoint_url": seeded.url,
+            "poll_interval": "0.2",
+            "capacity_retry_seconds": "600",
+        } | {name: str(value) for name, value in options.items()}
+        for name, value in config.items():
+            monkeypatch.setenv(f"AIRFLOW__ECS_FARGATE__{name.upper()}", value)
+        executor = EcsFargateExecutor(parallelism=64)
+        if start:
+            executor.start()
+        started.append(executor)
+        return Driver(executor)
+
+    yield factory
+    for executor in started:
+        executor.end()
