@@ -14,8 +14,15 @@ from typing import Any
 
 from farflow.executor.delayqueue import DelayQueue
 from farflow.executor.messages import Launched, LaunchFailed, LaunchRetried, Message
-from farflow.executor.outcomes import LaunchVerdict, classify_launch_error, classify_launch_failures
+from farflow.executor.outcomes import (
+    LaunchVerdict,
+    classify_launch_error,
+    classify_launch_failures,
+    error_code,
+    is_throttle,
+)
 from farflow.executor.ratelimit import TokenBucket
+from farflow.executor.redaction import redact
 
 log = logging.getLogger(__name__)
 
@@ -163,8 +170,8 @@ class Launcher:
 
     def _on_error(self, job: LaunchJob, error: Exception) -> None:
         verdict = classify_launch_error(error)
-        code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
-        if code in THROTTLE_CODES:
+        code = error_code(error)
+        if is_throttle(error):
             self.bucket.on_throttle()
         if verdict is LaunchVerdict.CREDENTIALS:
             self._credentials_log.warning(
@@ -172,7 +179,7 @@ class Launcher:
                 code,
             )
             self._rebuild_client()
-        self._on_verdict(job, verdict, f"{code}: {error}")
+        self._on_verdict(job, verdict, redact(f"{code}: {error}"))
 
     def _rebuild_client(self) -> None:
         try:

@@ -43,13 +43,17 @@ class LaunchVerdict(enum.Enum):
 
 # --- RunTask raised -----------------------------------------------------------------------------
 
-RETRY_CODES = frozenset(
+THROTTLE_CODES = frozenset(
     {
         "ThrottlingException",
         "Throttling",
         "TooManyRequestsException",
         "RequestLimitExceeded",
         "RequestThrottled",
+    }
+)
+RETRY_CODES = THROTTLE_CODES | frozenset(
+    {
         "ServerException",
         "ServiceUnavailable",
         "ServiceUnavailableException",
@@ -110,6 +114,18 @@ _CREDENTIAL_ERRORS = (
     SSOError,
 )
 _NETWORK_ERRORS = (BotoConnectionError, HTTPClientError)  # EndpointConnection, Connect/ReadTimeout, ...
+
+
+def is_throttle(error: BaseException) -> bool:
+    """AWS asked us to slow down (the launcher halves its rate)."""
+    return error_code(error) in THROTTLE_CODES
+
+
+def error_code(error: BaseException) -> str:
+    """AWS's error code for a ClientError, else the exception's class name."""
+    response = getattr(error, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return str(code) if code else type(error).__name__
 
 
 def classify_launch_error(error: BaseException) -> LaunchVerdict:
