@@ -8,6 +8,10 @@ from farflow import __version__
 from farflow.executor.options import OPTIONS, SECTION
 
 
+def get_cli_commands() -> list[Any]:
+    return []
+
+
 def get_provider_info() -> dict[str, Any]:
     return {
         "package-name": "farflow",
@@ -15,6 +19,8 @@ def get_provider_info() -> dict[str, Any]:
         "description": "Runs every Airflow task as its own ECS task on Fargate, Fargate Spot or EC2.",
         "versions": [__version__],
         "executors": ["farflow.executor.EcsFargateExecutor"],
+        # farflow adds no `airflow` subcommands (its own CLI is `farflow`); an empty list says so.
+        "cli": ["farflow.provider.get_cli_commands"],
         "config": {
             SECTION: {
                 "description": "farflow's ECS/Fargate executor (farflow.executor.EcsFargateExecutor).",
