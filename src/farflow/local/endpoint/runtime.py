@@ -1,0 +1,399 @@
+"""The tasks one endpoint launched, moved through ECS's lifecycle by one supervisor thread.
+
+Request threads only record: RunTask admits tasks (PROVISIONING), StopTask records the wish. The
+supervisor does the rest, a pass at a time: PROVISIONING -> PENDING, then starts the essential
+containers (-> RUNNING), watches their processes and memory, signals them on StopTask, and reports
+STOPPED once every container has exited and its output has been written. With execute=False a task
+stops at RUNNING with no process and costs nothing until StopTask.
+
+The supervisor holds MOTO_LOCK only to read or write moto's models, never while starting, signalling or
+measuring processes. One thread per container reads its output into CloudWatch Logs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from farflow.local.endpoint import logs, report
+from farflow.local.endpoint.images import ImageResolver
+from farflow.local.endpoint.lifecycle import (
+    ESSENTIAL_EXIT,
+    PENDING,
+    PROVISIONING,
+    RUNNING,
+    SIDECAR_EXIT,
+    STOPPED,
+    TERMINATED,
+    ContainerExit,
+    Ending,
+    container_exit,
+    failed_to_start,
+    launch_fault,
+    next_status,
+    user_stop,
+)
+from farflow.local.endpoint.logs import LogSetupError
+from farflow.local.endpoint.moto_state import MOTO_LOCK
+from farflow.local.endpoint.plan import (
+    ContainerPlan,
+    StartFailure,
+    TaskContext,
+    essential,
+    plan_task,
+    task_memory_mib,
+)
+from farflow.local.endpoint.processes import (
+    TreeSample,
+    descendants,
+    pump,
+    sample_trees,
+    signal_container,
+    spawn,
+)
+
+logger = logging.getLogger(__name__)
+
+PASS_INTERVAL = 0.1  # seconds between supervisor passes while any task needs watching
+MEMORY_INTERVAL = 0.25  # seconds between memory samples of running containers
+OUTPUT_GRACE = 2.0  # how long a stopped container's output may keep arriving before STOPPED is reported
+MIB = 1024 * 1024
+SHUTDOWN_REASON = "The local ECS endpoint stopped"
+
+
+@dataclass(eq=False)
+class ContainerRun:
+    """One essential container's process."""
+
+    index: int  # position in the task definition (and in the model's containers)
+    plan: ContainerPlan
+    process: subprocess.Popen[bytes]
+    reader: threading.Thread | None = None
+    kill_at: float | None = None
+    killed: bool = False
+    out_of_memory: bool = False
+    exit: ContainerExit | None = None
+    exited_at: float = 0.0
+    members: dict[int, psutil.Process] = field(default_factory=dict)  # descendants seen so far
+
+    @property
+    def group(self) -> int:
+        return self.process.pid
+
+    def remember(self, members: list[psutil.Process]) -> None:
+        known = {pid: member for pid, member in self.members.items() if member.is_running()}
+        self.members = known | {member.pid: member for member in members}
+
+    def signal(self, signum: int) -> None:
+        """Signal the container: its group and every process it started, even ones that left the group."""
+        if self.exit is None:
+            self.remember(descendants(self.group))
+        signal_container(self.group, self.members.values(), signum)
+
+
+@dataclass(eq=False)
+class LocalTask:
+    model: Any  # moto's Task
+    backend: Any  # moto's ECS backend that holds it
+    definitions: list[dict[str, Any]] = field(repr=False)
+    definition_memory: object
+    status: str = PROVISIONING
+    fault: Ending | None = None
+    stop_reason: str | None = None  # StopTask's reason, once asked
+    ending: Ending | None = None  # decided when the containers are being stopped
+    runs: list[ContainerRun] = field(default_factory=list)
+    memory_mib: int | None = None
+    scratch: Path | None = None
+
+    @property
+    def arn(self) -> str:
+        return str(self.model.task_arn)
+
+
+class TaskRuntime:
+    def __init__(self, images: ImageResolver, execute: bool, base_env: Mapping[str, str]) -> None:
+        self.images = images
+        self.execute = execute
+        self.base_env = dict(base_env)
+        self.endpoint_url = ""
+        self._active: dict[str, LocalTask] = {}  # tasks the supervisor must look at
+        self._idle: dict[str, LocalTask] = {}  # RUNNING without a process: nothing to do until StopTask
+        self._tokens: dict[tuple[str, str], list[str]] = {}
+        self._wake = threading.Event()
+        self._closing = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._next_memory_sample = 0.0
+
+    # Request side: called by the ECS API with MOTO_LOCK held.
+
+    def admit(self, backend: Any, models: list[Any], outcomes: list[str | None]) -> None:
+        """Take over tasks moto just created by RunTask, each with its injected launch outcome."""
+        for model, outcome in zip(models, outcomes, strict=True):
+            definition = backend.describe_task_definition(model.task_definition_arn)
+            report.adopt(model, definition)
+            task = LocalTask(
+                model=model,
+                backend=backend,
+                definitions=[dict(item) for item in definition.container_definitions],
+                definition_memory=definition.memory,
+                fault=launch_fault(outcome),
+            )
+            self._active[task.arn] = task
+        self._wake.set()
+
+    def request_stop(self, model: Any, reason: str | None) -> bool:
+        """Record StopTask for a task; False if it is not one of ours (moto's StopTask handles it)."""
+        arn = str(model.task_arn)
+        task = self._active.get(arn) or self._idle.pop(arn, None)
+        if task is None:
+            return bool(model.status == STOPPED)
+        if task.stop_reason is None:  # ECS keeps the first StopTask's reason
+            ending = user_stop(reason)
+            task.stop_reason = ending.reason
+            report.show_stop_requested(model, ending)
+        self._active[arn] = task
+        self._wake.set()
+        return True
+
+    def replay(self, cluster_arn: str, token: str) -> list[str] | None:
+        """The task ARNs an earlier RunTask with this clientToken launched, if any."""
+        return self._tokens.get((cluster_arn, token))
+
+    def remember(self, cluster_arn: str, token: str, arns: list[str]) -> None:
+        self._tokens[(cluster_arn, token)] = arns
+
+    # Supervisor.
+
+    def start(self, endpoint_url: str) -> None:
+        self.endpoint_url = endpoint_url
+        self._thread = threading.Thread(target=self._loop, name="farflow-ecs-supervisor", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._closing.is_set():
+            self._wake.wait(PASS_INTERVAL if self._active else None)  # idle until RunTask or StopTask
+            self._wake.clear()
+            if self._closing.is_set():
+                return
+            try:
+                self._pass()
+            except Exception:
+                logger.exception("The local ECS supervisor's pass failed; it will try again.")
+
+    def _pass(self) -> None:
+        now = time.monotonic()
+        with MOTO_LOCK:
+            tasks = list(self._active.values())
+        samples: dict[int, TreeSample] = {}
+        if now >= self._next_memory_sample:
+            self._next_memory_sample = now + MEMORY_INTERVAL
+            samples = sample_trees([run.group for task in tasks for run in task.runs if run.exit is None])
+        for task in tasks:
+            try:
+                self._step(task, now, samples)
+            except Exception:
+                logger.exception("Supervising task %s failed; stopping it.", task.arn)
+                self._abandon(task, failed_to_start("CannotStartContainerError: local runtime error"))
+            if task.status == STOPPED and task.scratch is not None:
+                shutil.rmtree(task.scratch, ignore_errors=True)
+                task.scratch = None
+
+    def _step(self, task: LocalTask, now: float, samples: Mapping[int, TreeSample]) -> None:
+        with MOTO_LOCK:
+            stop_reason = task.stop_reason
+            if task.status in (PROVISIONING, PENDING) and stop_reason is not None:
+                self._finish(task, user_stop(stop_reason), {})
+                return
+            if task.status == PROVISIONING:
+                self._show(task, next_status(PROVISIONING))
+                return
+            if task.status == PENDING and task.fault is not None:
+                self._finish(task, task.fault, {})
+                return
+            if task.status == PENDING and not self.execute:
+                self._show(task, RUNNING)
+                self._active.pop(task.arn, None)
+                self._idle[task.arn] = task
+                return
+            if task.status == RUNNING and not self.execute:
+                terminated = {i: TERMINATED for i, item in enumerate(task.definitions) if essential(item)}
+                self._finish(task, user_stop(stop_reason), terminated)
+                return
+        if task.status == PENDING:
+            self._launch(task)
+        elif task.status == RUNNING:
+            self._watch(task, now, samples, stop_reason)
+
+    def _show(self, task: LocalTask, status: str) -> None:
+        task.status = status
+        report.show_status(task.model, status)
+
+    def _launch(self, task: LocalTask) -> None:
+        """Plan, prepare logging, and start every essential container; or stop the task before start."""
+        context = TaskContext(
+            task_arn=task.arn,
+            account=str(task.backend.account_id),
+            region=str(task.backend.region_name),
+            endpoint_url=self.endpoint_url,
+            base_env=self.base_env,
+        )
+        try:
+            overrides = task.model.overrides or {}
+            task.memory_mib = task_memory_mib(overrides, task.definition_memory)
+            plans = plan_task(context, task.definitions, overrides, self.images)
+            for plan in plans.values():
+                if plan.log is not None:
+                    logs.prepare(plan.log)
+            task.runs = self._spawn_all(task, plans)
+        except (StartFailure, LogSetupError) as failure:
+            with MOTO_LOCK:
+                self._finish(task, failed_to_start(str(failure)), {})
+            return
+        with MOTO_LOCK:
+            self._show(task, RUNNING)
+
+    def _spawn_all(self, task: LocalTask, plans: Mapping[str, ContainerPlan]) -> list[ContainerRun]:
+        runs: list[ContainerRun] = []
+        names = [str(definition.get("name")) for definition in task.definitions]
+        for name, plan in plans.items():
+            cwd = plan.cwd or self._scratch(task)
+            try:
+                process = spawn(plan.argv, cwd, plan.env, capture=plan.log is not None)
+            except OSError as error:
+                for run in runs:
+                    run.signal(signal.SIGKILL)
+                    run.process.wait()
+                program = plan.argv[0] if plan.argv else ""
+                raise StartFailure(
+                    f"CannotStartContainerError: container {name!r} could not exec {program!r}: "
+                    f"{error.strerror or error}"
+                ) from None
+            run = ContainerRun(index=names.index(name), plan=plan, process=process)
+            if plan.log is not None and process.stdout is not None:
+                run.reader = threading.Thread(
+                    target=pump,
+                    args=(process.stdout, functools.partial(logs.write, plan.log), self._wake.set),
+                    name=f"farflow-ecs-logs-{name}",
+                    daemon=True,
+                )
+                run.reader.start()
+            runs.append(run)
+        return runs
+
+    def _scratch(self, task: LocalTask) -> Path:
+        if task.scratch is None:
+            task.scratch = Path(tempfile.mkdtemp(prefix="farflow-task-"))
+        return task.scratch
+
+    def _watch(
+        self, task: LocalTask, now: float, samples: Mapping[int, TreeSample], stop_reason: str | None
+    ) -> None:
+        """Reap exits, enforce memory, stop the others once one has exited or StopTask asked."""
+        for run in task.runs:
+            if run.exit is None and run.group in samples:
+                run.remember(samples[run.group].members)
+            if run.exit is None:
+                code = run.process.poll()
+                if code is not None:
+                    run.exit, run.exited_at = container_exit(code, run.out_of_memory), now
+                    run.signal(signal.SIGKILL)  # the container's other processes go with it
+        self._enforce_memory(task, {root: sample.memory for root, sample in samples.items()})
+        if task.ending is None and stop_reason is not None:
+            task.ending = user_stop(stop_reason)
+        elif task.ending is None and any(run.exit is not None for run in task.runs):
+            task.ending = ESSENTIAL_EXIT
+        live = [run for run in task.runs if run.exit is None]
+        if task.ending is not None:
+            for run in live:
+                if run.kill_at is None:
+                    run.signal(signal.SIGTERM)
+                    run.kill_at = now + run.plan.stop_timeout
+                elif now >= run.kill_at and not run.killed:
+                    run.signal(signal.SIGKILL)
+                    run.killed = True
+        if live or not self._output_done(task, now):
+            return
+        with MOTO_LOCK:
+            exits = {run.index: run.exit for run in task.runs if run.exit}
+            self._finish(task, task.ending or ESSENTIAL_EXIT, exits)
+
+    def _enforce_memory(self, task: LocalTask, memory: Mapping[int, int]) -> None:
+        if not memory:
+            return
+        live = [run for run in task.runs if run.exit is None and not run.out_of_memory]
+        over = [run for run in live if memory.get(run.group, 0) > (run.plan.memory_mib or 0) * MIB > 0]
+        if task.memory_mib and sum(memory.get(run.group, 0) for run in live) > task.memory_mib * MIB:
+            over = live
+        for run in over:
+            logger.info("Task %s container %s exceeded its memory; killing it.", task.arn, run.plan.name)
+            run.out_of_memory = True
+            run.signal(signal.SIGKILL)
+
+    @staticmethod
+    def _output_done(task: LocalTask, now: float) -> bool:
+        readers = [run.reader for run in task.runs if run.reader is not None and run.reader.is_alive()]
+        return not readers or now - max(run.exited_at for run in task.runs) > OUTPUT_GRACE
+
+    def _finish(self, task: LocalTask, ending: Ending, exits: Mapping[int, ContainerExit]) -> None:
+        """Report the task STOPPED and forget it (MOTO_LOCK held)."""
+        if task.status == RUNNING:
+            sidecars = {i: SIDECAR_EXIT for i, item in enumerate(task.definitions) if not essential(item)}
+            exits = {**sidecars, **exits}
+        task.status = STOPPED
+        report.show_stopped(task.model, ending, exits)
+        report.release_placement(task.backend, task.model)
+        self._active.pop(task.arn, None)
+        self._idle.pop(task.arn, None)
+
+    def _abandon(self, task: LocalTask, ending: Ending) -> None:
+        for run in task.runs:
+            run.signal(signal.SIGKILL)
+            run.process.wait()
+        with MOTO_LOCK:
+            if task.status != STOPPED:
+                self._finish(task, ending, {})
+
+    # Shutdown.
+
+    def close(self, grace: float) -> None:
+        """Stop supervising; SIGTERM every container, SIGKILL what is left after `grace` seconds."""
+        self._closing.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+        with MOTO_LOCK:
+            tasks = list(self._active.values())
+        runs = [run for task in tasks for run in task.runs if run.exit is None]
+        for run in runs:
+            run.signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for run in runs:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                run.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        for task in tasks:
+            for run in task.runs:
+                code = run.process.poll()
+                if run.exit is None and code is not None:
+                    run.exit = container_exit(code)  # reaped: from here on its pid may be reused
+                run.signal(signal.SIGKILL)
+                run.exit = run.exit or container_exit(run.process.wait())
+                if run.reader is not None:
+                    run.reader.join(timeout=OUTPUT_GRACE)
+            with MOTO_LOCK:
+                exits = {run.index: run.exit for run in task.runs if run.exit}
+                self._finish(task, task.ending or user_stop(SHUTDOWN_REASON), exits)
+            if task.scratch is not None:
+                shutil.rmtree(task.scratch, ignore_errors=True)

@@ -1,0 +1,151 @@
+"""LocalEcsEndpoint: a loopback ECS + CloudWatch Logs (+ EC2) endpoint on one port that really runs tasks.
+
+moto's server routes each request by the service in its signature, so one URL serves boto3's ecs, logs
+and ec2 clients. Callers create what ECS needs first, as on AWS: a cluster, a task definition, and for
+awsvpc tasks a VPC with EnableDnsHostnames and a subnet (moto needs the DNS setting). See
+docs/local-endpoint.md.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import weakref
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import boto3
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from farflow.local.endpoint.ecs_api import app_factory, response_class
+from farflow.local.endpoint.faults import FaultSettings, FaultSwitch
+from farflow.local.endpoint.images import ImageResolver
+from farflow.local.endpoint.moto_state import claim_account, release_account
+from farflow.local.endpoint.runtime import TaskRuntime
+from farflow.local.endpoint.wsgi import Dispatcher, EndpointMiddleware, QuietRequestHandler
+
+INHERITED = ("PATH", "HOME", "LANG", "TZ", "TMPDIR")
+STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL for task processes when the endpoint stops
+POLL_INTERVAL = 0.05  # how soon the server notices stop()
+DUMMY_KEYS = {"aws_access_key_id": "farflow-local", "aws_secret_access_key": "farflow-local"}
+
+_live: weakref.WeakSet[LocalEcsEndpoint] = weakref.WeakSet()
+
+
+def default_base_env() -> dict[str, str]:
+    """What task processes inherit from this process when no base_env is given."""
+    return {key: os.environ[key] for key in INHERITED if key in os.environ}
+
+
+class LocalEcsEndpoint:
+    """Serves ECS, CloudWatch Logs and EC2 on http://host:port; runs each ECS task's command locally."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        faults: FaultSettings | None = None,
+        images: ImageResolver | None = None,
+        execute: bool = True,
+        base_env: Mapping[str, str] | None = None,
+        region: str = "us-east-1",
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.region = region
+        self.images = images or ImageResolver()
+        self._faults = FaultSwitch(faults or FaultSettings())
+        self._runtime = TaskRuntime(
+            self.images, execute, default_base_env() if base_env is None else base_env
+        )
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._account: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def faults(self) -> FaultSettings:
+        return self._faults.dice.settings
+
+    @faults.setter
+    def faults(self, settings: FaultSettings) -> None:
+        """Takes effect from the next request; a new seed restarts the sequence of draws."""
+        self._faults.set(settings)
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("The local ECS endpoint is not running; call start() first.")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def account_id(self) -> str:
+        """The AWS account in this endpoint's ARNs."""
+        if self._account is None:
+            raise RuntimeError("The local ECS endpoint is not running; call start() first.")
+        return self._account
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        """A boto3 client for this endpoint (ecs, logs or ec2), with dummy keys."""
+        options: dict[str, Any] = {"endpoint_url": self.url, "region_name": self.region, **DUMMY_KEYS}
+        return boto3.client(service, **{**options, **kwargs})  # type: ignore[call-overload]
+
+    def start(self) -> LocalEcsEndpoint:
+        with self._lock:
+            if self._server is not None:
+                raise RuntimeError(f"The local ECS endpoint is already running at {self.url}.")
+            account = claim_account()
+            ecs = response_class(self._runtime, self._faults)
+            app = EndpointMiddleware(Dispatcher(app_factory(ecs)), account, self._faults)
+            try:
+                server = make_server(
+                    self.host, self.port, app, threaded=True, request_handler=QuietRequestHandler
+                )
+            except OSError:
+                release_account(account)
+                raise
+            self._server, self._account, self.port = server, account, server.server_port
+            self._thread = threading.Thread(
+                target=server.serve_forever, args=(POLL_INTERVAL,), name="farflow-ecs-endpoint", daemon=True
+            )
+            self._thread.start()
+            self._runtime.start(self.url)
+            _live.add(self)
+            return self
+
+    def stop(self) -> None:
+        """Stop serving, then end every task process this endpoint started. Safe to call twice."""
+        with self._lock:
+            server, self._server = self._server, None
+            if server is None:
+                return
+            server.shutdown()
+            server.server_close()
+            if self._thread is not None:
+                self._thread.join()
+            self._runtime.close(STOP_GRACE)
+            if self._account is not None:
+                release_account(self._account)
+            _live.discard(self)
+
+    def __enter__(self) -> LocalEcsEndpoint:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = f"{self.host}:{self.port}" if self._server is not None else "stopped"
+        return f"LocalEcsEndpoint({where})"
+
+
+@atexit.register
+def _stop_all() -> None:
+    """Leave no task processes behind when the interpreter exits with endpoints still running."""
+    for endpoint in list(_live):
+        endpoint.stop()
