@@ -93,6 +93,7 @@ class EcsFargateExecutor(BaseExecutor):
         self._keys_by_arn: dict[str, Hashable] = {}
         self._launcher: Launcher | None = None
         self._tracker: Tracker | None = None
+        self._unsaved_events: list[Any] = []
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -198,6 +199,21 @@ class EcsFargateExecutor(BaseExecutor):
             self._finish(record, "failed", "ecs task rejected", str(error))
             return
         self.launcher.submit(LaunchJob(record.key, request, time.monotonic()))
+
+    # -- task events ---------------------------------------------------------------------------------
+
+    def log_task_event(self, *, event: str, extra: str, ti_key: Any) -> None:
+        """Queue a task event and hold a strong reference to it until the scheduler has saved it.
+
+        Airflow 3.3's scheduler hands a generator of these Log objects to `bulk_save_objects`; under
+        SQLAlchemy 2.1 an object referenced only by that generator can be collected before the insert,
+        and the save fails (NOT NULL constraint failed: log.event), losing every event of the batch.
+        """
+        queued = {id(log) for log in self._task_event_logs}
+        self._unsaved_events = [log for log in self._unsaved_events if id(log) in queued]
+        super().log_task_event(event=event, extra=extra, ti_key=ti_key)
+        if self._task_event_logs:
+            self._unsaved_events.append(self._task_event_logs[-1])
 
     # -- sync: the only place Airflow state changes --------------------------------------------------
 
