@@ -1,0 +1,109 @@
+"""A small client for the api-server's REST API: what the stack, the demo and the tests need."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+
+class ApiError(RuntimeError):
+    """The api-server answered with an error status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"HTTP {status}: {message}")
+        self.status = status
+
+
+class AirflowApi:
+    """JSON over HTTP against one api-server; `login()` first for the /api/v2 routes."""
+
+    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._token: str | None = None
+
+    def request(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
+        url = f"{self.base_url}{path}"
+        params = {key: value for key, value in query.items() if value is not None}
+        if params:
+            url += "?" + urllib.parse.urlencode(params, doseq=True)
+        headers = {"Accept": "application/json"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                payload = response.read()
+        except urllib.error.HTTPError as error:
+            raise ApiError(error.code, error.read().decode(errors="replace")[:500]) from None
+        return json.loads(payload) if payload else None
+
+    def login(self, username: str, password: str) -> None:
+        self._token = None
+        answer = self.request("POST", "/auth/token", {"username": username, "password": password})
+        self._token = str(answer["access_token"])
+
+    def health(self) -> dict[str, Any] | None:
+        """The monitor's health document, or None while the api-server does not answer."""
+        try:
+            answer = self.request("GET", "/api/v2/monitor/health")
+        except (OSError, ApiError, ValueError):
+            return None
+        return answer if isinstance(answer, dict) else None
+
+    def dag(self, dag_id: str) -> dict[str, Any] | None:
+        try:
+            answer: dict[str, Any] = self.request("GET", f"/api/v2/dags/{dag_id}")
+        except ApiError as error:
+            if error.status == 404:
+                return None
+            raise
+        return answer
+
+    def import_errors(self) -> list[dict[str, Any]]:
+        answer = self.request("GET", "/api/v2/importErrors", limit=100)
+        return list(answer.get("import_errors", []))
+
+    def unpause(self, dag_id: str) -> None:
+        self.request("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
+
+    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
+        answer = self.request(
+            "POST", f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": conf or {}}
+        )
+        return str(answer["dag_run_id"])
+
+    def dag_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
+        answer: dict[str, Any] = self.request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{_quote(run_id)}")
+        return answer
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        answer = self.request(
+            "GET", f"/api/v2/dags/{dag_id}/dagRuns/{_quote(run_id)}/taskInstances", limit=100
+        )
+        return list(answer.get("task_instances", []))
+
+    def event_logs(
+        self, dag_id: str, run_id: str | None = None, task_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        answer = self.request(
+            "GET",
+            "/api/v2/eventLogs",
+            dag_id=dag_id,
+            run_id=run_id,
+            task_id=task_id,
+            limit=500,
+            order_by="id",
+        )
+        return list(answer.get("event_logs", []))
+
+
+def _quote(value: str) -> str:
+    return urllib.parse.quote(value, safe="")

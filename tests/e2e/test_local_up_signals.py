@@ -1,0 +1,99 @@
+"""`farflow local up` stopped by Ctrl-C (SIGINT) or SIGTERM leaves no process behind, task processes included."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from farflow.local import processes
+from farflow.local.api import AirflowApi
+from farflow.local.demo import wait_for_dag
+from farflow.local.ports import free_port
+from farflow.local.state import ADMIN_USER
+from tests.e2e.conftest import alive, e2e_project
+
+pytestmark = pytest.mark.e2e
+
+
+def family(pid: int) -> list[psutil.Process]:
+    return processes.tree(pid)
+
+
+def task_runner(root: psutil.Process) -> psutil.Process | None:
+    """The Airflow task runner of a running ECS task (it sets its title to `airflow worker -- <ti id>`)."""
+    for process in root.children(recursive=True):
+        try:
+            if process.name().startswith("airflow worker -- ") and "LocalExecutor" not in process.name():
+                return process
+        except psutil.NoSuchProcess:
+            continue
+    return None
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_local_up_stops_every_process_it_started(tmp_path: Path, signum: signal.Signals) -> None:
+    project = e2e_project(tmp_path)
+    port = free_port()
+    output = tmp_path / "local-up.out"
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "FARFLOW_HOME": str(tmp_path / "farflow-home")}
+    argv = [
+        sys.executable,
+        "-m",
+        "farflow.cli",
+        "local",
+        "up",
+        "--project",
+        str(project),
+        "--port",
+        str(port),
+    ]
+    with output.open("wb") as sink:
+        up = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    root = psutil.Process(up.pid)
+    seen: list[psutil.Process] = []
+    try:
+
+        def ready() -> bool | None:
+            if up.poll() is not None:
+                raise AssertionError(f"farflow local up exited early:\n{output.read_text()}")
+            return True if "farflow is up" in output.read_text() else None
+
+        processes.wait_for(ready, timeout=240, what="farflow local up to be ready")
+        secrets = json.loads((project / ".farflow" / "secrets.json").read_text())
+        api = AirflowApi(f"http://127.0.0.1:{port}")
+        api.login(ADMIN_USER, secrets["admin_password"])
+        wait_for_dag(api, "farflow_e2e_sleep", None)
+        api.unpause("farflow_e2e_sleep")
+        api.trigger("farflow_e2e_sleep")
+        # A task is running inside an ECS task process: stopping must reach that far down too.
+        processes.wait_for(lambda: task_runner(root), timeout=180, what="a running ECS task")
+        seen = family(up.pid)
+        session_ids = processes.sessions(seen)
+        assert len(seen) > 5
+        assert len(session_ids) >= 5  # four components and at least one ECS task
+
+        up.send_signal(signum)
+        assert up.wait(timeout=120) == 0, output.read_text()
+        text = output.read_text()
+        assert "Stopped." in text
+        assert not alive(seen), [p.name() for p in alive(seen)]
+        assert processes.in_sessions(session_ids) == []
+        # Nothing written outside the project (no ~/airflow, no ~/.farflow: the project was given).
+        assert list(home.iterdir()) == []
+        assert not (tmp_path / "farflow-home").exists()
+        assert secrets["admin_password"] not in "".join(
+            path.read_text(errors="replace") for path in (project / ".farflow" / "logs").glob("*.log")
+        )
+    finally:
+        if up.poll() is None:
+            up.kill()
+        processes.terminate_tree(alive(seen), grace=1)

@@ -1,0 +1,52 @@
+"""The demo's pure parts: where it writes, how it words import errors and progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from farflow.local.demo import Progress, farflow_home, fresh_demo_project, import_error_message
+
+
+def test_farflow_home_defaults_to_the_users_folder() -> None:
+    assert farflow_home({"FARFLOW_HOME": "/tmp/ff"}) == Path("/tmp/ff")
+    assert farflow_home({}) == Path("~/.farflow").expanduser()
+
+
+def test_fresh_demo_project_replaces_the_previous_one(tmp_path: Path) -> None:
+    project = fresh_demo_project(tmp_path)
+    (project / "dags/leftover.py").write_text("x")
+    project = fresh_demo_project(tmp_path)
+    assert project == tmp_path / "demo"
+    assert not (project / "dags/leftover.py").exists()
+    assert (project / "dags/sample_dag.py").is_file()
+
+
+def test_import_error_message_names_the_file_and_quotes_the_error() -> None:
+    errors = [
+        {"filename": "/p/dags/other.py", "stack_trace": "boom"},
+        {"filename": "/p/dags/sample_dag.py", "stack_trace": "Traceback\n  line\nNameError: name 'x'"},
+    ]
+    message = import_error_message(errors, "sample_dag", "sample_dag.py")
+    assert message is not None
+    assert "sample_dag.py" in message
+    assert "NameError: name 'x'" in message
+    assert "other.py" not in message
+    assert "Fix the file" in message
+    assert import_error_message(errors[:1], "sample_dag", "sample_dag.py") is None
+
+
+def test_progress_line() -> None:
+    line = Progress(12.3, {"a": "success", "b": "running", "c": "queued", "d": "none"}).line()
+    assert line.startswith("1/4 tasks done")
+    assert "b, c" in line
+    assert line.endswith("12s")
+
+
+def test_import_error_message_without_a_dag_id_names_every_file() -> None:
+    message = import_error_message(
+        [{"filename": "/p/dags/a.py", "stack_trace": "[x] SyntaxError"}], None, None
+    )
+    assert message is not None
+    assert message.startswith("A DAG file failed to import")
+    assert "/p/dags/a.py" in message
+    assert "[x] SyntaxError" in message

@@ -1,0 +1,92 @@
+"""The environment every local process gets: built by pure functions, checked here key by key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from farflow.local.environment import (
+    DAG_VARIABLES,
+    Network,
+    StackConfigError,
+    StackLayout,
+    airflow_task_env,
+    check_database_url,
+    component_env,
+    dag_variables,
+    default_database_url,
+    task_base_env,
+)
+from farflow.local.state import Secrets, StateDir
+
+SECRETS = Secrets(jwt_secret="jwt", secret_key="key", fernet_key="fernet", admin_password="pw")
+NETWORK = Network(subnets=("subnet-1", "subnet-2"), security_groups=("sg-1",))
+
+
+def layout(tmp_path: Path) -> StackLayout:
+    state = StateDir.for_project(tmp_path)
+    return StackLayout(
+        project=tmp_path,
+        state=state,
+        api_port=8123,
+        endpoint_url="http://127.0.0.1:5555",
+        database_url=default_database_url(state),
+    )
+
+
+def test_dag_variables_are_the_documented_names() -> None:
+    variables = dag_variables(NETWORK)
+    assert set(variables) == set(DAG_VARIABLES)
+    assert variables["FARFLOW_SUBNETS"] == "subnet-1,subnet-2"
+    assert variables["FARFLOW_SECURITY_GROUPS"] == "sg-1"
+    assert variables["FARFLOW_CLUSTER"] == "farflow"
+
+
+def test_components_share_secrets_and_talk_to_the_local_endpoint(tmp_path: Path) -> None:
+    inherited = {"PATH": "/bin", "AWS_PROFILE": "prod", "AWS_SECRET_ACCESS_KEY": "real", "AIRFLOW_HOME": "/x"}
+    env = component_env(inherited, layout(tmp_path), NETWORK, SECRETS)
+    assert env["PATH"] == "/bin"
+    assert "AWS_PROFILE" not in env
+    assert env["AWS_SECRET_ACCESS_KEY"] == "farflow-local"
+    assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5555"
+    assert env["AIRFLOW__ECS_FARGATE__ENDPOINT_URL"] == "http://127.0.0.1:5555"
+    assert env["AIRFLOW_HOME"] == str(tmp_path / ".farflow/airflow")
+    assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == "jwt"
+    assert env["AIRFLOW__API__SECRET_KEY"] == "key"
+    assert env["AIRFLOW__CORE__FERNET_KEY"] == "fernet"
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "farflow.executor.EcsFargateExecutor,LocalExecutor"
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8123/execution/"
+    assert env["AIRFLOW__API__HOST"] == "127.0.0.1"
+    assert env["AIRFLOW__ECS_FARGATE__SUBNETS"] == "subnet-1,subnet-2"
+    assert "pw" not in env.values()  # the password lives in the passwords file only
+
+
+def test_task_processes_get_airflow_settings_and_dag_names_but_nothing_inherited(tmp_path: Path) -> None:
+    env = airflow_task_env(layout(tmp_path), NETWORK, SECRETS)
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8123/execution/"
+    assert env["AIRFLOW__CORE__DAGS_FOLDER"] == str(tmp_path / "dags")
+    assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == "jwt"
+    assert env["FARFLOW_SUBNETS"] == "subnet-1,subnet-2"
+    assert "PATH" not in env
+    assert not any(key.startswith("AWS_") for key in env)
+
+
+def test_task_base_env_keeps_only_the_basics() -> None:
+    assert task_base_env({"PATH": "/bin", "HOME": "/root", "AWS_PROFILE": "prod", "SECRET": "x"}, "id1") == {
+        "PATH": "/bin",
+        "HOME": "/root",
+        "FARFLOW_LOCAL_STACK": "id1",
+    }
+
+
+def test_database_urls() -> None:
+    assert check_database_url("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
+    assert check_database_url("postgresql+psycopg2://postgres@127.0.0.1/farflow").startswith("postgresql")
+    with pytest.raises(StackConfigError, match="--database-url"):
+        check_database_url("mysql://root@localhost/airflow")
+
+
+def test_default_database_is_sqlite_in_the_state_folder(tmp_path: Path) -> None:
+    url = default_database_url(StateDir.for_project(tmp_path))
+    assert url == f"sqlite:///{tmp_path}/.farflow/airflow/airflow.db"

@@ -1,0 +1,48 @@
+"""The state folder: secrets generated once, kept private, and reused by every process and run."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from farflow.local.state import StateDir, load_or_create_secrets
+
+
+def test_secrets_are_generated_once_and_private(tmp_path: Path) -> None:
+    path = tmp_path / "secrets.json"
+    first = load_or_create_secrets(path)
+    second = load_or_create_secrets(path)
+    assert first == second
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len({first.jwt_secret, first.secret_key, first.fernet_key, first.admin_password}) == 4
+    assert first.jwt_secret not in repr(first)
+
+
+def test_missing_secrets_are_filled_in_and_kept_ones_stay(tmp_path: Path) -> None:
+    path = tmp_path / "secrets.json"
+    path.write_text(json.dumps({"admin_password": "chosen"}))
+    secrets = load_or_create_secrets(path)
+    assert secrets.admin_password == "chosen"
+    assert json.loads(path.read_text())["jwt_secret"] == secrets.jwt_secret
+
+
+def test_unreadable_secrets_name_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "secrets.json"
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match=r"secrets\.json.*Delete it"):
+        load_or_create_secrets(path)
+
+
+def test_prepare_writes_the_password_file_and_a_placeholder_config(tmp_path: Path) -> None:
+    state = StateDir.for_project(tmp_path)
+    secrets = state.prepare()
+    assert state.root == tmp_path / ".farflow"
+    assert json.loads(state.passwords_file.read_text()) == {"admin": secrets.admin_password}
+    assert stat.S_IMODE(state.passwords_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(state.root.stat().st_mode) == 0o700
+    assert secrets.fernet_key not in state.airflow_config.read_text()
+    for folder in (state.logs, state.task_logs, state.airflow_home):
+        assert folder.is_dir()
