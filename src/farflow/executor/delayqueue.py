@@ -6,7 +6,7 @@ import heapq
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -21,9 +21,15 @@ class DelayQueue(Generic[T]):
         self._closed = False
 
     def put(self, item: T, delay: float = 0.0) -> None:
+        self.put_many([item], delay)
+
+    def put_many(self, items: Iterable[T], delay: float = 0.0) -> None:
+        """Add a batch under one lock and wake the getters once, after it is all in."""
         with self._ready:
-            heapq.heappush(self._heap, (self._clock() + delay, next(self._order), item))
-            self._ready.notify()
+            due = self._clock() + delay
+            for item in items:
+                heapq.heappush(self._heap, (due, next(self._order), item))
+            self._ready.notify_all()
 
     def get(self, timeout: float | None = None) -> T | None:
         """The earliest item whose time has come; None on timeout or once closed."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from farflow.executor.delayqueue import DelayQueue
-from farflow.executor.messages import Launched, LaunchFailed, LaunchRetried, Message
+from farflow.executor.messages import Launched, LaunchFailed, LaunchRetried, Message, Rejected
 from farflow.executor.outcomes import (
     LaunchVerdict,
     classify_launch_error,
@@ -23,6 +23,7 @@ from farflow.executor.outcomes import (
 )
 from farflow.executor.ratelimit import TokenBucket
 from farflow.executor.redaction import redact
+from farflow.executor.requests import InvalidTaskRequest
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +34,14 @@ THROTTLE_CODES = frozenset(
 
 @dataclass(frozen=True)
 class LaunchJob:
+    """One launch. The request is built on a launcher thread, so the scheduler's heartbeat stays short."""
+
     key: Hashable
-    request: Mapping[str, Any] = field(repr=False)  # holds the workload token: never log it
+    build: Callable[[], Mapping[str, Any]] = field(repr=False)  # raises InvalidTaskRequest
     submitted_at: float
     retries: int = 0
     capacity_since: float | None = None
+    request: Mapping[str, Any] | None = field(default=None, repr=False)  # holds the token: never log it
 
 
 def backoff(retries: int, base: float, cap: float) -> float:
@@ -114,10 +118,10 @@ class Launcher:
             thread.join(max(0.0, deadline - self._clock()))
         self._stoppers.shutdown(wait=True, cancel_futures=False)
 
-    def submit(self, job: LaunchJob) -> None:
+    def submit(self, *jobs: LaunchJob) -> None:
         with self._cancel_lock:
-            self._cancelled.discard(job.key)
-        self._jobs.put(job)
+            self._cancelled.difference_update(job.key for job in jobs)
+        self._jobs.put_many(jobs)
 
     def cancel(self, key: Hashable) -> None:
         """Drop a launch that has not been sent yet; one already in flight is reported as usual."""
@@ -149,6 +153,12 @@ class Launcher:
             job = self._jobs.get(timeout=0.5)
             if job is None or self._is_cancelled(job.key):
                 continue
+            if job.request is None:
+                try:
+                    job = replace(job, request=job.build())
+                except InvalidTaskRequest as error:
+                    self._results.put(Rejected(job.key, str(error)))
+                    continue
             if not self.bucket.acquire(self._stop):
                 return
             self._launch(job)
@@ -156,7 +166,7 @@ class Launcher:
     def _launch(self, job: LaunchJob) -> None:
         self.calls += 1
         try:
-            response = self.client.run_task(**job.request)
+            response = self.client.run_task(**(job.request or {}))
         except Exception as error:
             self._on_error(job, error)
             return

@@ -24,6 +24,14 @@ class LaunchFailed:
 
 
 @dataclass(frozen=True)
+class Rejected:
+    """The task's executor_config cannot make a valid RunTask request; nothing was sent to AWS."""
+
+    key: Hashable
+    reason: str
+
+
+@dataclass(frozen=True)
 class LaunchRetried:
     """A launch is waiting for another try; counted in metrics, never against the task."""
 
@@ -44,4 +52,4 @@ class TaskMissing:
     arn: str
 
 
-Message = Launched | LaunchFailed | LaunchRetried | PhaseChanged | TaskMissing
+Message = Launched | LaunchFailed | Rejected | LaunchRetried | PhaseChanged | TaskMissing

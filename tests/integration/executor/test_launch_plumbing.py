@@ -65,8 +65,8 @@ def test_a_repeated_launch_with_the_same_token_starts_one_task(seeded: Seeded) -
     }
     launcher.start()
     try:
-        launcher.submit(LaunchJob("first", request, time.monotonic()))
-        launcher.submit(LaunchJob("retry", request, time.monotonic()))
+        launcher.submit(LaunchJob("first", lambda: request, time.monotonic()))
+        launcher.submit(LaunchJob("retry", lambda: request, time.monotonic()))
         launched = [results.get(timeout=30), results.get(timeout=30)]
     finally:
         launcher.stop()
