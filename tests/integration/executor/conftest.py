@@ -14,12 +14,13 @@ import boto3
 import pytest
 
 from farflow.local.endpoint import FaultSettings, ImageResolver, LocalEcsEndpoint
+from farflow.local.environment import AIRFLOW_CONTAINER, AIRFLOW_FAMILY, CLUSTER
+from farflow.local.seed import airflow_task_definition, seed_network
 
 FAKE_TASK = Path(__file__).with_name("fake_task.py")
-CLUSTER = "farflow-test"
-TASK_DEFINITION = "farflow-airflow"
-CONTAINER = "airflow"
-LOG_GROUP = "/farflow/test"
+REGION = "us-east-1"
+TASK_DEFINITION = AIRFLOW_FAMILY
+CONTAINER = AIRFLOW_CONTAINER
 
 
 @dataclass
@@ -41,37 +42,12 @@ def _shim(tmp: Path) -> Path:
 
 
 def seed(url: str) -> Seeded:
-    ec2 = boto3.client("ec2", endpoint_url=url, region_name="us-east-1")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-    group = ec2.create_security_group(GroupName="farflow", Description="farflow tasks", VpcId=vpc)["GroupId"]
-    ecs = boto3.client("ecs", endpoint_url=url, region_name="us-east-1")
-    ecs.create_cluster(clusterName=CLUSTER)
-    ecs.register_task_definition(
-        family=TASK_DEFINITION,
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="256",
-        memory="512",
-        containerDefinitions=[
-            {
-                "name": CONTAINER,
-                "image": "apache/airflow:3.3.2",
-                "essential": True,
-                "logConfiguration": {
-                    "logDriver": "awslogs",
-                    "options": {
-                        "awslogs-group": LOG_GROUP,
-                        "awslogs-region": "us-east-1",
-                        "awslogs-stream-prefix": "airflow",
-                        "awslogs-create-group": "true",
-                    },
-                },
-            }
-        ],
+    """The network, cluster and Airflow task definition that `farflow local up` seeds."""
+    network = seed_network(url, REGION)
+    boto3.client("ecs", endpoint_url=url, region_name=REGION).register_task_definition(
+        **airflow_task_definition({}, REGION)
     )
-    return Seeded(url, subnet, group)
+    return Seeded(url, network.subnets[0], network.security_groups[0])
 
 
 @pytest.fixture

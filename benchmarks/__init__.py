@@ -1,0 +1,1 @@
+"""farflow's benchmarks. Run them as scripts (`python benchmarks/<name>.py`), not as tests."""

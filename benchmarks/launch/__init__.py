@@ -1,0 +1,1 @@
+"""Helpers of benchmarks/launch_throughput.py: environment, endpoint, driver, metrics and report."""
