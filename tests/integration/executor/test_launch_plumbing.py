@@ -102,3 +102,19 @@ def test_describe_tasks_goes_one_hundred_tasks_a_call() -> None:
     while not results.empty():
         changed.add(results.get().arn)  # type: ignore[union-attr]
     assert changed == set(arns)
+
+
+def test_conn_id_takes_credentials_from_an_airflow_aws_connection(
+    make_executor: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FARFLOW_AWS", '{"conn_type": "aws", "login": "conn-key", "password": "conn-secret"}'
+    )
+    driver = make_executor(conn_id="farflow_aws")
+    key = queue_task(driver, "ok")
+    assert driver.wait_final(key) == "success"
