@@ -45,7 +45,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write the cells as JSON")
     parser.add_argument("--interval", type=float, default=0.25, help="seconds between heartbeat starts")
     parser.add_argument(
-        "--settle", type=float, default=10.0, help="heartbeat this long after all are RUNNING"
+        "--settle", type=float, help="heartbeat this long after all are RUNNING (default 10 s, --quick 4 s)"
     )
     parser.add_argument("--cap", type=float, help="give up on a run after this many seconds (default: by N)")
     args = parser.parse_args(argv)

@@ -132,7 +132,9 @@ class EndpointProcess:
 def main() -> None:
     parser = argparse.ArgumentParser(description="The benchmark's endpoint process (see module docstring).")
     parser.add_argument("--delay-ms", type=int, required=True)
-    serve(parser.parse_args().delay_ms, sys.stdin, sys.stdout)
+    delay_ms = parser.parse_args().delay_ms
+    answers, sys.stdout = sys.stdout, sys.stderr  # stray prints must not break the line protocol
+    serve(delay_ms, sys.stdin, answers)
 
 
 if __name__ == "__main__":

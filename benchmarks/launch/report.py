@@ -47,7 +47,12 @@ def _seconds(value: float | None) -> str:
 
 
 def _ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2g}x"
+    """0.15x, 2.6x; below 0.01 as a fraction (1/1,100x), which reads better than 9.1e-04x."""
+    if value is None:
+        return "-"
+    if 0 < value < 0.01:
+        return f"1/{float(f'{1 / value:.2g}'):,.0f}x"
+    return f"{value:.2g}x"
 
 
 def _rate(cell: Cell) -> str:
@@ -137,7 +142,7 @@ def targets(cells: Sequence[Cell]) -> list[tuple[str, bool | None, str]]:
     longest = max(ours, key=lambda c: c.max_heartbeat_s)
     heartbeat = (
         f"longest heartbeat < {HEARTBEAT_TARGET_S * 1000:.0f} ms at every N and delay",
-        all(c.max_heartbeat_s < HEARTBEAT_TARGET_S for c in ours),
+        all(c.max_heartbeat_s < HEARTBEAT_TARGET_S and c.running == c.n for c in ours),
         f"worst {_seconds(longest.max_heartbeat_s)}, heartbeat #{longest.max_heartbeat_index} "
         f"(N={longest.n}, {longest.delay_ms} ms); after #1 at most "
         f"{_seconds(max(c.max_later_heartbeat_s for c in ours))}",
