@@ -14,36 +14,12 @@ import json
 import subprocess
 import sys
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO
 
 ROOT = Path(__file__).resolve().parents[2]
-TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
-
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-class CallCounter:
-    """WSGI middleware: counts ECS calls by operation (RunTask, DescribeTasks, ...)."""
-
-    def __init__(self, app: WsgiApp) -> None:
-        self.app = app
-        self._counts: Counter[str] = Counter()
-        self._lock = threading.Lock()
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
-        if target.startswith(TARGET_PREFIX):
-            with self._lock:
-                self._counts[target.removeprefix(TARGET_PREFIX)] += 1
-        return self.app(environ, start_response)
-
-    def snapshot(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self._counts)
 
 
 def serve(delay_ms: int, commands: IO[str], answers: IO[str]) -> None:
@@ -52,16 +28,11 @@ def serve(delay_ms: int, commands: IO[str], answers: IO[str]) -> None:
 
     faults = FaultSettings(latency_ms=delay_ms)
     with LocalEcsEndpoint(host="127.0.0.1", port=0, faults=faults, execute=False) as endpoint:
-        # The endpoint has no call counter of its own: wrap the app its werkzeug server calls per request.
-        server = endpoint._server
-        assert server is not None
-        counter = CallCounter(server.app)
-        server.app = counter
         print(endpoint.url, file=answers, flush=True)
         for line in commands:
             command = line.strip()
             if command == "counts":
-                print(json.dumps(counter.snapshot()), file=answers, flush=True)
+                print(json.dumps(endpoint.calls()), file=answers, flush=True)
             elif command == "stop":
                 break
 

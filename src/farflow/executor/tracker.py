@@ -7,6 +7,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from farflow.executor.messages import Message, PhaseChanged, TaskMissing
@@ -15,6 +16,7 @@ from farflow.executor.outcomes import classify_describe_failure, task_phase
 log = logging.getLogger(__name__)
 
 DESCRIBE_BATCH = 100  # ECS's limit on tasks per DescribeTasks call
+BATCHES_IN_FLIGHT = 4
 
 
 class Tracker:
@@ -39,6 +41,10 @@ class Tracker:
         self._stop = threading.Event()
         self._last_round: float | None = None
         self._thread = threading.Thread(target=self._run, name="farflow-tracker", daemon=True)
+        # A round's batches go out together: at 250 ms a call, 1000 tasks take one call's time, not ten.
+        self._batches = ThreadPoolExecutor(
+            max_workers=BATCHES_IN_FLIGHT, thread_name_prefix="farflow-describe"
+        )
         self.describe_calls = 0
         self.rounds = 0
 
@@ -50,6 +56,7 @@ class Tracker:
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        self._batches.shutdown(wait=False, cancel_futures=True)
 
     def track(self, arn: str, phase: str = "pending") -> None:
         with self._lock:
@@ -90,15 +97,18 @@ class Tracker:
         if not arns:
             return
         self.rounds += 1
-        for start in range(0, len(arns), DESCRIBE_BATCH):
-            batch = arns[start : start + DESCRIBE_BATCH]
-            self.describe_calls += 1
-            response = self._client().describe_tasks(cluster=self._cluster, tasks=batch)
-            for task in response.get("tasks", []):
-                self._report(task)
-            for failure in response.get("failures", []):
-                if classify_describe_failure(failure) == "missing" and failure.get("arn"):
-                    self._results.put(TaskMissing(failure["arn"]))
+        batches = [arns[start : start + DESCRIBE_BATCH] for start in range(0, len(arns), DESCRIBE_BATCH)]
+        self.describe_calls += len(batches)
+        for outcome in [self._batches.submit(self._describe, batch) for batch in batches]:
+            outcome.result()
+
+    def _describe(self, batch: list[str]) -> None:
+        response = self._client().describe_tasks(cluster=self._cluster, tasks=batch)
+        for task in response.get("tasks", []):
+            self._report(task)
+        for failure in response.get("failures", []):
+            if classify_describe_failure(failure) == "missing" and failure.get("arn"):
+                self._results.put(TaskMissing(failure["arn"]))
 
     def _report(self, task: dict[str, Any]) -> None:
         arn = task["taskArn"]

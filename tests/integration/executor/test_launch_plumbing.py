@@ -96,6 +96,9 @@ def test_describe_tasks_goes_one_hundred_tasks_a_call() -> None:
             tracker.track(arn)
         tracker.describe_round()
         tracker.describe_round()
+        calls = endpoint.calls()
+    assert calls["RunTask"] == 150
+    assert calls["DescribeTasks"] == 4
     assert tracker.rounds == 2
     assert tracker.describe_calls == 2 * math.ceil(len(arns) / 100)
     changed = set()

@@ -62,6 +62,7 @@ class LocalEcsEndpoint:
             self.images, execute, default_base_env() if base_env is None else base_env
         )
         self._server: BaseWSGIServer | None = None
+        self._app: EndpointMiddleware | None = None
         self._thread: threading.Thread | None = None
         self._account: str | None = None
         self._lock = threading.Lock()
@@ -93,6 +94,10 @@ class LocalEcsEndpoint:
         options: dict[str, Any] = {"endpoint_url": self.url, "region_name": self.region, **DUMMY_KEYS}
         return boto3.client(service, **{**options, **kwargs})  # type: ignore[call-overload]
 
+    def calls(self) -> dict[str, int]:
+        """ECS API calls answered since start, by operation: for benchmarks and tests."""
+        return self._app.calls() if self._app is not None else {}
+
     def start(self) -> LocalEcsEndpoint:
         with self._lock:
             if self._server is not None:
@@ -108,6 +113,7 @@ class LocalEcsEndpoint:
                 release_account(account)
                 raise
             self._server, self._account, self.port = server, account, server.server_port
+            self._app = app
             self._thread = threading.Thread(
                 target=server.serve_forever, args=(POLL_INTERVAL,), name="farflow-ecs-endpoint", daemon=True
             )

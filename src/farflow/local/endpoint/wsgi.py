@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -32,10 +34,20 @@ class EndpointMiddleware:
         self.app = app
         self.account = account
         self.faults = faults
+        self._calls: Counter[str] = Counter()
+        self._calls_lock = threading.Lock()
+
+    def calls(self) -> dict[str, int]:
+        """ECS calls answered so far, by operation (RunTask, DescribeTasks, ...), throttled ones included."""
+        with self._calls_lock:
+            return dict(self._calls)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account
-        if str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith(ECS_TARGET_PREFIX):
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        if target.startswith(ECS_TARGET_PREFIX):
+            with self._calls_lock:
+                self._calls[target.removeprefix(ECS_TARGET_PREFIX)] += 1
             dice = self.faults.dice
             if dice.settings.latency_ms:
                 time.sleep(dice.settings.latency_ms / 1000)
