@@ -237,3 +237,54 @@ def test_missing_mandatory_key_names_key_and_variable(
     monkeypatch.delenv("AIRFLOW__ECS_FARGATE__CLUSTER")
     with pytest.raises(ConfigError, match=r"\[ecs_fargate\] cluster.*AIRFLOW__ECS_FARGATE__CLUSTER"):
         EcsFargateExecutor()
+
+
+class RecordingStats:
+    """An Airflow Stats backend that keeps the names it was given."""
+
+    def __init__(self) -> None:
+        self.names: set[tuple[str, str]] = set()
+
+    def incr(self, stat: str, *args: Any, **kwargs: Any) -> None:
+        self.names.add(("incr", stat))
+
+    def decr(self, stat: str, *args: Any, **kwargs: Any) -> None:
+        self.names.add(("decr", stat))
+
+    def gauge(self, stat: str, *args: Any, **kwargs: Any) -> None:
+        self.names.add(("gauge", stat))
+
+    def timing(self, stat: str, *args: Any, **kwargs: Any) -> None:
+        self.names.add(("timing", stat))
+
+    def timer(self, *args: Any, **kwargs: Any) -> Any:
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
+def test_metrics_cover_launches_throttles_capacity_relaunches_and_failures(
+    make_executor: Any, endpoint: Any
+) -> None:
+    from airflow._shared.observability.metrics import stats
+
+    driver = make_executor()
+    recorder = RecordingStats()
+    stats.initialize(factory=lambda: recorder, export_legacy_names=False)
+    key = queue(driver, "ok")
+    endpoint.faults = FaultSettings(throttle_rate=1.0)
+    driver.until(lambda: ("incr", "ecs_fargate.throttles") in recorder.names, what="a throttle metric")
+    endpoint.faults = FaultSettings(capacity_rate=1.0)
+    driver.until(lambda: ("incr", "ecs_fargate.capacity_retries") in recorder.names, what="a capacity metric")
+    endpoint.faults = FaultSettings(start_failure_rate=1.0)
+    driver.until(lambda: ("incr", "ecs_fargate.relaunches") in recorder.names, what="a relaunch metric")
+    endpoint.faults = FaultSettings()
+    assert driver.wait_final(key) == "success"
+    rejected = queue(driver, "bad_family", executor_config={"task_definition": "no-such-family"})
+    assert driver.wait_final(rejected) == "failed"
+    assert {
+        ("timing", "ecs_fargate.launch_latency"),
+        ("incr", "ecs_fargate.launch_failures"),
+        ("gauge", "ecs_fargate.pending"),
+        ("gauge", "ecs_fargate.running"),
+    } <= recorder.names
