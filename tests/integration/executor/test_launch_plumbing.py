@@ -18,14 +18,20 @@ from tests.integration.executor.conftest import CLUSTER, Seeded, seed
 from tests.integration.executor.test_executor import queue as queue_task
 
 
-def test_missing_credentials_keep_tasks_queued_and_warn_once(
-    make_executor: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Any
-) -> None:
+@pytest.fixture
+def no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """No credentials anywhere boto3 looks: environment, files, instance metadata."""
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.mark.usefixtures("no_ambient_credentials")
+def test_missing_credentials_keep_tasks_queued_and_warn_once(
+    make_executor: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING, logger="farflow.executor.launcher")
     driver = make_executor(start=False, check_health_on_startup=False)
     keys = [queue_task(driver, f"ok_{index}") for index in range(3)]
@@ -107,14 +113,10 @@ def test_describe_tasks_goes_one_hundred_tasks_a_call() -> None:
     assert changed == set(arns)
 
 
+@pytest.mark.usefixtures("no_ambient_credentials")
 def test_conn_id_takes_credentials_from_an_airflow_aws_connection(
-    make_executor: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+    make_executor: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv(
         "AIRFLOW_CONN_FARFLOW_AWS", '{"conn_type": "aws", "login": "conn-key", "password": "conn-secret"}'
     )
