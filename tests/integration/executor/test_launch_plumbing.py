@@ -19,8 +19,8 @@ from tests.integration.executor.test_executor import queue as queue_task
 
 
 @pytest.fixture
-def no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    """No credentials anywhere boto3 looks: environment, files, instance metadata."""
+def no_ambient_credentials(seeded: Seeded, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """No credentials anywhere boto3 looks (environment, files, instance metadata), once the endpoint is seeded."""
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
