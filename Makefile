@@ -12,7 +12,7 @@ $(BIN)/python:
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(BIN)/python
 	$(BIN)/python -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --all-extras --python $(BIN)/python
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --all-extras --compile-bytecode --python $(BIN)/python
 	touch $@
 
 demo: $(VENV)/.synced

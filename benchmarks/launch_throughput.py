@@ -36,7 +36,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--n", type=int, nargs="+", default=[100, 1000], help="queued tasks per run")
     parser.add_argument("--delays", type=int, nargs="+", default=[40, 250], help="ms added to every API call")
     parser.add_argument(
-        "--executors", nargs="+", default=["farflow", "amazon"], choices=["farflow", "amazon"]
+        "--executors",
+        nargs="+",
+        default=["farflow", "amazon"],
+        choices=["farflow", "farflow-store", "amazon"],
+        help="farflow-store: farflow with [ecs_fargate] workload_store set (a PutObject before each RunTask)",
     )
     parser.add_argument(
         "--quick", action="store_true", help=f"a smoke run: N={QUICK_N}, no docs unless --out"
@@ -91,6 +95,7 @@ def report(args: argparse.Namespace, argv: Sequence[str], cells: list[Any]) -> N
     from benchmarks.launch.executors import EXECUTORS
     from benchmarks.launch.report import markdown, print_table, targets
     from benchmarks.launch.run import notes
+    from benchmarks.sections import keep_sections
 
     labels = {name: spec.label for name, spec in EXECUTORS.items()}
     print_table(cells, labels, Console(width=None if sys.stdout.isatty() else 250))
@@ -98,7 +103,8 @@ def report(args: argparse.Namespace, argv: Sequence[str], cells: list[Any]) -> N
         command = f"python benchmarks/launch_throughput.py {shlex.join(argv)}".strip()
         legend = [EXECUTORS[name].describe() for name in args.executors]
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(markdown(cells, labels, command, legend, notes(args.interval, args.settle)))
+        text = markdown(cells, labels, command, legend, notes(args.interval, args.settle))
+        args.out.write_text(keep_sections(args.out, text))  # other benchmarks' sections stay
         print(f"wrote {args.out}", file=sys.stderr)
     if args.json:
         met = [{"what": what, "met": ok, "evidence": evidence} for what, ok, evidence in targets(cells)]

@@ -14,7 +14,7 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -38,29 +38,33 @@ def serve(delay_ms: int, commands: IO[str], answers: IO[str]) -> None:
 
 
 class EndpointProcess:
-    """`with EndpointProcess(delay_ms) as endpoint:` -> endpoint.url, endpoint.counts()."""
+    """`with EndpointProcess(delay_ms) as endpoint:` -> endpoint.url, endpoint.counts().
 
-    def __init__(self, delay_ms: int) -> None:
+    Another benchmark's endpoint module (same line protocol, more commands) runs with `module`."""
+
+    def __init__(self, delay_ms: int, module: str = "benchmarks.launch.endpoint") -> None:
         self.delay_ms = delay_ms
+        self.module = module
         self.url = ""
         self._process: subprocess.Popen[str] | None = None
         self._lock = threading.Lock()
 
     def start(self) -> EndpointProcess:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.launch.endpoint", "--delay-ms", str(self.delay_ms)],
+            [sys.executable, "-m", self.module, "--delay-ms", str(self.delay_ms)],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
-        self.url = self._ask(None)
+        self.url = self.ask(None)
         if not self.url.startswith("http://"):
             self.stop()
             raise RuntimeError("the local ECS endpoint did not start; see its output above")
         return self
 
-    def _ask(self, command: str | None) -> str:
+    def ask(self, command: str | None) -> str:
+        """Send one command line (None: none) and return the child's answer line."""
         process = self._process
         assert process is not None and process.stdin is not None and process.stdout is not None
         with self._lock:
@@ -70,7 +74,7 @@ class EndpointProcess:
             return process.stdout.readline().strip()
 
     def counts(self) -> Mapping[str, int]:
-        counts: dict[str, int] = json.loads(self._ask("counts"))
+        counts: dict[str, int] = json.loads(self.ask("counts"))
         return counts
 
     def stop(self) -> None:
@@ -100,12 +104,17 @@ class EndpointProcess:
         self.stop()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="The benchmark's endpoint process (see module docstring).")
+def child_main(serve: Callable[[int, IO[str], IO[str]], None]) -> None:
+    """A benchmark endpoint process's entry point: `--delay-ms`, then `serve` on stdin and stdout."""
+    parser = argparse.ArgumentParser(description="A benchmark's endpoint process (see its module docstring).")
     parser.add_argument("--delay-ms", type=int, required=True)
     delay_ms = parser.parse_args().delay_ms
     answers, sys.stdout = sys.stdout, sys.stderr  # stray prints must not break the line protocol
     serve(delay_ms, sys.stdin, answers)
+
+
+def main() -> None:
+    child_main(serve)
 
 
 if __name__ == "__main__":

@@ -58,6 +58,7 @@ def _farflow(seeded: Seeded) -> dict[str, str]:
         f"{prefix}SECURITY_GROUPS": seeded.security_group,
         f"{prefix}ENDPOINT_URL": seeded.url,
         f"{prefix}CHECK_HEALTH_ON_STARTUP": "True",
+        f"{prefix}WORKLOAD_STORE": "",  # cells share the process environment: unset what farflow+store set
     }
 
 
@@ -77,10 +78,18 @@ def _amazon(seeded: Seeded) -> dict[str, str]:
     }
 
 
-ENVIRONMENTS = {"farflow": _farflow, "amazon": _amazon}
+def _farflow_store(seeded: Seeded) -> dict[str, str]:
+    """farflow with [ecs_fargate] workload_store: each launch also writes its workload to S3."""
+    return {**_farflow(seeded), "AIRFLOW__ECS_FARGATE__WORKLOAD_STORE": seeded.workload_store}
+
+
+ENVIRONMENTS = {"farflow": _farflow, "farflow-store": _farflow_store, "amazon": _amazon}
 
 EXECUTORS: dict[str, ExecutorSpec] = {
     "farflow": ExecutorSpec("farflow", "farflow", "farflow.executor.EcsFargateExecutor", "farflow"),
+    "farflow-store": ExecutorSpec(
+        "farflow-store", "farflow+store", "farflow.executor.EcsFargateExecutor", "farflow"
+    ),
     "amazon": ExecutorSpec(
         "amazon",
         "Amazon",

@@ -136,7 +136,7 @@ def build_rows(cells: Sequence[Cell], labels: dict[str, str]) -> list[Row]:
 
 def targets(cells: Sequence[Cell]) -> list[tuple[str, bool | None, str]]:
     """farflow's three targets: (what, met? (None: not measured), evidence)."""
-    ours = [c for c in cells if c.executor == "farflow"]
+    ours = [c for c in cells if c.executor.startswith("farflow")]
     if not ours:
         return []
     longest = max(ours, key=lambda c: c.max_heartbeat_s)

@@ -15,7 +15,8 @@ def notes(interval: float, settle: float) -> tuple[str, ...]:
         "Each (executor, delay, N) cell gets a fresh local ECS endpoint (farflow.local.endpoint, execute=False: "
         "tasks go RUNNING without a process) in a process of its own, so the benchmark's process holds only "
         "the executor, as a scheduler would, and no cell sees another's tasks.",
-        "The delay is added by the endpoint to every ECS call; concurrent calls are not serialised.",
+        "The delay is added by the endpoint to every ECS and S3 call (farflow+store writes each workload to S3 "
+        "before its RunTask); concurrent calls are not serialised.",
         "N tasks are queued with queue_workload() before the first heartbeat; heartbeat() is then called every "
         f"interval ({interval:g} s, or right after a heartbeat that took longer) until all N have a RUNNING "
         f"event in get_event_buffer(), then for a settle window ({settle:g} s) to see the steady-state polling.",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import boto3
 
 from benchmarks.launch.env import REGION
-from farflow.local.environment import AIRFLOW_CONTAINER, AIRFLOW_FAMILY, CLUSTER
+from farflow.local.layout import DEFAULT_NAMES
 from farflow.local.seed import airflow_task_definition, seed_network
 
 
@@ -17,9 +17,10 @@ class Seeded:
     url: str
     subnet: str
     security_group: str
-    cluster: str = CLUSTER
-    task_definition: str = AIRFLOW_FAMILY
-    container: str = AIRFLOW_CONTAINER
+    workload_store: str  # s3://bucket/prefix/ with its own KMS key, as `farflow local up` seeds it
+    cluster: str = DEFAULT_NAMES.cluster
+    task_definition: str = DEFAULT_NAMES.airflow_family
+    container: str = DEFAULT_NAMES.airflow_container
 
 
 def seed(url: str) -> Seeded:
@@ -27,4 +28,4 @@ def seed(url: str) -> Seeded:
     boto3.client("ecs", endpoint_url=url, region_name=REGION).register_task_definition(
         **airflow_task_definition({}, REGION)
     )
-    return Seeded(url, network.subnets[0], network.security_groups[0])
+    return Seeded(url, network.subnets[0], network.security_groups[0], network.workload_store)

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from farflow import __version__
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from farflow.cost_report import Row
+    from farflow.deploy.config import DeployConfig
+    from farflow.deploy.preflight import Preflight
 
 app = typer.Typer(help="Apache Airflow on AWS Fargate, serverless end to end.", no_args_is_help=True)
 local_app = typer.Typer(
@@ -27,8 +37,8 @@ DatabaseOption = Annotated[
     typer.Option(
         "--database-url",
         envvar="FARFLOW_DATABASE_URL",
-        help="Metadata database URL (default: SQLite in <project>/.farflow), e.g. "
-        "postgresql+psycopg2://postgres@127.0.0.1:5432/farflow",
+        help="Metadata database URL (default: an embedded PostgreSQL in <project>/.farflow), e.g. "
+        "postgresql+psycopg2://postgres@127.0.0.1:5432/farflow, or sqlite:////abs/path.db (light work only)",
         show_default=False,
     ),
 ]
@@ -55,35 +65,51 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder to write the sample project into.")],
     force: Annotated[bool, typer.Option("--force", help="Write into a folder that is not empty.")] = False,
+    config_only: Annotated[
+        bool,
+        typer.Option("--config-only", help="Write only farflow.toml and cdk.json, into an existing project."),
+    ] = False,
 ) -> None:
-    """Write the sample project (dags/, tasks/multi_task, tasks/number_task) into DIRECTORY."""
-    from farflow.scaffold import ProjectExistsError, init_project
+    """Write the sample project (dags/, tasks/, farflow.toml for `farflow deploy`) into DIRECTORY."""
+    from farflow.scaffold import ProjectExistsError, init_deploy_files, init_project
 
     try:
-        written = init_project(directory, force=force)
+        written = (
+            init_deploy_files(directory, force=force) if config_only else init_project(directory, force=force)
+        )
     except ProjectExistsError as error:
         raise _fail(str(error)) from None
-    console.print(f"Wrote the sample project to [bold]{directory}[/bold]:")
+    console.print(
+        f"Wrote {'the deploy settings' if config_only else 'the sample project'} to [bold]{directory}[/bold]:"
+    )
     for path in written:
         console.print(f"  {path}", highlight=False)
-    console.print(f"Next: [bold]farflow local up --project {directory}[/bold]")
+    if not config_only:
+        console.print(f"Next: [bold]farflow local up --project {directory}[/bold]")
+    console.print(
+        f"On AWS: edit {directory / 'farflow.toml'}, then [bold]farflow deploy --project {directory}[/bold]"
+    )
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors that mean "fix your input": shown as one message, without a traceback."""
+    from farflow.local.component_processes import ProcessFailed
     from farflow.local.demo import DagImportError
+    from farflow.local.embedded_database import EmbeddedDatabaseError
     from farflow.local.endpoint import FaultSettingsError
     from farflow.local.environment import StackConfigError
     from farflow.local.ports import PortInUseError
-    from farflow.local.processes import ProcessFailed
     from farflow.local.seed import SeedError
     from farflow.local.stack import ProjectError
+    from farflow.local.stack_record import StackAlreadyUp
 
     return (
         FaultSettingsError,
         ProjectError,
         PortInUseError,
         StackConfigError,
+        StackAlreadyUp,
+        EmbeddedDatabaseError,
         SeedError,
         DagImportError,
         ProcessFailed,
@@ -106,6 +132,85 @@ def local_up(
         raise _fail(str(error), 1) from None
 
 
+def _conf(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _fail(f"--conf is not valid JSON ({error.msg} at character {error.pos}): {text}") from None
+    if not isinstance(value, dict):
+        raise _fail(f'--conf must be a JSON object, e.g. --conf \'{{"day": "2024-01-01"}}\', not {text}')
+    return value
+
+
+@local_app.command("run")
+def local_run(
+    dag_id: Annotated[str, typer.Argument(help="The DAG to run once.")],
+    conf: Annotated[
+        str | None,
+        typer.Option("--conf", help='The run\'s conf, a JSON object, e.g. \'{"day": "2024-01-01"}\'.'),
+    ] = None,
+    project: ProjectOption = Path("."),
+    database_url: DatabaseOption = None,
+) -> None:
+    """Trigger DAG_ID on the project's stack (the one that is up, else one started for the run), show its
+    tasks live, print each failed task's log tail. Exit 0 only if the run succeeded."""
+    from farflow.local.runner import run_dag
+
+    parsed = _conf(conf)
+    try:
+        succeeded = run_dag(console, project, dag_id, conf=parsed, database_url=database_url)
+    except _user_errors() as error:
+        raise _fail(str(error), 1) from None
+    raise typer.Exit(0 if succeeded else 1)
+
+
+@local_app.command(
+    "airflow",
+    context_settings={
+        "allow_extra_args": True,
+        "ignore_unknown_options": True,
+        "allow_interspersed_args": False,
+    },
+)
+def local_airflow(
+    context: typer.Context,
+    project: ProjectOption = Path("."),
+    database_url: DatabaseOption = None,
+) -> None:
+    """Run the `airflow` CLI with the local stack's settings (database, secrets, executor), e.g.
+    `farflow local airflow -p my-project dags list`. farflow's options go before the airflow arguments."""
+    from farflow.local.runner import run_airflow
+
+    if not context.args:
+        raise _fail("Name the airflow command to run, e.g. `farflow local airflow dags list`.")
+    try:
+        code = run_airflow(Console(stderr=True), project, list(context.args), database_url)
+    except _user_errors() as error:
+        raise _fail(str(error), 1) from None
+    raise typer.Exit(code)
+
+
+@local_app.command("status")
+def local_status(project: ProjectOption = Path(".")) -> None:
+    """Whether a stack is up for the project, its URL, and each component's health and restarts.
+    Exit 0 if it is up and healthy, 3 if it is up but not all healthy, 1 if none is up."""
+    from farflow.local.stack import check_project
+    from farflow.local.state import StateDir
+    from farflow.local.status import Found, look, render
+
+    try:
+        folder = check_project(project)
+    except _user_errors() as error:
+        raise _fail(str(error), 1) from None
+    status = look(StateDir.for_project(folder))
+    console.print(render(status, str(folder)), highlight=False, soft_wrap=True)
+    if status.found is not Found.UP:
+        raise typer.Exit(1)
+    raise typer.Exit(0 if status.healthy else 3)
+
+
 @app.command()
 def demo(
     project: Annotated[
@@ -116,7 +221,8 @@ def demo(
     ] = None,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Start the local stack, run the sample DAG once, print the result, stop. Exit 0 only on success."""
+    """Run the sample DAG once on a fresh sample project (`farflow local run sample_dag` there): start the
+    stack, show the tasks live, stop. Exit 0 only on success."""
     from farflow.local.runner import run_demo
 
     started = time.monotonic()
@@ -126,6 +232,205 @@ def demo(
         raise _fail(str(error), 1) from None
     console.print(f"Demo finished in {time.monotonic() - started:.1f}s.")
     raise typer.Exit(0 if succeeded else 1)
+
+
+def _plain(line: str) -> None:
+    # As Text: paths, ARNs and commands are neither markup nor emoji codes (an ARN's ":secret:" is one).
+    console.print(Text(line), highlight=False, soft_wrap=True)
+
+
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Answer the CDK toolkit's prompts with yes.")]
+
+
+def _deploy_config(project: Path) -> DeployConfig:
+    from farflow.deploy.config_file import DeployConfigError, load
+
+    try:
+        return load(project)
+    except DeployConfigError as error:
+        raise _fail(str(error), 1) from None
+
+
+@app.command()
+def synth(project: ProjectOption = Path(".")) -> None:
+    """Write the stack's CloudFormation template to <project>/cdk.out: no AWS credentials, Docker or network."""
+    config = _deploy_config(project)
+    try:
+        # Written in parallel with this command; the ignore goes once farflow.deploy.app is merged.
+        from farflow.deploy.app import synth as synthesize
+    except ModuleNotFoundError as error:
+        raise _fail(_missing_cdk(error), 1) from None
+    from farflow.spec import TaskFolderError
+
+    try:
+        assembly = synthesize(project, config, project / "cdk.out")
+    except TaskFolderError as error:
+        raise _fail(str(error), 1) from None
+    templates = sorted(assembly.glob("*.template.json"))
+    _plain(f"Synthesized {len(templates)} template(s) into {assembly}:")
+    for template in templates:
+        _plain(f"  {template}")
+
+
+def _missing_cdk(error: ModuleNotFoundError) -> str:
+    if error.name and error.name.split(".")[0] in {"aws_cdk", "constructs", "cdk_nag", "jsii"}:
+        return f"The CDK libraries are not installed ({error.name}): pip install 'farflow[deploy]'."
+    return f"This farflow cannot synthesize: {error}."
+
+
+def _toolkit(action: str, project: Path, yes: bool) -> Preflight:
+    """Load the config, run preflight, then the CDK toolkit; exit non-zero with the reason on any failure."""
+    from farflow.deploy import preflight, toolkit
+
+    config = _deploy_config(project)
+    checked = preflight.preflight(action, config, preflight.aws_probes(), project)
+    for note in checked.notes:
+        console.print(Text.assemble(("note: ", "bold yellow"), note), highlight=False, soft_wrap=True)
+    if not checked.ok or checked.node is None:
+        for problem in checked.problems[:-1]:
+            console.print(Text.assemble(("error: ", "bold red"), problem), highlight=False, soft_wrap=True)
+        raise _fail(checked.problems[-1], 1)
+    environment = f"aws://{checked.account}/{checked.region}"
+    command = toolkit.cdk_command(checked.node, action, project.resolve(), environment=environment, yes=yes)
+    _plain(f"{environment}: running {shlex.join(command)}")
+    code = toolkit.run(command, project, toolkit.toolkit_environment(checked.node, checked.region))
+    if code != 0:
+        raise _fail(f"cdk {action} failed (exit code {code}); its output above says why.", code)
+    return checked
+
+
+@app.command()
+def deploy(project: ProjectOption = Path("."), yes: YesOption = False) -> None:
+    """Build the images and deploy the stack to AWS, then print the UI's URL. Needs Node.js, Docker, AWS."""
+    from farflow.deploy import toolkit
+
+    path = toolkit.outputs_path(project.resolve())
+    path.unlink(missing_ok=True)  # so a deploy that writes none cannot show the last one's
+    checked = _toolkit("deploy", project, yes)
+    outputs = toolkit.read_outputs(path.read_text()) if path.is_file() else None
+    for line in toolkit.deploy_summary(outputs, checked.region):
+        _plain(line)
+
+
+@app.command()
+def diff(project: ProjectOption = Path(".")) -> None:
+    """Show what a deploy would change in the deployed stack. Needs Node.js and AWS credentials."""
+    _toolkit("diff", project, yes=False)
+
+
+@app.command()
+def destroy(project: ProjectOption = Path("."), yes: YesOption = False) -> None:
+    """Delete the stack; first set the database's deletion_protection = false in farflow.toml and deploy."""
+    _toolkit("destroy", project, yes)
+
+
+@app.command()
+def bootstrap(project: ProjectOption = Path(".")) -> None:
+    """Prepare the account and Region for CDK deploys (once): the CDKToolkit stack and its asset bucket."""
+    _toolkit("bootstrap", project, yes=False)
+
+
+def _when(text: str | None, default: datetime) -> datetime:
+    if not text:
+        return default
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise _fail(f"{text!r} is not a date or time; use e.g. 2026-06-01 or 2026-06-01T12:00.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _local_password(project: Path) -> str | None:
+    """The local stack's admin password, if `project` has run one (never created here)."""
+    from farflow.local.state import StateDir
+
+    path = StateDir.for_project(project).secrets_file
+    try:
+        password = json.loads(path.read_text()).get("admin_password")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return str(password) if password else None
+
+
+def _hours(seconds: int) -> str:
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def _cost_table(rows: list[Row], total: Row, grouping: str, window: str) -> Table:
+    from rich.table import Table
+
+    table = Table(
+        title=f"Fargate cost of farflow's ECS tasks, {window}",
+        caption="Fargate compute only: not NAT, data transfer, logs, EC2 capacity or the Airflow services.",
+    )
+    table.add_column({"dag": "DAG", "task": "DAG.task", "day": "day (UTC)"}[grouping])
+    table.add_column("ECS tasks", justify="right")
+    table.add_column("billed h:mm:ss", justify="right")
+    table.add_column("cost (USD)", justify="right")
+    for index, row in enumerate(rows):
+        table.add_row(
+            Text(row.key),
+            str(row.ecs_tasks),
+            _hours(row.billed_seconds),
+            f"{row.usd:.6f}",
+            end_section=index == len(rows) - 1,
+        )
+    table.add_row(
+        Text(total.key, style="bold"), str(total.ecs_tasks), _hours(total.billed_seconds), f"{total.usd:.6f}"
+    )
+    return table
+
+
+@app.command()
+def cost(
+    *,
+    by: Annotated[
+        str, typer.Option("--by", help="One row per dag, task or day (UTC).", show_default=True)
+    ] = "dag",
+    since: Annotated[
+        str | None, typer.Option(help="From (ISO date or time, UTC); default 7 days ago.")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Until (ISO date or time, UTC); default now.")] = None,
+    dag_id: Annotated[str | None, typer.Option("--dag-id", help="Only this DAG.")] = None,
+    api_url: Annotated[
+        str, typer.Option("--api-url", envvar="FARFLOW_API_URL", help="The Airflow api-server.")
+    ] = "http://127.0.0.1:8080",
+    username: Annotated[str, typer.Option(envvar="FARFLOW_API_USERNAME", help="Airflow user.")] = "admin",
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="FARFLOW_API_PASSWORD",
+            help="Its password (default: the local stack's, from the project's .farflow).",
+            show_default=False,
+        ),
+    ] = None,
+    project: ProjectOption = Path("."),
+) -> None:
+    """What Fargate billed for the ECS tasks farflow's executor ran, per DAG, task or day, with a total.
+
+    Read from the executor's "ecs task stopped" task events through Airflow's REST API. Fargate compute only: not NAT, data transfer, logs, EC2 capacity, or the Airflow services themselves.
+    """
+    from farflow import cost_report
+    from farflow.local.api import AirflowApi, ApiError
+
+    if by not in ("dag", "task", "day"):
+        raise _fail(f"--by {by!r}: use dag, task or day.")
+    grouping: Literal["dag", "task", "day"] = by  # type: ignore[assignment]
+    now = datetime.now(timezone.utc)
+    start, end = _when(since, now - timedelta(days=7)), _when(until, now)
+    secret = password or _local_password(project)
+    if secret is None:
+        raise _fail("No password: pass --password (or FARFLOW_API_PASSWORD), or --project of a local stack.")
+    api = AirflowApi(api_url, timeout=30)
+    try:
+        api.login(username, secret)
+        logs = cost_report.fetch(api, start, end, dag_id)
+    except ApiError as error:
+        raise _fail(f"The Airflow API at {api_url} refused: {error}", 1) from None
+    except OSError as error:
+        raise _fail(f"Cannot reach the Airflow API at {api_url} ({error}). Is it running?", 1) from None
+    rows, total = cost_report.summarize(cost_report.cost_events(logs), grouping)
+    console.print(_cost_table(rows, total, grouping, f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from farflow import __version__
-from farflow.executor.options import OPTIONS, SECTION
+from farflow.executor.settings import OPTIONS, SECTION
 
 
 def get_cli_commands() -> list[Any]:

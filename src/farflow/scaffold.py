@@ -1,14 +1,23 @@
-"""`farflow init`: copy the sample project shipped in the package (src/farflow/template) into a folder."""
+"""`farflow init`: copy the sample project shipped in the package (src/farflow/template) into a folder.
+
+`farflow.toml` is not shipped as a file: it is rendered from `farflow.deploy.config`'s defaults, so the
+file a project starts with cannot disagree with them.
+"""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from importlib.resources import as_file, files
 from pathlib import Path
 
+from farflow.deploy.config_file import render_default
+from farflow.deploy.config_keys import FILE_NAME
+
 # Files whose shipped name differs from the name in a project (a dotfile would be hidden from packaging).
-RENAMES = {"gitignore": ".gitignore"}
+RENAMES = {"gitignore": ".gitignore", "dockerignore": ".dockerignore"}
 SKIPPED = {"__pycache__"}
+CDK_JSON = Path("cdk.json")  # lets `npx aws-cdk` run in the project by hand, as `farflow deploy` does
 
 
 class ProjectExistsError(RuntimeError):
@@ -37,13 +46,38 @@ def init_project(target: Path, *, force: bool = False) -> list[Path]:
     if target.is_dir() and any(target.iterdir()) and not force:
         raise ProjectExistsError(
             f"{target} is not empty. Choose an empty or new folder, or pass --force to write the sample "
-            "project over it (files of the same name are replaced, others are kept)."
+            "project over it (files of the same name are replaced, others are kept), or --config-only to "
+            f"add just {FILE_NAME} and {CDK_JSON}."
         )
+    return [*_copy_template(target, lambda relative: True), _write_config(target)]
+
+
+def init_deploy_files(target: Path, *, force: bool = False) -> list[Path]:
+    """Write only farflow.toml and cdk.json into an existing project, keeping a farflow.toml unless forced."""
+    target = target.expanduser()
+    if not target.is_dir():
+        raise ProjectExistsError(f"{target} is not a folder. `farflow init {target}` writes a whole project.")
+    if (target / FILE_NAME).exists() and not force:
+        raise ProjectExistsError(
+            f"{target / FILE_NAME} exists already. Pass --force to replace it (and {CDK_JSON}) with the defaults."
+        )
+    return [*_copy_template(target, lambda relative: relative == CDK_JSON), _write_config(target)]
+
+
+def _copy_template(target: Path, wanted: Callable[[Path], bool]) -> list[Path]:
     written: list[Path] = []
     with as_file(files("farflow") / "template") as root:
         for relative in template_files(root):
+            if not wanted(relative):
+                continue
             destination = target / project_path(relative)
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(root / relative, destination)
             written.append(project_path(relative))
     return written
+
+
+def _write_config(target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    (target / FILE_NAME).write_text(render_default(), encoding="utf-8")
+    return Path(FILE_NAME)

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import signal
+import subprocess
+import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psutil
 import pytest
 
-from farflow.local import processes
+from farflow.local import process_tree
 from farflow.local.api import AirflowApi
+from farflow.local.component_processes import wait_for
 from farflow.local.ports import free_port
 from farflow.local.stack import LocalStack, StackOptions
 from farflow.scaffold import init_project
 
 TEST_DAGS = Path(__file__).parent / "dags"
+T = TypeVar("T")
 EXIT_DEFINITION = "farflow-e2e-exit"
 
 
@@ -46,8 +52,28 @@ def register_exit_definition(stack: LocalStack) -> None:
     )
 
 
-def descendants() -> list[psutil.Process]:
-    return psutil.Process().children(recursive=True)
+def descendants(besides: Collection[int] = ()) -> list[psutil.Process]:
+    """This process's descendants except the pids `besides`: those running before a stack started, such
+    as the node server that importing aws_cdk (the deploy tests) starts for the whole session."""
+    return [child for child in psutil.Process().children(recursive=True) if child.pid not in besides]
+
+
+def pids(processes: list[psutil.Process]) -> set[int]:
+    return {process.pid for process in processes}
+
+
+def assert_none_left(started: list[psutil.Process], session_ids: Collection[int] = ()) -> None:
+    """After stop() has signalled everything: give the last exits (the database's backends, a task's
+    children) a bounded moment to be reaped, then fail naming whatever is left."""
+
+    def leftovers() -> list[psutil.Process]:
+        return alive(started) + process_tree.in_sessions(set(session_ids))
+
+    deadline = time.monotonic() + 30
+    while leftovers() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    left = leftovers()
+    assert not left, f"processes left after stop(): {[(p.pid, p.name()) for p in left]}"
 
 
 def alive(processes: list[psutil.Process]) -> list[psutil.Process]:
@@ -63,18 +89,24 @@ def alive(processes: list[psutil.Process]) -> list[psutil.Process]:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    project = e2e_project(tmp_path_factory.mktemp("e2e"))
-    local = LocalStack(StackOptions(project, free_port()))
-    local.start()
-    try:
+    with started_stack(e2e_project(tmp_path_factory.mktemp("e2e"))) as local:
         register_exit_definition(local)
         yield local
+
+
+@contextlib.contextmanager
+def started_stack(project: Path, database_url: str | None = None) -> Iterator[LocalStack]:
+    """A local stack for `project`, stopped after use, failing if any process it started is left."""
+    before = pids(descendants())
+    local = LocalStack(StackOptions(project, free_port(), database_url=database_url))
+    local.start()
+    try:
+        yield local
     finally:
-        started = descendants()
-        session_ids = processes.sessions(started)
+        started = descendants(besides=before)
+        session_ids = process_tree.sessions(started)
         local.stop()
-        left = alive(started) + processes.in_sessions(session_ids)
-        assert not left, f"processes left after stop(): {[(p.pid, p.name()) for p in left]}"
+        assert_none_left(started, session_ids)
         if local.swept:
             warnings.warn(f"stop() had to sweep {len(local.swept)} escaped processes", stacklevel=1)
 
@@ -86,3 +118,44 @@ def api(stack: LocalStack) -> AirflowApi:
 
 def events(api: AirflowApi, dag_id: str, run_id: str) -> list[dict[str, Any]]:
     return api.event_logs(dag_id, run_id=run_id)
+
+
+def patient(check: Callable[[], T | None]) -> Callable[[], T | None]:
+    """`check` for wait_for, but an api-server too busy to answer in time (under load every task process
+    calls it too) means "not yet" rather than a failure: the deadline still bounds the wait."""
+
+    def attempt() -> T | None:
+        try:
+            return check()
+        except OSError:
+            return None
+
+    return attempt
+
+
+def end_local_up(up: subprocess.Popen[bytes], seen: list[psutil.Process]) -> None:
+    """After a test of `farflow local up`, passed or failed: end it and everything it started (its tree
+    now, what the test saw earlier, and their sessions) so that no process outlives the test."""
+    family = [*process_tree.tree(up.pid), *seen]
+    session_ids = process_tree.sessions(family)
+    if up.poll() is None:  # a stop of its own first: it also stops the embedded PostgreSQL, which
+        up.send_signal(signal.SIGTERM)  # pg_ctl detached from its tree and its session
+        try:
+            up.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            up.kill()
+    process_tree.terminate_tree(alive(family), grace=1)
+    process_tree.terminate_tree(process_tree.in_sessions(session_ids), grace=1)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        up.wait(timeout=10)
+
+
+def wait_until_up(up: subprocess.Popen[bytes], output: Path, timeout: float = 300) -> None:
+    """Wait until `farflow local up` (writing to `output`) says it is up; fail at once if it exits."""
+
+    def ready() -> bool | None:
+        if up.poll() is not None:
+            raise AssertionError(f"farflow local up exited early:\n{output.read_text()}")
+        return True if "farflow is up" in output.read_text() else None
+
+    wait_for(ready, timeout=timeout, what="farflow local up to be ready")

@@ -12,9 +12,12 @@ import urllib.request
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
-from farflow.local import processes
+from farflow.cli import app
+from farflow.executor.aws_actions import called_operations
 from farflow.local.api import AirflowApi
+from farflow.local.component_processes import wait_for
 from farflow.local.demo import (
     SAMPLE_DAG,
     SAMPLE_ORDER,
@@ -22,8 +25,11 @@ from farflow.local.demo import (
     result_rows,
     wait_for_dag,
 )
+from farflow.local.endpoint.calls import FARFLOW_CLIENT, OTHER_CLIENT, undeclared
 from farflow.local.metadata import ecs_task_arns
 from farflow.local.stack import LocalStack
+from farflow.workload.reference import parse_store_url, reference_in
+from tests.support.leaks import JWT, every_ecs_task, find_leaks
 
 pytestmark = pytest.mark.e2e
 
@@ -35,9 +41,8 @@ STOP_REASON = "stopped by the farflow e2e test"
 @pytest.fixture(scope="module")
 def runs(stack: LocalStack, api: AirflowApi) -> dict[str, str]:
     """dag_id -> run_id, all triggered at once."""
-    watch = list(stack.components.values())
     for dag_id in RUN_DAGS:
-        wait_for_dag(api, dag_id, None if dag_id != SAMPLE_DAG else "sample_dag.py", watch)
+        wait_for_dag(api, dag_id, None if dag_id != SAMPLE_DAG else "sample_dag.py", guard=stack.check)
     started = {}
     for dag_id in RUN_DAGS:
         api.unpause(dag_id)
@@ -50,9 +55,7 @@ def finished(api: AirflowApi, stack: LocalStack, dag_id: str, run_id: str) -> st
         value = str(api.dag_run(dag_id, run_id).get("state"))
         return value if value in {"success", "failed"} else None
 
-    return processes.wait_for(
-        state, timeout=RUN_TIMEOUT, what=f"{dag_id} to finish", watch=list(stack.components.values())
-    )
+    return wait_for(state, timeout=RUN_TIMEOUT, what=f"{dag_id} to finish", guard=stack.check)
 
 
 def ecs_events(api: AirflowApi, dag_id: str, run_id: str) -> list[dict[str, Any]]:
@@ -63,7 +66,7 @@ def ecs_events(api: AirflowApi, dag_id: str, run_id: str) -> list[dict[str, Any]
 
 def stop_event(api: AirflowApi, dag_id: str, run_id: str) -> str:
     """The executor's "ecs task stopped" event text; it is saved just after the task ends, so poll."""
-    return processes.wait_for(
+    return wait_for(
         lambda: next(
             (
                 str(e.get("extra"))
@@ -104,7 +107,7 @@ def test_the_sample_dag_runs_to_success(stack: LocalStack, api: AirflowApi, runs
         assert rows[task_id].executor == "EcsFargateExecutor"
         assert rows[task_id].ecs_task_id
         assert rows[task_id].exit_code == 0
-    assert rows["on_worker_task"].executor == "LocalExecutor"
+    assert rows["on_worker_task"].executor == "worker"  # the alias: LocalExecutor here, Edge workers on AWS
     assert rows["on_worker_task"].ecs_task_id is None
     # The ECS task's output, from CloudWatch Logs, is in the Airflow task's log.
     log = api.request("GET", f"/api/v2/dags/{SAMPLE_DAG}/dagRuns/{run_id}/taskInstances/odd_task/logs/1")
@@ -137,7 +140,7 @@ def test_stop_task_fails_the_task_with_its_reason(
         states = {ti["task_id"]: ti["state"] for ti in api.task_instances(dag_id, run_id)}
         return arn if task["lastStatus"] == "RUNNING" and states.get("sleeps") == "running" else None
 
-    arn = processes.wait_for(running_arn, timeout=RUN_TIMEOUT, what="the sleeping task to run")
+    arn = wait_for(running_arn, timeout=RUN_TIMEOUT, what="the sleeping task to run")
     ecs.stop_task(cluster=cluster, task=arn, reason=STOP_REASON)
     assert finished(api, stack, dag_id, run_id) == "failed"
     (instance,) = api.task_instances(dag_id, run_id)
@@ -153,3 +156,83 @@ def test_a_task_over_its_memory_ends_with_exit_code_137(
     event = stop_event(api, dag_id, runs[dag_id])
     assert re.search(r"exit code 137\b", event)
     assert "OutOfMemoryError" in event
+
+
+def test_the_executor_calls_only_the_aws_operations_it_declares(
+    stack: LocalStack, api: AirflowApi, runs: dict[str, str]
+) -> None:
+    """What the deploy's IAM policy grants (aws_actions) covers every call the executor made in all runs."""
+    for dag_id, run_id in runs.items():
+        finished(api, stack, dag_id, run_id)
+    calls = stack.endpoint.client_calls()
+    executor = calls.get(FARFLOW_CLIENT, {})
+    assert undeclared(executor, called_operations()) == [], f"the executor called {executor}"
+    # Events are on locally: task state changes came from the queue, which the executor emptied; the
+    # workload store holds each task's workload.
+    assert {"RunTask", "PutObject", "ReceiveMessage", "DeleteMessageBatch", "GetQueueAttributes"} <= set(
+        executor
+    )
+    # The sample DAG's operators run ECS tasks too, and are not counted as the executor.
+    assert "RunTask" in calls.get(OTHER_CLIENT, {})
+
+
+def test_no_runtask_request_carries_a_workload_token(
+    stack: LocalStack, api: AirflowApi, runs: dict[str, str]
+) -> None:
+    """The executor's RunTask requests name an object in the workload store, never the token; the objects
+    are gone once the tasks are done."""
+    for dag_id, run_id in runs.items():
+        finished(api, stack, dag_id, run_id)
+    assert stack.network is not None and stack.network.workload_store
+    tasks = every_ecs_task(stack)
+    executors = [task for task in tasks if str(task.get("startedBy", "")).startswith("farflow-")]
+    assert len(executors) >= 4
+    for task in executors:
+        [command] = [
+            entry["command"] for entry in task["overrides"]["containerOverrides"] if "command" in entry
+        ]
+        reference = reference_in(command)
+        assert reference is not None and reference.startswith(stack.network.workload_store), command
+    for task in tasks:
+        text = json.dumps(task, default=str)
+        assert not JWT.search(text) and '"token' not in text, task["taskArn"]
+    store = parse_store_url(stack.network.workload_store)
+    s3 = stack.aws_client("s3")
+    wait_for(
+        lambda: s3.list_objects_v2(Bucket=store.bucket, Prefix=store.prefix).get("KeyCount") == 0 or None,
+        timeout=60,
+        what="every workload object to be deleted",
+    )
+
+
+def test_no_secret_or_workload_token_in_any_log_or_task_record(
+    stack: LocalStack, api: AirflowApi, runs: dict[str, str]
+) -> None:
+    """After every run: the admin password, fernet key, JWT secret and any workload token appear in no
+    component or task log, no awslogs event, no task event and no RunTask or task definition record."""
+    for dag_id, run_id in runs.items():
+        finished(api, stack, dag_id, run_id)
+    leaks, searched = find_leaks(stack, api)
+    assert not leaks, leaks
+    assert searched > 10
+
+
+def test_farflow_cost_adds_up_what_each_ecs_task_of_the_sample_dag_cost(
+    stack: LocalStack, api: AirflowApi, runs: dict[str, str]
+) -> None:
+    assert finished(api, stack, SAMPLE_DAG, runs[SAMPLE_DAG]) == "success"
+    stop_event(api, SAMPLE_DAG, runs[SAMPLE_DAG])  # saved just after the task ends
+    assert stack.layout is not None
+    arguments = ["cost", "--by", "task", "--dag-id", SAMPLE_DAG, "--api-url", stack.layout.api_url]
+    result = CliRunner().invoke(app, [*arguments, "--password", stack.admin_password], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    rows = {
+        cells[0]: cells
+        for line in result.output.splitlines()
+        if line.count("│") >= 4
+        for cells in [[cell.strip() for cell in line.split("│")[1:-1]]]
+    }
+    for task_id in ("start_process", "odd_task", "even_task", "numbers_task"):
+        assert f"{SAMPLE_DAG}.{task_id}" in rows, result.output
+    total = rows["total"]
+    assert int(total[1]) >= 4 and float(total[3]) > 0

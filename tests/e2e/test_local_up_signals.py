@@ -12,18 +12,19 @@ from pathlib import Path
 import psutil
 import pytest
 
-from farflow.local import processes
+from farflow.local import process_tree
 from farflow.local.api import AirflowApi
+from farflow.local.component_processes import wait_for
 from farflow.local.demo import wait_for_dag
 from farflow.local.ports import free_port
 from farflow.local.state import ADMIN_USER
-from tests.e2e.conftest import alive, e2e_project
+from tests.e2e.conftest import assert_none_left, e2e_project, end_local_up, wait_until_up
 
 pytestmark = pytest.mark.e2e
 
 
 def family(pid: int) -> list[psutil.Process]:
-    return processes.tree(pid)
+    return process_tree.tree(pid)
 
 
 def task_runner(root: psutil.Process) -> psutil.Process | None:
@@ -61,13 +62,7 @@ def test_local_up_stops_every_process_it_started(tmp_path: Path, signum: signal.
     root = psutil.Process(up.pid)
     seen: list[psutil.Process] = []
     try:
-
-        def ready() -> bool | None:
-            if up.poll() is not None:
-                raise AssertionError(f"farflow local up exited early:\n{output.read_text()}")
-            return True if "farflow is up" in output.read_text() else None
-
-        processes.wait_for(ready, timeout=240, what="farflow local up to be ready")
+        wait_until_up(up, output, timeout=480)
         secrets = json.loads((project / ".farflow" / "secrets.json").read_text())
         api = AirflowApi(f"http://127.0.0.1:{port}")
         api.login(ADMIN_USER, secrets["admin_password"])
@@ -75,9 +70,9 @@ def test_local_up_stops_every_process_it_started(tmp_path: Path, signum: signal.
         api.unpause("farflow_e2e_sleep")
         api.trigger("farflow_e2e_sleep")
         # A task is running inside an ECS task process: stopping must reach that far down too.
-        processes.wait_for(lambda: task_runner(root), timeout=180, what="a running ECS task")
+        wait_for(lambda: task_runner(root), timeout=360, what="a running ECS task")
         seen = family(up.pid)
-        session_ids = processes.sessions(seen)
+        session_ids = process_tree.sessions(seen)
         assert len(seen) > 5
         assert len(session_ids) >= 5  # four components and at least one ECS task
 
@@ -85,8 +80,7 @@ def test_local_up_stops_every_process_it_started(tmp_path: Path, signum: signal.
         assert up.wait(timeout=120) == 0, output.read_text()
         text = output.read_text()
         assert "Stopped." in text
-        assert not alive(seen), [p.name() for p in alive(seen)]
-        assert processes.in_sessions(session_ids) == []
+        assert_none_left(seen, session_ids)
         # Nothing written outside the project (no ~/airflow, no ~/.farflow: the project was given).
         assert list(home.iterdir()) == []
         assert not (tmp_path / "farflow-home").exists()
@@ -94,6 +88,4 @@ def test_local_up_stops_every_process_it_started(tmp_path: Path, signum: signal.
             path.read_text(errors="replace") for path in (project / ".farflow" / "logs").glob("*.log")
         )
     finally:
-        if up.poll() is None:
-            up.kill()
-        processes.terminate_tree(alive(seen), grace=1)
+        end_local_up(up, seen)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from farflow.executor.options import OPTIONS
+from farflow.executor.settings import OPTIONS, load_settings
+
+MINIMAL = {"region": "us-east-1", "cluster": "c", "container_name": "airflow", "task_definition": "airflow"}
 
 
 def test_airflow_config_list_shows_every_ecs_fargate_option(tmp_path: Path) -> None:
@@ -26,3 +29,11 @@ def test_airflow_config_list_shows_every_ecs_fargate_option(tmp_path: Path) -> N
         assert f"# {option.name} = {option.default or ''}".rstrip() in result.stdout
         assert option.env_var in result.stdout
     assert "missing 'cli' section" not in result.stderr + result.stdout
+
+    # What Airflow shows as the default is what the executor runs with when the key is unset.
+    shown = dict(re.findall(r"^# (\w+) = ?(.*)$", result.stdout, re.MULTILINE))
+    unset = load_settings(MINIMAL.get)
+    for option in OPTIONS:
+        if not option.required:
+            given = {**MINIMAL, option.name: shown[option.name] or None}
+            assert load_settings(given.get) == unset, option.name

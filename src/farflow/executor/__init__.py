@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 __all__ = ["EcsFargateExecutor"]
 
 if TYPE_CHECKING:
-    from farflow.executor.adapter import EcsFargateExecutor
+    from farflow.executor.ecs_fargate_executor import EcsFargateExecutor
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy: the provider entry point reads farflow.executor.options without importing the executor.
+    # Lazy: the provider entry point reads farflow.executor.settings without importing the executor.
     if name == "EcsFargateExecutor":
-        from farflow.executor.adapter import EcsFargateExecutor
+        from farflow.executor.ecs_fargate_executor import EcsFargateExecutor
 
         return EcsFargateExecutor
     raise AttributeError(name)

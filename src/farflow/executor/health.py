@@ -1,4 +1,5 @@
-"""The start-up check: is the cluster there, may we use it, and does the task definition fit?"""
+"""The start-up check: is the cluster there, may we use it, does the task definition fit, and is the
+workload store one only the task roles can read?"""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from farflow.executor.config import ExecutorSettings
+from farflow.executor.aws_actions import action_names
 from farflow.executor.outcomes import LaunchVerdict, classify_launch_error
+from farflow.executor.settings import ExecutorSettings, where
+from farflow.executor.workload_store import WorkloadStore
+from farflow.workload.reference import HEALTH_CHECK_OBJECT
 
 ATTEMPTS = 5
 
@@ -23,8 +27,7 @@ def _denied(error: ClientError, action: str) -> HealthCheckError | None:
     if "AccessDenied" in code or "UnauthorizedOperation" in code:
         return HealthCheckError(
             f"farflow's executor lacks the IAM permission {action} ({code}). Grant the scheduler's role "
-            "ecs:RunTask, ecs:DescribeTasks, ecs:StopTask, ecs:DescribeClusters, ecs:DescribeTaskDefinition, "
-            "ecs:TagResource and iam:PassRole on the task roles."
+            f"{', '.join(action_names())} (iam:PassRole on the task roles); `farflow deploy` grants exactly these."
         )
     return None
 
@@ -51,13 +54,13 @@ def check_health(client: Any, settings: ExecutorSettings) -> None:
         ) from None
     except BotoCoreError as error:
         raise HealthCheckError(
-            f"Cannot reach ECS ({error}). Check [ecs_fargate] region, endpoint_url and the network."
+            f"Cannot reach ECS ({error}). Check {where('region')}, {where('endpoint_url')} and the network."
         ) from None
     found = [c for c in clusters.get("clusters", []) if c.get("status") == "ACTIVE"]
     if not found:
         raise HealthCheckError(
             f"ECS cluster {settings.cluster!r} was not found (or is not ACTIVE) in {settings.region}. "
-            "Create it, or fix [ecs_fargate] cluster (AIRFLOW__ECS_FARGATE__CLUSTER)."
+            f"Create it, or fix {where('cluster')}."
         )
     try:
         definition = _patiently(client.describe_task_definition, taskDefinition=settings.task_definition)[
@@ -66,12 +69,73 @@ def check_health(client: Any, settings: ExecutorSettings) -> None:
     except ClientError as error:
         raise _denied(error, "ecs:DescribeTaskDefinition") or HealthCheckError(
             f"Task definition {settings.task_definition!r} was not found ({error}). Register it, or fix "
-            "[ecs_fargate] task_definition (AIRFLOW__ECS_FARGATE__TASK_DEFINITION)."
+            f"{where('task_definition')}."
         ) from None
     names = [c.get("name") for c in definition.get("containerDefinitions", [])]
     if settings.container_name not in names:
         raise HealthCheckError(
             f"Task definition {settings.task_definition!r} has no container named "
             f"{settings.container_name!r} (it has {', '.join(map(str, names))}). "
-            "Fix [ecs_fargate] container_name (AIRFLOW__ECS_FARGATE__CONTAINER_NAME)."
+            f"Fix {where('container_name')}."
         )
+
+
+def check_workload_store(store: WorkloadStore, kms: Any) -> None:
+    """Write and delete a probe object: the scheduler may write there, S3 encrypts it with SSE-KMS, and
+    the key is a customer managed one. The AWS managed key aws/s3 would not do: its policy lets every
+    principal of the account that may s3:GetObject (AWS's read-only policies included) decrypt."""
+    location = store.location
+    probe = f"{location.prefix}{HEALTH_CHECK_OBJECT}"
+    try:
+        answer = _patiently(store.client.put_object, Bucket=location.bucket, Key=probe, Body=b"{}")
+    except ClientError as error:
+        raise _denied(error, "s3:PutObject") or HealthCheckError(
+            f"Cannot write to the workload store {location.url} ({error}). Create the bucket, or fix "
+            f"{where('workload_store')}."
+        ) from None
+    except BotoCoreError as error:
+        raise HealthCheckError(f"Cannot reach the workload store {location.url} ({error}).") from None
+    try:
+        _check_store_key(location.url, answer, kms)
+    finally:
+        store.delete(location.reference(probe))
+
+
+def _check_store_key(url: str, answer: Any, kms: Any) -> None:
+    algorithm, key_id = answer.get("ServerSideEncryption"), answer.get("SSEKMSKeyId")
+    fix = (
+        "Give the bucket default encryption SSE-KMS with a customer managed key whose policy lets only "
+        "the Airflow task roles decrypt (`farflow deploy` creates one)."
+    )
+    if not str(algorithm).startswith("aws:kms") or not key_id:
+        raise HealthCheckError(
+            f"The workload store {url} encrypts objects with {algorithm or 'no'} encryption, not SSE-KMS, "
+            f"so anyone allowed s3:GetObject could read the tokens. {fix}"
+        )
+    try:
+        metadata = _patiently(kms.describe_key, KeyId=key_id)["KeyMetadata"]
+    except ClientError as error:
+        raise _denied(error, "kms:DescribeKey") or HealthCheckError(
+            f"Cannot describe the workload store's KMS key {key_id} ({error})."
+        ) from None
+    if metadata.get("KeyManager") != "CUSTOMER":
+        raise HealthCheckError(
+            f"The workload store {url} encrypts with the AWS managed key aws/s3, whose policy lets every "
+            f"principal of the account that may s3:GetObject decrypt the tokens. {fix}"
+        )
+
+
+def check_events_queue(sqs: Any, settings: ExecutorSettings) -> None:
+    """With events on: the queue exists and this role may read it (HealthCheckError naming the fix)."""
+    url = settings.events_queue_url
+    try:
+        _patiently(sqs.get_queue_attributes, QueueUrl=url, AttributeNames=["QueueArn"])
+    except ClientError as error:
+        raise _denied(error, "sqs:GetQueueAttributes") or HealthCheckError(
+            f"The task events queue {url} cannot be read ({error}). Create it (`farflow deploy` does), "
+            f"or fix or unset {where('events_queue_url')}."
+        ) from None
+    except BotoCoreError as error:
+        raise HealthCheckError(
+            f"Cannot reach SQS ({error}). Check {where('region')}, {where('endpoint_url')} and the network."
+        ) from None

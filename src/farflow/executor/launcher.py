@@ -1,4 +1,10 @@
-"""Background RunTask calls: a pool of threads behind a token bucket, retrying what AWS says is passing."""
+"""Background RunTask calls: a pool of threads behind a token bucket, retrying what AWS says is passing.
+
+With a workload store, each launch first writes its workload (which holds the Airflow token) to the
+store, once, and then calls RunTask with only the object's URL; retries send the same clientToken and,
+if the write itself must be retried, write the same object. A launch that ends without a task deletes
+its object. No launch is sent when the task's Airflow token would expire before its container starts.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from farflow.executor.client import SharedClient
 from farflow.executor.delayqueue import DelayQueue
 from farflow.executor.messages import Launched, LaunchFailed, LaunchRetried, Message, Rejected
 from farflow.executor.outcomes import (
@@ -23,13 +30,22 @@ from farflow.executor.outcomes import (
 )
 from farflow.executor.ratelimit import TokenBucket
 from farflow.executor.redaction import redact
-from farflow.executor.requests import InvalidTaskRequest
+from farflow.executor.request import InvalidTaskRequest
+from farflow.executor.settings import where
+from farflow.executor.throttled_log import ThrottledLog
+from farflow.executor.turns import no_turns
+from farflow.executor.workload_store import Stash, WorkloadStore
+from farflow.workload.token import TOKEN_LIFETIME_SETTING
 
 log = logging.getLogger(__name__)
 
-THROTTLE_CODES = frozenset(
-    {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
-)
+
+@dataclass(frozen=True)
+class Prepared:
+    """What one launch sends: its RunTask request and, with a workload store, the object written first."""
+
+    request: Mapping[str, Any] = field(repr=False)  # without a store it holds the token: never log it
+    stash: Stash | None = None
 
 
 @dataclass(frozen=True)
@@ -37,34 +53,23 @@ class LaunchJob:
     """One launch. The request is built on a launcher thread, so the scheduler's heartbeat stays short."""
 
     key: Hashable
-    build: Callable[[], Mapping[str, Any]] = field(repr=False)  # raises InvalidTaskRequest
+    build: Callable[[], Prepared] = field(repr=False)  # raises InvalidTaskRequest
     submitted_at: float
+    token_deadline: float | None = None
+    """When the task's Airflow token expires, on the launcher's clock; None when unknown."""
     retries: int = 0
     capacity_since: float | None = None
-    request: Mapping[str, Any] | None = field(default=None, repr=False)  # holds the token: never log it
+    capacity_reason: str | None = None
+    prepared: Prepared | None = field(default=None, repr=False)
+    stored: bool = False
+    """The workload object is written; retries send RunTask only."""
+    last_error: str | None = None
+    """Why the last try did not launch (a network error, a 5xx, credentials): said if the launch is given up."""
 
 
 def backoff(retries: int, base: float, cap: float) -> float:
     """Exponential backoff with full jitter."""
     return float(random.uniform(0, min(cap, base * 2**retries)))
-
-
-class ThrottledLog:
-    """Logs a repeated warning at most once per interval, not once per task."""
-
-    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = interval
-        self._clock = clock
-        self._last: float | None = None
-        self._lock = threading.Lock()
-
-    def warning(self, message: str, *args: object) -> None:
-        with self._lock:
-            now = self._clock()
-            if self._last is not None and now - self._last < self.interval:
-                return
-            self._last = now
-        log.warning(message, *args)
 
 
 class Launcher:
@@ -80,29 +85,40 @@ class Launcher:
         concurrency: int,
         capacity_retry_seconds: float,
         credentials_log_interval: float,
+        task_start_seconds: float = 0.0,
+        store: WorkloadStore | None = None,
         clock: Callable[[], float] = time.monotonic,
+        turn: Callable[[], object] = no_turns,
     ) -> None:
-        self._client_factory = client_factory
-        self._client = client_factory()
-        self._client_lock = threading.Lock()
+        self._ecs = SharedClient(client_factory, "ECS")
+        self._turn = turn  # waits while the scheduler's heartbeat runs (turns.py)
+        self._store = store
+        self._task_start_seconds = task_start_seconds
         self._results = results
         self.bucket = TokenBucket(rate, burst, clock)
         self._concurrency = concurrency
         self._capacity_retry_seconds = capacity_retry_seconds
-        self._credentials_log = ThrottledLog(credentials_log_interval, clock)
+        self._credentials_log = ThrottledLog(credentials_log_interval, clock, log)
+        self._transient_log = ThrottledLog(credentials_log_interval, clock, log)
         self._clock = clock
         self._jobs: DelayQueue[LaunchJob] = DelayQueue(clock)
         self._cancelled: set[Hashable] = set()
         self._cancel_lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._stoppers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="farflow-stop")
+        # StopTask for revoked tasks and deletes of unused workload objects, off the scheduler thread.
+        self._background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="farflow-cleanup")
         self.calls = 0  # RunTask calls made, retries included
 
     @property
     def client(self) -> Any:
-        with self._client_lock:
-            return self._client
+        return self._ecs.get()
+
+    def rebuild_clients(self) -> None:
+        """After missing or expired credentials (here or in the tracker): new clients read them afresh."""
+        self._ecs.rebuild()
+        if self._store is not None:
+            self._store.shared.rebuild()
 
     def start(self) -> None:
         for index in range(self._concurrency):
@@ -116,7 +132,7 @@ class Launcher:
         deadline = self._clock() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - self._clock()))
-        self._stoppers.shutdown(wait=True, cancel_futures=False)
+        self._background.shutdown(wait=True, cancel_futures=False)
 
     def submit(self, *jobs: LaunchJob) -> None:
         with self._cancel_lock:
@@ -130,13 +146,19 @@ class Launcher:
 
     def stop_task(self, cluster: str, arn: str, reason: str) -> None:
         """StopTask in the background, so revoking never waits on AWS."""
-        self._stoppers.submit(self._stop_task, cluster, arn, reason)
+        self._background.submit(self.stop_task_now, cluster, arn, reason)
 
-    def _stop_task(self, cluster: str, arn: str, reason: str) -> None:
+    def stop_task_now(self, cluster: str, arn: str, reason: str) -> None:
+        """StopTask on this thread (when the scheduler is terminating); a failure is logged, not raised."""
         try:
             self.client.stop_task(cluster=cluster, task=arn, reason=reason[:255])
         except Exception as error:
             log.warning("StopTask for %s failed: %s", arn, error)
+
+    def discard_workload(self, reference: str) -> None:
+        """Delete a workload object in the background (a task that stopped or was revoked)."""
+        if self._store is not None:
+            self._background.submit(self._store.delete, reference)
 
     def pending(self) -> int:
         return len(self._jobs)
@@ -151,71 +173,142 @@ class Launcher:
     def _work(self) -> None:
         while not self._stop.is_set():
             job = self._jobs.get(timeout=0.5)
-            if job is None or self._is_cancelled(job.key):
+            if job is None:
                 continue
-            if job.request is None:
+            self._turn()
+            if self._is_cancelled(job.key):
+                self._discard(job)
+                continue
+            if self._too_late(job):
+                continue
+            if job.prepared is None:
                 try:
-                    job = replace(job, request=job.build())
+                    job = replace(job, prepared=job.build())
                 except InvalidTaskRequest as error:
                     self._results.put(Rejected(job.key, str(error)))
                     continue
+            if not job.stored and self._stash_of(job) is not None:
+                if not self._write(job):
+                    continue
+                job = replace(job, stored=True)
             if not self.bucket.acquire(self._stop):
                 return
+            self._turn()
             self._launch(job)
+
+    @staticmethod
+    def _stash_of(job: LaunchJob) -> Stash | None:
+        return job.prepared.stash if job.prepared is not None else None
+
+    def _too_late(self, job: LaunchJob) -> bool:
+        """Fail a launch whose Airflow token would expire before its container could start."""
+        if job.token_deadline is None:
+            return False
+        now = self._clock()
+        left = job.token_deadline - now
+        if left > self._task_start_seconds:
+            return False
+        waited = ""
+        if job.capacity_since is not None:
+            waited = f"{job.capacity_reason} (waited {now - job.capacity_since:.0f} s for capacity). "
+        elif job.last_error is not None:
+            waited = f"{job.retries} tries failed, the last with {job.last_error}. "
+        self._fail(
+            job,
+            LaunchVerdict.PERMANENT,
+            f"{waited}Not launched: the task's Airflow token expires in {max(left, 0.0):.0f} s, less than "
+            f"the {self._task_start_seconds:.0f} s a task may need to start, {where('task_start_seconds')}. "
+            f"The token is valid for {TOKEN_LIFETIME_SETTING} from when the task was queued: raise it, or "
+            f"lower {where('capacity_retry_seconds')}.",
+        )
+        return True
+
+    def _write(self, job: LaunchJob) -> bool:
+        """Write the launch's workload object; on an error, retry or fail the launch as for RunTask."""
+        stash = self._stash_of(job)
+        assert stash is not None and self._store is not None
+        try:
+            self._store.put(stash)
+        except Exception as error:
+            self._on_error(job, error, f"Writing the workload to {stash.reference} failed: ")
+            return False
+        return True
 
     def _launch(self, job: LaunchJob) -> None:
         self.calls += 1
+        assert job.prepared is not None
         try:
-            response = self.client.run_task(**(job.request or {}))
+            response = self.client.run_task(**job.prepared.request)
         except Exception as error:
             self._on_error(job, error)
             return
         tasks = response.get("tasks") or []
         if tasks:
             self.bucket.on_success()
-            self._results.put(Launched(job.key, tasks[0]["taskArn"], self._clock() - job.submitted_at))
+            stash = self._stash_of(job)
+            latency = self._clock() - job.submitted_at
+            self._results.put(
+                Launched(job.key, tasks[0]["taskArn"], latency, stash.reference if stash else None)
+            )
             return
         verdict, reason = classify_launch_failures(response.get("failures") or [])
         self._on_verdict(job, verdict, reason)
 
-    def _on_error(self, job: LaunchJob, error: Exception) -> None:
+    def _on_error(self, job: LaunchJob, error: Exception, context: str = "") -> None:
         verdict = classify_launch_error(error)
         code = error_code(error)
-        if is_throttle(error):
+        throttled = is_throttle(error)
+        if throttled:
             self.bucket.on_throttle()
+        reason = redact(f"{context}{code}: {error}")
         if verdict is LaunchVerdict.CREDENTIALS:
             self._credentials_log.warning(
-                "AWS credentials are missing or expired (%s); rebuilding the ECS client. Tasks stay queued.",
+                "AWS credentials are missing or expired (%s); rebuilding the AWS clients. Tasks stay queued.",
                 code,
             )
-            self._rebuild_client()
-        self._on_verdict(job, verdict, redact(f"{code}: {error}"))
+            self.rebuild_clients()
+        elif verdict is LaunchVerdict.RETRY and not throttled:
+            self._transient_log.warning(
+                "A launch failed for now (%s); tasks stay queued and are retried with backoff until their "
+                "Airflow token runs short. If this lasts, check %s, %s and the network.",
+                reason,
+                where("region"),
+                where("endpoint_url"),
+            )
+        self._on_verdict(job, verdict, reason, throttled=throttled)
 
-    def _rebuild_client(self) -> None:
-        try:
-            client = self._client_factory()
-        except Exception as error:
-            log.warning("Could not rebuild the ECS client: %s", error)
-            return
-        with self._client_lock:
-            self._client = client
+    def _fail(self, job: LaunchJob, verdict: LaunchVerdict, reason: str) -> None:
+        self._discard(job)
+        self._results.put(LaunchFailed(job.key, verdict, reason))
 
-    def _on_verdict(self, job: LaunchJob, verdict: LaunchVerdict, reason: str) -> None:
+    def _discard(self, job: LaunchJob) -> None:
+        """A launch that ends without a task deletes the object it wrote."""
+        stash = self._stash_of(job)
+        if job.stored and stash is not None:
+            self.discard_workload(stash.reference)
+
+    def _on_verdict(
+        self, job: LaunchJob, verdict: LaunchVerdict, reason: str, throttled: bool = False
+    ) -> None:
         if verdict is LaunchVerdict.PERMANENT:
-            self._results.put(LaunchFailed(job.key, verdict, reason))
+            self._fail(job, verdict, reason)
             return
         now = self._clock()
         if verdict is LaunchVerdict.CAPACITY:
             since = job.capacity_since if job.capacity_since is not None else now
             if now - since >= self._capacity_retry_seconds:
-                waited = f"waited {now - since:.0f} s for capacity, [ecs_fargate] capacity_retry_seconds"
-                self._results.put(LaunchFailed(job.key, verdict, f"{reason} ({waited})"))
+                waited = f"waited {now - since:.0f} s for capacity, {where('capacity_retry_seconds')}"
+                self._fail(job, verdict, f"{reason} ({waited})")
                 return
-            job = replace(job, capacity_since=since)
+            job = replace(job, capacity_since=since, capacity_reason=reason)
             delay = min(backoff(job.retries, 2.0, 60.0), max(0.0, since + self._capacity_retry_seconds - now))
-        elif verdict is LaunchVerdict.CREDENTIALS:
-            delay = backoff(job.retries, 1.0, 10.0)
         else:
-            delay = backoff(job.retries, 0.2, 20.0)
-        self._results.put(LaunchRetried(job.key, verdict, reason))
+            job = replace(job, last_error=reason)
+            delay = backoff(
+                job.retries, *((1.0, 10.0) if verdict is LaunchVerdict.CREDENTIALS else (0.2, 20.0))
+            )
+        if job.token_deadline is not None:
+            # Wake when the token runs short, to fail then with that reason rather than at the expiry.
+            delay = min(delay, max(0.0, job.token_deadline - self._task_start_seconds - now))
+        self._results.put(LaunchRetried(job.key, verdict, reason, throttled))
         self._jobs.put(replace(job, retries=job.retries + 1), delay)

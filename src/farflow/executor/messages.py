@@ -14,6 +14,7 @@ class Launched:
     key: Hashable
     arn: str
     latency: float  # seconds from queue_workload to RunTask's answer
+    workload: str | None = None  # the workload object's URL (with a workload store), deleted if revoked
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class LaunchRetried:
     key: Hashable
     verdict: LaunchVerdict
     reason: str
+    throttled: bool  # AWS said to slow down (one of outcomes.THROTTLE_CODES): the launcher halved its rate
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """What each RunTask failure and each stopped ECS task means for the Airflow task: one table.
 
 Only classification lives here. How long to wait for capacity ([ecs_fargate] capacity_retry_seconds)
-and how often to relaunch ([ecs_fargate] max_relaunches) are the launcher's and adapter's business.
+and how often to relaunch ([ecs_fargate] max_relaunches) are the launcher's and the executor class's business.
 docs/outcomes.md is this module as a table; keep the two in step.
 """
 
@@ -26,6 +26,8 @@ from botocore.exceptions import (
     TokenRetrievalError,
     UnknownCredentialError,
 )
+
+from farflow.workload.exits import MEANINGS as ENTRY_POINT_EXITS
 
 
 class LaunchVerdict(enum.Enum):
@@ -262,6 +264,8 @@ def _stop_reason(
         parts.append(f"container {container_name!r} has no exit code")
     else:
         parts.append(f"container {container_name!r} stopped with exit code {exit_code}")
+        if exit_code in ENTRY_POINT_EXITS:
+            parts[-1] += f": {ENTRY_POINT_EXITS[exit_code]}"
     if container.get("reason"):
         parts[-1] += f" ({container['reason']})"
     return "; ".join(parts)

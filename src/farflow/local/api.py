@@ -58,6 +58,16 @@ class AirflowApi:
             return None
         return answer if isinstance(answer, dict) else None
 
+    def warm_up_execution_api(self, timeout: float = 60.0) -> bool:
+        """Call the execution API once, so the api-server builds its routes now (FastAPI builds them on
+        first use: seconds of CPU) rather than in the first task's first call. False if it did not answer;
+        a task's own call then pays, and retries."""
+        try:
+            AirflowApi(self.base_url, timeout).request("GET", "/execution/health")
+        except (OSError, ApiError, ValueError):
+            return False
+        return True
+
     def dag(self, dag_id: str) -> dict[str, Any] | None:
         try:
             answer: dict[str, Any] = self.request("GET", f"/api/v2/dags/{dag_id}")
@@ -89,6 +99,18 @@ class AirflowApi:
             "GET", f"/api/v2/dags/{dag_id}/dagRuns/{_quote(run_id)}/taskInstances", limit=100
         )
         return list(answer.get("task_instances", []))
+
+    def task_log(
+        self, dag_id: str, run_id: str, task_id: str, try_number: int, map_index: int = -1
+    ) -> dict[str, Any]:
+        """One try's log as Airflow's structured messages (`content`)."""
+        answer: dict[str, Any] = self.request(
+            "GET",
+            f"/api/v2/dags/{dag_id}/dagRuns/{_quote(run_id)}/taskInstances/{task_id}/logs/{try_number}",
+            map_index=map_index,
+            full_content="true",
+        )
+        return answer
 
     def event_logs(
         self, dag_id: str, run_id: str | None = None, task_id: str | None = None

@@ -1,7 +1,8 @@
 """Airflow's own components, as the local stack runs them: argv, start order, and what "healthy" means.
 
-`airflow standalone` would replace farflow's executor with the LocalExecutor, so the stack starts
-api-server, scheduler, dag-processor and triggerer itself, each as `python -m airflow <command>`.
+Which components exist and what each runs come from `farflow.spec`. `airflow standalone` would replace
+farflow's executor with the LocalExecutor, so the stack starts api-server, scheduler, dag-processor and
+triggerer itself, each as `python -m airflow <command>`.
 """
 
 from __future__ import annotations
@@ -10,9 +11,15 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
-# Stop the scheduler first so nothing new launches, the api-server last so running tasks can report.
-STOP_ORDER = ("scheduler", "triggerer", "dag-processor", "api-server")
+from farflow.spec import COMPONENTS as SPEC_COMPONENTS
+from farflow.spec import MIGRATION, Component
+
+COMPONENTS = tuple(component.name for component in SPEC_COMPONENTS)
+# What the local stack starts from the spec, by name: the four components and the migration.
+BY_NAME: Mapping[str, Component] = {component.name: component for component in (*SPEC_COMPONENTS, MIGRATION)}
+# Stop the scheduler first so nothing new launches, then the rest together (the endpoint then ends the
+# tasks, which need the api-server no more).
+STOP_WAVES = (("scheduler",), ("triggerer", "dag-processor", "api-server"))
 HEALTH_KEYS = {
     "metadatabase": "metadatabase",
     "scheduler": "scheduler",
@@ -21,23 +28,34 @@ HEALTH_KEYS = {
 }
 
 
+def spec_component(name_or_component: str | Component) -> Component:
+    """The spec component the local stack runs under this name."""
+    if isinstance(name_or_component, Component):
+        return name_or_component
+    try:
+        return BY_NAME[name_or_component]
+    except KeyError:
+        raise ValueError(
+            f"Unknown Airflow component {name_or_component!r}; expected one of {', '.join(BY_NAME)}."
+        ) from None
+
+
 def airflow_argv(*arguments: str, python: str = sys.executable) -> list[str]:
     return [python, "-m", "airflow", *arguments]
 
 
 def component_argv(name: str, api_port: int, python: str = sys.executable) -> list[str]:
-    """The command line of one component."""
+    """The command line of one component: the spec's command plus what one machine needs."""
+    command = spec_component(name).command
     if name == "api-server":
         return airflow_argv(
-            "api-server", "--host", "127.0.0.1", "--port", str(api_port), "--workers", "1", python=python
+            *command, "--host", "127.0.0.1", "--port", str(api_port), "--workers", "1", python=python
         )
     if name in {"scheduler", "triggerer"}:
         # Every process shares this disk, so the api-server reads task logs from files; no log server
         # (it would listen on all interfaces, on a fixed port).
-        return airflow_argv(name, "--skip-serve-logs", python=python)
-    if name in COMPONENTS:
-        return airflow_argv(name, python=python)
-    raise ValueError(f"Unknown Airflow component {name!r}; expected one of {', '.join(COMPONENTS)}.")
+        return airflow_argv(*command, "--skip-serve-logs", python=python)
+    return airflow_argv(*command, python=python)
 
 
 def unhealthy(health: Mapping[str, Any] | None) -> list[str]:
@@ -52,7 +70,9 @@ def unhealthy(health: Mapping[str, Any] | None) -> list[str]:
     return missing
 
 
-def stop_order(names: Sequence[str]) -> list[str]:
-    """`names` sorted into the order they should stop in."""
-    rank = {name: index for index, name in enumerate(STOP_ORDER)}
-    return sorted(names, key=lambda name: rank.get(name, len(rank)))
+def stop_waves(names: Sequence[str]) -> list[list[str]]:
+    """`names` grouped into the waves they stop in (a name of no wave stops last)."""
+    waves = [[name for name in wave if name in names] for wave in STOP_WAVES]
+    known = {name for wave in STOP_WAVES for name in wave}
+    waves.append([name for name in names if name not in known])
+    return [wave for wave in waves if wave]

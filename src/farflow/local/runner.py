@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from rich.console import Console
 
 from farflow.local import demo as sample
+from farflow.local import stack_record
 from farflow.local.api import ApiError
+from farflow.local.component_processes import wait_for
+from farflow.local.components import airflow_argv
+from farflow.local.dag_run import watch_run
 from farflow.local.ports import free_port
-from farflow.local.processes import ProcessFailed
-from farflow.local.report import render_table
 from farflow.local.signals import Interrupted, interruptible, shielded
-from farflow.local.stack import LocalStack, StackOptions
-from farflow.local.state import ADMIN_USER
+from farflow.local.stack import HEALTH_TIMEOUT, LocalStack, StackOptions, check_project
+from farflow.local.stack_access import AttachedStack, StackAccess
+from farflow.local.stack_record import StackAlreadyUp, StackRecord
+from farflow.local.state import ADMIN_USER, StateDir
 
 WATCH_INTERVAL = 2.0
-TABLE_WIDTH = 140
+T = TypeVar("T")
 
 
 def _announce(console: Console, stack: LocalStack) -> None:
@@ -28,10 +35,24 @@ def _announce(console: Console, stack: LocalStack) -> None:
         f"  login: [bold]{ADMIN_USER}[/bold] / [bold]{stack.admin_password}[/bold]", highlight=False
     )
     console.print(f"  project: {stack.project}", highlight=False)
+    if stack.database is not None:
+        console.print(f"  database: {stack.database.label()}", highlight=False)
     console.print(f"  logs: {stack.state.logs}", highlight=False)
 
 
+def _notice(console: Console) -> Callable[[str], None]:
+    """How a running stack's news (a component exited, started again) reaches the terminal."""
+
+    def show(message: str) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        console.print(f"{stamp} {message}", style="yellow", markup=False, highlight=False)
+
+    return show
+
+
 def _stop(console: Console, stack: LocalStack) -> None:
+    if stack.record is None:  # refused before it claimed the project: nothing to stop
+        return
     with shielded():
         console.print("Stopping every process farflow started...")
         stack.stop()
@@ -40,9 +61,7 @@ def _stop(console: Console, stack: LocalStack) -> None:
 
 def serve(console: Console, project: Path, port: int, database_url: str | None) -> None:
     """Run the stack until SIGINT/SIGTERM, printing new DAG import errors as they appear."""
-    stack = LocalStack(
-        StackOptions(project, port, database_url), report=lambda step: console.print(f"· {step}")
-    )
+    stack = _new_stack(console, project, port, database_url)
     try:
         with interruptible():
             stack.start()
@@ -60,12 +79,7 @@ def _watch(console: Console, stack: LocalStack) -> None:
     api = stack.api()
     seen: set[tuple[str, str]] = set()
     while True:
-        for name, process in list(stack.components.items()):
-            if not process.alive():
-                raise ProcessFailed(
-                    f"{name} exited (code {process.popen.returncode}); see {process.log_path}:\n"
-                    + process.log_tail()
-                )
+        stack.check()
         try:
             errors = api.import_errors()
         except ApiError as failure:
@@ -83,38 +97,138 @@ def _watch(console: Console, stack: LocalStack) -> None:
         time.sleep(WATCH_INTERVAL)
 
 
-def run_demo(console: Console, project: Path | None, database_url: str | None) -> bool:
-    """The demo; True if the sample DAG's run succeeded."""
-    if project is None:
-        project = sample.fresh_demo_project(sample.farflow_home())
-        console.print(f"Wrote the sample project to {project}", highlight=False)
-    stack = LocalStack(
-        StackOptions(project, free_port(), database_url), report=lambda step: console.print(f"· {step}")
+def _new_stack(console: Console, project: Path, port: int, database_url: str | None) -> LocalStack:
+    return LocalStack(
+        StackOptions(project, port, database_url),
+        report=lambda step: console.print(f"· {step}"),
+        notify=_notice(console),
     )
+
+
+def _on_project_stack(
+    console: Console,
+    project: Path,
+    database_url: str | None,
+    use: Callable[[StackAccess], T],
+    *,
+    interrupted: T,
+    show_start: bool,
+) -> T:
+    """`use` the project's stack: the one that is up, else one started for it (on a free port) and stopped
+    after. Ctrl-C/SIGTERM returns `interrupted`; a stack that was already up keeps running."""
+    state = StateDir.for_project(check_project(project))
+    record = stack_record.running(state)
+    if record is not None and record.phase != "up":
+        console.print(f"The local stack for {record.project} is still starting; waiting for it.")
+        record = wait_for(
+            lambda: _settled(state), timeout=HEALTH_TIMEOUT, what="the project's stack to be up"
+        ).record
+    if record is not None:
+        if database_url:
+            console.print("--database-url is ignored: the running stack has its database.", style="yellow")
+        try:
+            with interruptible():
+                return use(AttachedStack(record))
+        except Interrupted as interrupt:
+            console.print(f"Received {interrupt}; the local stack stays up.")
+            return interrupted
+    stack = _new_stack(console, project, free_port(), database_url)
     try:
         with interruptible():
-            with console.status("Starting the local stack...") as status:
-                stack.report = lambda step: (console.print(f"· {step}"), status.update(f"{step}..."))  # type: ignore[assignment,func-returns-value]
+            if show_start:
+                with console.status("Starting the local stack...") as status:
+                    stack.report = lambda step: (console.print(f"· {step}"), status.update(f"{step}..."))  # type: ignore[assignment,func-returns-value]
+                    stack.start()
+                _announce(console, stack)
+            else:
                 stack.start()
-            _announce(console, stack)
-            api = stack.api()
-            watch = list(stack.components.values())
-            with console.status("Waiting for the dag-processor to load sample_dag...") as status:
-                sample.wait_for_dag(api, sample.SAMPLE_DAG, sample.SAMPLE_FILE, watch)
-                status.update("Running sample_dag...")
-                run_id, state = sample.run_once(
-                    api,
-                    sample.SAMPLE_DAG,
-                    on_progress=lambda progress: status.update(f"Running sample_dag: {progress.line()}"),
-                    watch=watch,
-                )
-            rows = sample.result_rows(stack, api, sample.SAMPLE_DAG, run_id)
-            if not console.is_terminal:
-                console.width = max(console.width, TABLE_WIDTH)  # piped: room for full ECS task ids
-            console.print(render_table(rows, title=f"sample_dag · {run_id} · {state}"))
-            return state == "success"
+            return use(stack)
     except Interrupted as interrupt:
         console.print(f"Received {interrupt}.")
-        return False
+        return interrupted
     finally:
         _stop(console, stack)
+
+
+@dataclass(frozen=True)
+class _Settled:
+    record: StackRecord | None  # None: the stack that was starting is gone
+
+
+def _settled(state: StateDir) -> _Settled | None:
+    """The project's stack once it is up or gone; None while it is still starting."""
+    record = stack_record.running(state)
+    if record is None or record.phase == "up":
+        return _Settled(record)
+    return None
+
+
+def run_dag(
+    console: Console,
+    project: Path,
+    dag_id: str,
+    *,
+    conf: dict[str, Any] | None = None,
+    database_url: str | None = None,
+    dag_file: str | None = None,
+    order: Sequence[str] = (),
+) -> bool:
+    """Run `dag_id` once on the project's stack (the one that is up, else one started and stopped for
+    this run). True if the run succeeded."""
+
+    def run(stack: StackAccess) -> bool:
+        if isinstance(stack, AttachedStack):
+            console.print(
+                f"Using the local stack that is up for {stack.project}: {stack.record.ui_url}",
+                highlight=False,
+            )
+        return watch_run(console, stack, dag_id, conf=conf, dag_file=dag_file, order=order).succeeded
+
+    return _on_project_stack(console, project, database_url, run, interrupted=False, show_start=True)
+
+
+def run_demo(console: Console, project: Path | None, database_url: str | None) -> bool:
+    """The demo: `sample_dag` on the sample project (a fresh one by default); True if the run succeeded."""
+    if project is None:
+        home_project = sample.farflow_home() / "demo"
+        running = stack_record.running(StateDir.for_project(home_project))
+        if running is not None:  # replacing its folder would pull the project from under a live stack
+            raise StackAlreadyUp(stack_record.already_up_message(running))
+        project = sample.fresh_demo_project(sample.farflow_home())
+        console.print(f"Wrote the sample project to {project}", highlight=False)
+    return run_dag(
+        console,
+        project,
+        sample.SAMPLE_DAG,
+        database_url=database_url,
+        dag_file=sample.SAMPLE_FILE,
+        order=sample.SAMPLE_ORDER,
+    )
+
+
+def run_airflow(console: Console, project: Path, arguments: Sequence[str], database_url: str | None) -> int:
+    """`airflow ARGS` with the scheduler's settings and secrets on the project's stack (the one that is up,
+    else one started and stopped for the command); its exit code. farflow's own lines go to `console`
+    (stderr), so the command's output stays clean."""
+    if stack_record.running(StateDir.for_project(check_project(project))) is None:
+        console.print(
+            f"No local stack is up for {project}: starting one for this command "
+            "(`farflow local up` keeps one running)."
+        )
+    return _on_project_stack(
+        console,
+        project,
+        database_url,
+        lambda stack: _airflow(stack, arguments),
+        interrupted=130,
+        show_start=False,
+    )
+
+
+def _airflow(stack: StackAccess, arguments: Sequence[str]) -> int:
+    """Run the airflow CLI in the foreground, in the caller's folder, with the scheduler's environment."""
+    import subprocess
+    import sys
+
+    argv = airflow_argv(*arguments, python=sys.executable)
+    return subprocess.run(argv, env=stack.environment("scheduler"), check=False).returncode

@@ -1,103 +1,43 @@
-"""Creates on the local endpoint what `farflow deploy` creates on AWS: network, cluster, log groups,
-the Airflow task definition and one task definition per `tasks/<name>` folder of the project.
+"""Creates on the local endpoint what `farflow deploy` creates on AWS: network, cluster, log groups, the
+workload store, the task events queue and rule, the Airflow task definition and one task definition per
+`tasks/<name>` folder of the project.
 
-The definitions are built by pure functions (easy to test and to compare with the deploy side); only
-`seed()` talks to the endpoint.
+Names and task definition shapes come from `farflow.spec`, which the deploy renders too; this module
+only adds what is local (images that map to this machine, the RegisterTaskDefinition request). The
+requests are built by pure functions; only the `seed_*` functions talk to the endpoint.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import shlex
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from farflow.local.environment import (
-    AIRFLOW_CONTAINER,
-    AIRFLOW_FAMILY,
-    AIRFLOW_IMAGE,
-    AIRFLOW_LOG_GROUP,
-    CLUSTER,
-    DUMMY_CREDENTIALS,
-    TASK_DEFINITION_PREFIX,
-    TASK_LOG_GROUP,
-    Network,
+from farflow.local.layout import DEFAULT_NAMES, Network
+from farflow.local.local_only import DUMMY_CREDENTIALS
+from farflow.spec import (
+    EventsQueueShape,
+    Names,
+    TaskDefinitionShape,
+    TaskFolderError,
+    airflow_task_shape,
+    events_queue_shape,
+    folder_task_shape,
+    project_task_shapes,
+    task_state_change_pattern,
+    workload_store,
 )
 
+AIRFLOW_IMAGE = "farflow/airflow:local"
 TASK_IMAGE_REPOSITORY = "farflow-local"
-STREAM_PREFIX = "ecs"
-_FAMILY_NAME = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 
-
-class SeedError(ValueError):
-    """A project folder cannot become a task definition; the message names the folder and the fix."""
-
-
-def dockerfile_command(text: str) -> list[str] | None:
-    """The last CMD of a Dockerfile as an argv (exec form or shell form), or None if it has none."""
-    command: list[str] | None = None
-    for line in text.replace("\\\n", " ").splitlines():
-        stripped = line.strip()
-        if not stripped.upper().startswith("CMD "):
-            continue
-        argument = stripped[4:].strip()
-        if argument.startswith("["):
-            try:
-                parsed = json.loads(argument)
-            except json.JSONDecodeError:
-                parsed = None
-            command = [str(part) for part in parsed] if isinstance(parsed, list) else shlex.split(argument)
-        else:
-            command = ["/bin/sh", "-c", argument]
-    return command
-
-
-def _awslogs(group: str, prefix: str, region: str) -> dict[str, Any]:
-    return {
-        "logDriver": "awslogs",
-        "options": {"awslogs-group": group, "awslogs-region": region, "awslogs-stream-prefix": prefix},
-    }
-
-
-def _fargate(family: str, cpu: int, memory: int, container: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "family": family,
-        "requiresCompatibilities": ["FARGATE"],
-        "networkMode": "awsvpc",
-        "cpu": str(cpu),
-        "memory": str(memory),
-        "containerDefinitions": [container],
-    }
-
-
-def airflow_task_definition(environment: Mapping[str, str], region: str) -> dict[str, Any]:
-    """RegisterTaskDefinition kwargs for the task definition farflow's executor runs Airflow tasks in."""
-    return _fargate(
-        AIRFLOW_FAMILY,
-        1024,
-        2048,
-        {
-            "name": AIRFLOW_CONTAINER,
-            "image": AIRFLOW_IMAGE,
-            "essential": True,
-            "command": ["python", "-m", "airflow.sdk.execution_time.execute_workload", "--help"],
-            "environment": [{"name": key, "value": environment[key]} for key in sorted(environment)],
-            "logConfiguration": _awslogs(AIRFLOW_LOG_GROUP, "airflow", region),
-            "stopTimeout": 30,
-        },
-    )
-
-
-def task_folders(project: Path) -> list[Path]:
-    """`tasks/<name>` folders that hold a Dockerfile, sorted by name."""
-    tasks = project / "tasks"
-    if not tasks.is_dir():
-        return []
-    return sorted(folder for folder in tasks.iterdir() if (folder / "Dockerfile").is_file())
+# A tasks/<name> folder that cannot become a task definition: the spec's error, which the deploy raises
+# for the same folder, under the name the CLI has always caught.
+SeedError = TaskFolderError
 
 
 def task_image(name: str) -> str:
@@ -105,25 +45,54 @@ def task_image(name: str) -> str:
     return f"{TASK_IMAGE_REPOSITORY}/{name}:latest"
 
 
-def folder_task_definition(folder: Path, region: str) -> dict[str, Any]:
-    """RegisterTaskDefinition kwargs for one tasks/<name> folder: container <name>, its Dockerfile's CMD."""
-    name = folder.name
-    if not _FAMILY_NAME.match(name):
-        raise SeedError(
-            f"Task folder {folder} cannot name an ECS task definition: use only letters, digits, '-' and "
-            "'_' (at most 200 characters). Rename the folder."
-        )
+def shape_image(shape: TaskDefinitionShape) -> str:
+    """Locally, a folder's image runs in that folder and the Airflow image in this Python environment."""
+    return task_image(shape.folder.name) if shape.folder is not None else AIRFLOW_IMAGE
+
+
+def register_request(
+    shape: TaskDefinitionShape, region: str, environment: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """RegisterTaskDefinition kwargs for a spec shape: a Fargate task of one essential container."""
+    spec = shape.container
     container: dict[str, Any] = {
-        "name": name,
-        "image": task_image(name),
+        "name": spec.name,
+        "image": shape_image(shape),
         "essential": True,
-        "logConfiguration": _awslogs(TASK_LOG_GROUP, STREAM_PREFIX, region),
-        "stopTimeout": 10,
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": spec.log_group,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": spec.log_stream_prefix,
+            },
+        },
+        "stopTimeout": spec.stop_timeout,
     }
-    command = dockerfile_command((folder / "Dockerfile").read_text())
-    if command:
-        container["command"] = command
-    return _fargate(f"{TASK_DEFINITION_PREFIX}{name}", 256, 512, container)
+    if spec.command:
+        container["command"] = list(spec.command)
+    if environment:
+        container["environment"] = [{"name": key, "value": environment[key]} for key in sorted(environment)]
+    return {
+        "family": shape.family,
+        "requiresCompatibilities": ["FARGATE"],
+        "networkMode": "awsvpc",
+        "cpu": str(shape.cpu),
+        "memory": str(shape.memory),
+        "containerDefinitions": [container],
+    }
+
+
+def airflow_task_definition(
+    environment: Mapping[str, str], region: str, names: Names = DEFAULT_NAMES
+) -> dict[str, Any]:
+    """RegisterTaskDefinition kwargs for the task definition farflow's executor runs Airflow tasks in."""
+    return register_request(airflow_task_shape(names), region, environment)
+
+
+def folder_task_definition(folder: Path, region: str, names: Names = DEFAULT_NAMES) -> dict[str, Any]:
+    """RegisterTaskDefinition kwargs for one tasks/<name> folder (SeedError if ECS cannot name it)."""
+    return register_request(folder_task_shape(folder, names), region)
 
 
 def _client(service: str, endpoint_url: str, region: str) -> Any:
@@ -136,31 +105,103 @@ def _client(service: str, endpoint_url: str, region: str) -> Any:
     )
 
 
-def seed_network(endpoint_url: str, region: str) -> Network:
-    """Create VPC, subnet, security group, cluster and log groups on the endpoint."""
+def seed_workload_store(endpoint_url: str, region: str, names: Names = DEFAULT_NAMES) -> str:
+    """Create the workload store's KMS key and bucket as `farflow.spec.workload_store` describes them;
+    return the `[ecs_fargate] workload_store` URL. (moto keeps the key's policy but does not enforce it.)"""
+    key_arn = _client("kms", endpoint_url, region).create_key(
+        Description=f"{names.prefix}: Airflow task workloads (tokens)"
+    )["KeyMetadata"]["Arn"]
+    # Bucket names are global; moto shares them between the accounts of endpoints in one process.
+    bucket = f"{names.prefix}-workloads-{uuid.uuid4().hex[:12]}"
+    s3 = _client("s3", endpoint_url, region)
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_encryption(
+        Bucket=bucket, ServerSideEncryptionConfiguration=workload_store.encryption_configuration(key_arn)
+    )
+    s3.put_public_access_block(
+        Bucket=bucket, PublicAccessBlockConfiguration=dict(workload_store.PUBLIC_ACCESS_BLOCK)
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket, LifecycleConfiguration={"Rules": workload_store.lifecycle_rules()}
+    )
+    return f"s3://{bucket}/{workload_store.PREFIX}"
+
+
+def queue_attributes(shape: EventsQueueShape, dead_letter_arn: str) -> dict[str, str]:
+    """CreateQueue attributes of the task events queue (SSE-SQS: no KMS key, so no KMS permissions)."""
+    redrive = {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": shape.max_receive_count}
+    return {
+        "VisibilityTimeout": str(shape.visibility_timeout_seconds),
+        "MessageRetentionPeriod": str(shape.retention_seconds),
+        "ReceiveMessageWaitTimeSeconds": str(shape.receive_wait_seconds),
+        "RedrivePolicy": json.dumps(redrive),
+        "SqsManagedSseEnabled": "true",
+    }
+
+
+def seed_events(endpoint_url: str, region: str, cluster_arn: str, names: Names = DEFAULT_NAMES) -> str:
+    """The task events queue, its DLQ, and the rule that sends farflow's task state changes to it; its URL."""
+    shape = events_queue_shape(names)
+    sqs = _client("sqs", endpoint_url, region)
+    dead_letter_url = sqs.create_queue(
+        QueueName=shape.dead_letter_queue_name,
+        Attributes={
+            "MessageRetentionPeriod": str(shape.dead_letter_retention_seconds),
+            "SqsManagedSseEnabled": "true",
+        },
+    )["QueueUrl"]
+    dead_letter_arn = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    queue_url = str(
+        sqs.create_queue(QueueName=shape.queue_name, Attributes=queue_attributes(shape, dead_letter_arn))[
+            "QueueUrl"
+        ]
+    )
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events = _client("events", endpoint_url, region)
+    events.put_rule(Name=shape.rule_name, EventPattern=json.dumps(task_state_change_pattern(cluster_arn)))
+    events.put_targets(
+        Rule=shape.rule_name,
+        Targets=[{"Id": "executor-queue", "Arn": queue_arn, "DeadLetterConfig": {"Arn": dead_letter_arn}}],
+    )
+    return queue_url
+
+
+def seed_network(endpoint_url: str, region: str, names: Names = DEFAULT_NAMES) -> Network:
+    """Create VPC, subnet, security group, cluster, log groups, the workload store and the task events
+    queue and rule on the endpoint."""
     ec2 = _client("ec2", endpoint_url, region)
     vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     # moto refuses awsvpc tasks in a VPC without DNS hostnames.
     ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
     subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
     group = ec2.create_security_group(
-        GroupName="farflow-tasks", Description="farflow local tasks", VpcId=vpc_id
+        GroupName=f"{names.prefix}-tasks", Description="farflow local tasks", VpcId=vpc_id
     )["GroupId"]
-    _client("ecs", endpoint_url, region).create_cluster(clusterName=CLUSTER)
+    cluster = _client("ecs", endpoint_url, region).create_cluster(clusterName=names.cluster)["cluster"]
+    seed_events(endpoint_url, region, cluster["clusterArn"], names)
     logs = _client("logs", endpoint_url, region)
     existing = {g["logGroupName"] for g in logs.describe_log_groups().get("logGroups", [])}
-    for log_group in (AIRFLOW_LOG_GROUP, TASK_LOG_GROUP):
+    for log_group in (names.airflow_log_group, names.task_log_group):
         if log_group not in existing:
             logs.create_log_group(logGroupName=log_group)
-    return Network(subnets=(subnet,), security_groups=(group,), cluster=CLUSTER)
+    store = seed_workload_store(endpoint_url, region, names)
+    return Network(subnets=(subnet,), security_groups=(group,), cluster=names.cluster, workload_store=store)
 
 
 def seed_task_definitions(
-    endpoint_url: str, region: str, airflow_environment: Mapping[str, str], project: Path
+    endpoint_url: str,
+    region: str,
+    airflow_environment: Mapping[str, str],
+    project: Path,
+    names: Names = DEFAULT_NAMES,
 ) -> list[str]:
     """Register the Airflow task definition and one per tasks/<name> folder; return their families."""
-    definitions = [airflow_task_definition(airflow_environment, region)]
-    definitions += [folder_task_definition(folder, region) for folder in task_folders(project)]
+    definitions = [airflow_task_definition(airflow_environment, region, names)]
+    definitions += [register_request(shape, region) for shape in project_task_shapes(project, names)]
     ecs = _client("ecs", endpoint_url, region)
     for definition in definitions:
         ecs.register_task_definition(**definition)

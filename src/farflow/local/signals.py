@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from types import FrameType
+from typing import Any
 
 HANDLED = (signal.SIGINT, signal.SIGTERM)
 
@@ -23,22 +24,20 @@ def _raise(signum: int, _frame: FrameType | None) -> None:
 
 
 @contextmanager
-def interruptible() -> Iterator[None]:
+def _handled_by(handler: Callable[[int, FrameType | None], Any] | signal.Handlers) -> Iterator[None]:
+    previous = {signum: signal.signal(signum, handler) for signum in HANDLED}
+    try:
+        yield
+    finally:
+        for signum, earlier in previous.items():
+            signal.signal(signum, earlier)
+
+
+def interruptible() -> AbstractContextManager[None]:
     """Within the block, SIGINT and SIGTERM raise Interrupted; the previous handlers come back after."""
-    previous = {signum: signal.signal(signum, _raise) for signum in HANDLED}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+    return _handled_by(_raise)
 
 
-@contextmanager
-def shielded() -> Iterator[None]:
+def shielded() -> AbstractContextManager[None]:
     """Within the block (shutting down), further SIGINT/SIGTERM are ignored so the shutdown completes."""
-    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in HANDLED}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+    return _handled_by(signal.SIG_IGN)

@@ -1,43 +1,48 @@
-"""The local stack: the loopback ECS endpoint plus Airflow's components, started and stopped as one.
+"""The local stack: the metadata database, the loopback ECS endpoint and Airflow's components, started
+and stopped as one.
 
-    endpoint (in this process) -> seed network and task definitions -> `airflow db migrate`
-    -> api-server, scheduler, dag-processor, triggerer -> wait until /api/v2/monitor/health is all green
+    claim the project (stack.json) -> embedded PostgreSQL (or the user's database), the endpoint's
+    imports meanwhile -> endpoint (in this process) -> `airflow db migrate`, with the seed (network and
+    task definitions) beside it -> api-server, scheduler, dag-processor, triggerer -> wait until
+    /api/v2/monitor/health is all green (the execution API warmed up meanwhile) -> supervise them
 
-`stop()` ends the components (each with its process tree) and then the endpoint, which ends every
-task process it started. Everything is written under `<project>/.farflow`.
+`stop()` ends the components (each with its process tree), then the endpoint, which ends every task
+process it started, then the database, and removes the record. Everything is written under
+`<project>/.farflow`.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from farflow.local import processes
+from farflow.local import component_processes, process_tree, stack_record
 from farflow.local.api import AirflowApi
-from farflow.local.components import COMPONENTS, airflow_argv, component_argv, stop_order, unhealthy
-from farflow.local.environment import (
-    STACK_MARKER,
-    Network,
-    StackConfigError,
-    StackLayout,
-    airflow_task_env,
-    check_database_url,
-    component_env,
-    default_database_url,
-    task_base_env,
-)
+from farflow.local.components import COMPONENTS, component_argv, stop_waves, unhealthy
+from farflow.local.database import MetadataDatabase
+from farflow.local.environment import airflow_task_env, task_base_env
+from farflow.local.layout import Network, StackLayout
+from farflow.local.local_only import STACK_MARKER
 from farflow.local.ports import ensure_free
 from farflow.local.seed import seed_network, seed_task_definitions
-from farflow.local.state import ADMIN_USER, Secrets, StateDir
+from farflow.local.stack_access import StackAccess
+from farflow.local.stack_record import StackAlreadyUp, StackRecord
+from farflow.local.state import Secrets, StateDir
+from farflow.local.supervisor import Supervisor
+from farflow.spec import MIGRATION
 
 MIGRATE_TIMEOUT = 300.0
 HEALTH_TIMEOUT = 240.0
+WARM_UP_TIMEOUT = 60.0  # once healthy, how long start-up still waits for the execution API's warm-up
 
 
 class ProjectError(ValueError):
@@ -70,47 +75,35 @@ def check_project(project: Path) -> Path:
     return project.resolve()
 
 
-def check_database(url: str) -> None:
-    """Connect once, so a wrong URL fails with a clear message before any component starts."""
-    import importlib.util
+class LocalStack(StackAccess):
+    """One running local farflow: use as a context manager, or call start() and stop().
 
-    import sqlalchemy
+    `report` gets each start-up step; `notify` gets what happens later (a component's exit, restart, or
+    the supervisor giving up), from the supervisor's thread.
+    """
 
-    if url.startswith("postgresql") and importlib.util.find_spec("asyncpg") is None:
-        raise StackConfigError(
-            "Airflow needs the asyncpg driver for its async connection to PostgreSQL, and it is not "
-            "installed. Install it (`pip install asyncpg`) or use the default SQLite database."
-        )
-
-    try:
-        engine = sqlalchemy.create_engine(url)
-        with engine.connect():
-            pass
-        engine.dispose()
-    except Exception as error:
-        shown = sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise StackConfigError(
-            f"Cannot connect to the metadata database {shown}: {first}. Create the database (e.g. "
-            "`createdb -h 127.0.0.1 -U postgres farflow`) or fix --database-url / FARFLOW_DATABASE_URL."
-        ) from None
-
-
-class LocalStack:
-    """One running local farflow: use as a context manager, or call start() and stop()."""
-
-    def __init__(self, options: StackOptions, report: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        options: StackOptions,
+        report: Callable[[str], None] | None = None,
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
         self.options = options
         self.project = check_project(options.project)
         self.state = StateDir.for_project(self.project)
         self.report = report or (lambda _message: None)
+        self.notify = notify or (lambda message: self.report(message))  # noqa: PLW0108 - report may be replaced
         self.secrets: Secrets | None = None
         self.layout: StackLayout | None = None
         self.network: Network | None = None
+        self.database: MetadataDatabase | None = None
         self.endpoint: Any = None
-        self.components: dict[str, processes.ManagedProcess] = {}
+        self.supervisor: Supervisor | None = None
         self.stack_id = uuid.uuid4().hex
         self.swept: list[int] = []
+        self.record: StackRecord | None = None
+        # Start-up steps that overlap another (imports, the seed); stop() waits for them.
+        self._background: ThreadPoolExecutor | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -123,12 +116,42 @@ class LocalStack:
 
     def _start(self) -> None:
         options = self.options
+        running = stack_record.running(self.state)
+        if running is not None:
+            raise StackAlreadyUp(stack_record.already_up_message(running))
+        database = MetadataDatabase.choose(self.state, options.database_url)  # before anything is written
+        if database.warning:
+            self.notify(f"warning: {database.warning}")
         ensure_free(options.api_port)
-        database_url = check_database_url(options.database_url or default_database_url(self.state))
-        if options.database_url:
-            check_database(database_url)  # before anything is written; SQLite's file comes with migrate
+        record = StackRecord.for_this_process(self.project, options.api_port)
+        stack_record.claim(self.state, record)
+        self.record, self.database = record, database
         self.secrets = self.state.prepare()
+        self._background = background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="farflow-start")
+        # Seconds of imports (moto, botocore's models) for the endpoint, while PostgreSQL starts.
+        endpoint_imports = background.submit(_import_endpoint)
+        if database.is_embedded:
+            self.report("Starting the embedded PostgreSQL")
+        database_url = database.start(self.secrets.database_password)
+        endpoint_imports.result()
+        self._start_endpoint(database_url)
+        # The seed runs on the endpoint while `airflow db migrate`, which needs none of it, runs beside.
+        seeding = background.submit(self._seed)
+        self.report("Migrating the metadata database")
+        component_processes.run(
+            "airflow db migrate",
+            component_argv(MIGRATION.name, options.api_port),
+            self.environment(MIGRATION.name),
+            self.state.logs / "migrate.log",
+            MIGRATE_TIMEOUT,
+        )
+        seeding.result()
+        self._start_components()
 
+    def _start_endpoint(self, database_url: str) -> None:
+        """The endpoint (seeded by `_seed`), and where everything is."""
+        assert self.record is not None
+        options = self.options
         self.report("Starting the local ECS endpoint")
         from farflow.local.endpoint import FaultSettings, ImageResolver, LocalEcsEndpoint
 
@@ -152,56 +175,122 @@ class LocalStack:
             region=options.region,
             stack_id=self.stack_id,
         )
-        self.network = seed_network(endpoint_url, options.region)
+
+    def _seed(self) -> None:
+        """Network and task definitions on the endpoint; then the stack is recorded for other commands."""
+        assert self.layout is not None and self.record is not None and self.database is not None
+        assert self.secrets is not None
+        layout = self.layout
+        network = seed_network(layout.endpoint_url, layout.region, layout.names)
         seed_task_definitions(
-            endpoint_url,
-            options.region,
-            airflow_task_env(self.layout, self.network, self.secrets),
+            layout.endpoint_url,
+            layout.region,
+            airflow_task_env(layout, network, self.secrets),
             self.project,
+            layout.names,
         )
-        env = component_env(os.environ, self.layout, self.network, self.secrets)
-
-        self.report("Migrating the metadata database")
-        processes.run(
-            "airflow db migrate",
-            airflow_argv("db", "migrate"),
-            env,
-            self.state.logs / "migrate.log",
-            MIGRATE_TIMEOUT,
+        self.network = network
+        self.record = self.record.with_(
+            api_url=layout.api_url,
+            ui_url=layout.ui_url,
+            endpoint_url=layout.endpoint_url,
+            region=layout.region,
+            stack_id=self.stack_id,
+            database=self.database.label(),
+            database_url=layout.database_url,
+            database_pid=self.database.pid,
+            cluster=self.network.cluster,
+            subnets=self.network.subnets,
+            security_groups=self.network.security_groups,
         )
+        stack_record.update(self.state, self.record)
 
+    def _start_components(self) -> None:
+        """The four components, then a wait until they are healthy, then supervision."""
+        assert self.layout is not None and self.record is not None
         self.report("Starting api-server, scheduler, dag-processor and triggerer")
+        self.supervisor = Supervisor(
+            self._start_component,
+            cleanup=lambda child: component_processes.stop([child], grace=5.0),  # type: ignore[list-item]
+            report=self.notify,
+            on_change=self._write_record,
+        )
         for name in COMPONENTS:
-            argv = component_argv(name, options.api_port)
-            self.components[name] = processes.start(
-                name, argv, env, self.state.logs / f"{name}.log", self.project
-            )
+            self.supervisor.add(self._start_component(name))
         self.report("Waiting for every component to report healthy")
         api = AirflowApi(self.layout.api_url)
-        processes.wait_for(
+        # Else the first task's first call waits while the api-server builds its routes: done as soon as
+        # it listens, while the other components are still starting.
+        warm_up = threading.Thread(target=_warm_up, args=(api, HEALTH_TIMEOUT), daemon=True)
+        warm_up.start()
+        # While starting, an exit fails at once with its log (a broken setting shows now, not after five
+        # restarts); once healthy, the supervisor restarts what exits.
+        component_processes.wait_for(
             lambda: True if not unhealthy(api.health()) else None,
             timeout=HEALTH_TIMEOUT,
             what=f"Airflow to report healthy at {self.layout.api_url}/api/v2/monitor/health "
             f"(logs in {self.state.logs})",
             watch=list(self.components.values()),
         )
+        warm_up.join(WARM_UP_TIMEOUT)
+        self.record = self.record.with_(phase="up")
+        self._write_record()
+        self.supervisor.start_thread()
+
+    def _start_component(self, name: str) -> component_processes.ManagedProcess:
+        argv = component_argv(name, self.options.api_port)
+        return component_processes.start(
+            name, argv, self.environment(name), self.state.logs / f"{name}.log", self.project
+        )
+
+    def _write_record(self) -> None:
+        """Save each component's pid, state and restarts in the record `farflow local status` reads."""
+        if self.record is None or self.supervisor is None:
+            return
+        self.record = self.record.with_(components=dict(self.supervisor.states()))
+        stack_record.update(self.state, self.record)
+
+    @property
+    def components(self) -> dict[str, component_processes.ManagedProcess]:
+        """Each component's current process (after a restart, the new one)."""
+        if self.supervisor is None:
+            return {}
+        return self.supervisor.children  # type: ignore[return-value]
+
+    def check(self) -> None:
+        """Raise ProcessFailed (with the log tail) once the supervisor has given up on a component."""
+        if self.supervisor is not None:
+            self.supervisor.check()
 
     def stop(self) -> None:
-        """Stop the components (scheduler first), then the endpoint and its task processes, then any
-        process still marked as this stack's. Idempotent."""
-        running = [self.components[name] for name in stop_order(list(self.components))]
-        self.components = {}
+        """Stop the components (the scheduler, then the others together), then the endpoint and its task processes, then any
+        process still marked as this stack's, then the embedded database, then remove the record. Every
+        step runs even if one before it failed. Idempotent."""
+        background, self._background = self._background, None
+        if background is not None:
+            background.shutdown(wait=True)  # a seed still running uses the endpoint
+        supervisor, self.supervisor = self.supervisor, None
+        waves: list[list[component_processes.ManagedProcess]] = []
+        if supervisor is not None:
+            supervisor.stop_thread()
+            children = supervisor.children
+            waves = [[children[name] for name in wave] for wave in stop_waves(list(children))]  # type: ignore[misc]
         # Components and ECS task processes each run in a session of their own: remember them all.
-        session_ids = processes.sessions(processes.tree(os.getpid())[1:])
-        try:
-            processes.stop(running)
-        finally:
-            endpoint, self.endpoint = self.endpoint, None
-            try:
-                if endpoint is not None:
-                    endpoint.stop()
-            finally:
-                self.swept += processes.sweep(session_ids, STACK_MARKER, self.stack_id)
+        session_ids = process_tree.sessions(process_tree.descendants(os.getpid()))
+        endpoint, self.endpoint = self.endpoint, None
+        database, self.database = self.database, None
+        record, self.record = self.record, None
+
+        def sweep() -> None:
+            self.swept += process_tree.sweep(session_ids, STACK_MARKER, self.stack_id)
+
+        _all_of(
+            *(lambda wave=wave: component_processes.stop(wave) for wave in waves),
+            endpoint.stop if endpoint is not None else None,
+            sweep,
+            database.stop if database is not None else None,
+            (lambda: stack_record.release(self.state)) if record is not None else None,
+        )
 
     def __enter__(self) -> LocalStack:
         self.start()
@@ -214,30 +303,33 @@ class LocalStack:
 
     # -- using it --------------------------------------------------------------------------------------
 
-    @property
-    def admin_password(self) -> str:
-        assert self.secrets is not None, "start() the stack first"
-        return self.secrets.admin_password
-
-    def api(self) -> AirflowApi:
-        """A REST client logged in as the admin."""
-        assert self.layout is not None, "start() the stack first"
-        client = AirflowApi(self.layout.api_url)
-        client.login(ADMIN_USER, self.admin_password)
-        return client
-
-    def aws_client(self, service: str) -> Any:
-        """A boto3 client (ecs, logs, ec2) against the local endpoint."""
-        import boto3
-
-        assert self.layout is not None, "start() the stack first"
-        return boto3.client(  # type: ignore[call-overload]
-            service,
-            endpoint_url=self.layout.endpoint_url,
-            region_name=self.layout.region,
-            aws_access_key_id="farflow-local",
-            aws_secret_access_key="farflow-local",
-        )
-
     def running_components(self) -> dict[str, int]:
         return {name: process.pid for name, process in self.components.items() if process.alive()}
+
+
+def _import_endpoint() -> None:
+    """What starting and seeding the endpoint imports; importing twice costs nothing."""
+    import boto3  # noqa: F401
+
+    from farflow.local.endpoint import server  # noqa: F401
+
+
+def _warm_up(api: AirflowApi, timeout: float) -> None:
+    """Call the execution API until it has answered once (the api-server may not listen yet)."""
+    deadline = time.monotonic() + timeout
+    while not api.warm_up_execution_api() and time.monotonic() < deadline:
+        time.sleep(0.25)
+
+
+def _all_of(*steps: Callable[[], object] | None) -> None:
+    """Run every step, even after one fails; then raise the first failure."""
+    first: BaseException | None = None
+    for step in steps:
+        if step is None:
+            continue
+        try:
+            step()
+        except BaseException as error:
+            first = first or error
+    if first is not None:
+        raise first

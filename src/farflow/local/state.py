@@ -12,7 +12,7 @@ import base64
 import json
 import os
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 STATE_FOLDER = ".farflow"
@@ -27,6 +27,8 @@ class Secrets:
     secret_key: str
     fernet_key: str
     admin_password: str
+    # The embedded PostgreSQL's: task processes run as the same OS user and could reach its socket.
+    database_password: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     def __repr__(self) -> str:  # keep them out of tracebacks and debug prints
         return "Secrets(<hidden>)"
@@ -34,10 +36,11 @@ class Secrets:
 
 def generate_secrets() -> Secrets:
     return Secrets(
-        jwt_secret=secrets.token_urlsafe(32),
+        jwt_secret=secrets.token_urlsafe(64),  # HS512 wants 64 bytes of key
         secret_key=secrets.token_urlsafe(32),
         fernet_key=base64.urlsafe_b64encode(os.urandom(32)).decode(),
         admin_password=secrets.token_urlsafe(12),
+        database_password=secrets.token_urlsafe(24),
     )
 
 
@@ -60,8 +63,19 @@ class StateDir:
         return self.airflow_home / "airflow.cfg"
 
     @property
-    def database(self) -> Path:
+    def sqlite_database(self) -> Path:
+        """Where a `--database-url sqlite:///...` of the user's choice would usually live."""
         return self.airflow_home / "airflow.db"
+
+    @property
+    def postgres_data(self) -> Path:
+        """The embedded PostgreSQL's data folder (and, when its path is short enough, its socket)."""
+        return self.root / "postgres"
+
+    @property
+    def stack_file(self) -> Path:
+        """The running stack's record (pid, URLs, components): present only while a stack is up."""
+        return self.root / "stack.json"
 
     @property
     def logs(self) -> Path:

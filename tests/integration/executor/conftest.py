@@ -15,7 +15,9 @@ import pytest
 
 from farflow.local.endpoint import FaultSettings, ImageResolver, LocalEcsEndpoint
 from farflow.local.environment import AIRFLOW_CONTAINER, AIRFLOW_FAMILY, CLUSTER
+from farflow.local.layout import DEFAULT_NAMES
 from farflow.local.seed import airflow_task_definition, seed_network
+from farflow.spec import events_queue_shape
 
 FAKE_TASK = Path(__file__).with_name("fake_task.py")
 REGION = "us-east-1"
@@ -28,9 +30,18 @@ class Seeded:
     url: str
     subnet: str
     security_group: str
+    workload_store: str  # s3://bucket/prefix/, encrypted with its own KMS key, as the local stack seeds it
 
     def ecs(self) -> Any:
-        return boto3.client("ecs", endpoint_url=self.url, region_name="us-east-1")
+        return self.client("ecs")
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.url, region_name=REGION)  # type: ignore[call-overload]
+
+    def events_queue_url(self) -> str:
+        """The task events queue the seed created (with its rule), for `events_queue_url`."""
+        sqs = boto3.client("sqs", endpoint_url=self.url, region_name="us-east-1")
+        return str(sqs.get_queue_url(QueueName=events_queue_shape(DEFAULT_NAMES).queue_name)["QueueUrl"])
 
 
 def _shim(tmp: Path) -> Path:
@@ -47,7 +58,7 @@ def seed(url: str) -> Seeded:
     boto3.client("ecs", endpoint_url=url, region_name=REGION).register_task_definition(
         **airflow_task_definition({}, REGION)
     )
-    return Seeded(url, network.subnets[0], network.security_groups[0])
+    return Seeded(url, network.subnets[0], network.security_groups[0], network.workload_store)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 from farflow.local.endpoint import FaultSettings
 from tests.integration.executor.conftest import CLUSTER, Driver, Seeded
 from tests.support.workloads import FAKE_TOKEN, make_workload
+from tests.unit.executor.fakes import record_metrics
 
 
 def queue(driver: Driver, task_id: str, **kwargs: Any) -> Any:
@@ -231,7 +232,7 @@ def test_missing_mandatory_key_names_key_and_variable(
     make_executor: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from farflow.executor import EcsFargateExecutor
-    from farflow.executor.config import ConfigError
+    from farflow.executor.settings import ConfigError
 
     make_executor(start=False)
     monkeypatch.delenv("AIRFLOW__ECS_FARGATE__CLUSTER")
@@ -239,38 +240,11 @@ def test_missing_mandatory_key_names_key_and_variable(
         EcsFargateExecutor()
 
 
-class RecordingStats:
-    """An Airflow Stats backend that keeps the names it was given."""
-
-    def __init__(self) -> None:
-        self.names: set[tuple[str, str]] = set()
-
-    def incr(self, stat: str, *args: Any, **kwargs: Any) -> None:
-        self.names.add(("incr", stat))
-
-    def decr(self, stat: str, *args: Any, **kwargs: Any) -> None:
-        self.names.add(("decr", stat))
-
-    def gauge(self, stat: str, *args: Any, **kwargs: Any) -> None:
-        self.names.add(("gauge", stat))
-
-    def timing(self, stat: str, *args: Any, **kwargs: Any) -> None:
-        self.names.add(("timing", stat))
-
-    def timer(self, *args: Any, **kwargs: Any) -> Any:
-        import contextlib
-
-        return contextlib.nullcontext()
-
-
 def test_metrics_cover_launches_throttles_capacity_relaunches_and_failures(
-    make_executor: Any, endpoint: Any
+    make_executor: Any, endpoint: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from airflow._shared.observability.metrics import stats
-
     driver = make_executor()
-    recorder = RecordingStats()
-    stats.initialize(factory=lambda: recorder, export_legacy_names=False)
+    recorder = record_metrics(monkeypatch)
     key = queue(driver, "ok")
     endpoint.faults = FaultSettings(throttle_rate=1.0)
     driver.until(lambda: ("incr", "ecs_fargate.throttles") in recorder.names, what="a throttle metric")
@@ -288,3 +262,33 @@ def test_metrics_cover_launches_throttles_capacity_relaunches_and_failures(
         ("gauge", "ecs_fargate.pending"),
         ("gauge", "ecs_fargate.running"),
     } <= recorder.names
+
+
+def test_adoption_finds_a_task_whose_run_task_answer_never_arrived(
+    make_executor: Any, seeded: Seeded, endpoint: Any
+) -> None:
+    """A scheduler killed with RunTask in flight recorded no ARN; its task runs on and is adopted, not
+    handed back to be reset and launched again beside it."""
+    endpoint.faults = FaultSettings(run_task_answer_delay_ms=3000)
+    first = make_executor()
+    key = queue(first, "sleep_adopt")
+    first.beat()
+
+    def created() -> list[str]:
+        return list(seeded.ecs().list_tasks(cluster=CLUSTER, desiredStatus="RUNNING")["taskArns"])
+
+    first.until(lambda: bool(created()), what="RunTask to create the task")
+    assert first.arn(key) is None  # the answer is still held
+    (arn,) = created()
+    endpoint.faults = FaultSettings()
+
+    second = make_executor()
+    orphan = SimpleNamespace(key=key, external_executor_id=None, executor_config={})
+    never_launched = SimpleNamespace(
+        key=make_workload("never").ti.key, external_executor_id=None, executor_config={}
+    )
+    assert list(second.executor.try_adopt_task_instances([orphan, never_launched])) == [never_launched]
+    assert orphan.external_executor_id == arn
+    assert key in second.executor.running
+    seeded.ecs().stop_task(cluster=CLUSTER, task=arn, reason="end of adoption test")
+    assert second.wait_final(key) == "failed"

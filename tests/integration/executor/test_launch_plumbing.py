@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from farflow.executor.launcher import Launcher, LaunchJob
+from farflow.executor.launcher import Launcher, LaunchJob, Prepared
 from farflow.executor.messages import Launched, Message
 from farflow.executor.tracker import Tracker
 from farflow.local.endpoint import FaultSettings, LocalEcsEndpoint
@@ -71,8 +71,8 @@ def test_a_repeated_launch_with_the_same_token_starts_one_task(seeded: Seeded) -
     }
     launcher.start()
     try:
-        launcher.submit(LaunchJob("first", lambda: request, time.monotonic()))
-        launcher.submit(LaunchJob("retry", lambda: request, time.monotonic()))
+        launcher.submit(LaunchJob("first", lambda: Prepared(request), time.monotonic()))
+        launcher.submit(LaunchJob("retry", lambda: Prepared(request), time.monotonic()))
         launched = [results.get(timeout=30), results.get(timeout=30)]
     finally:
         launcher.stop()

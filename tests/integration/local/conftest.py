@@ -132,9 +132,15 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def shared(project: Path) -> Iterator[Local]:
-    with LocalEcsEndpoint(images=ImageResolver(project_dir=project)) as endpoint:
+# Every test of the shared endpoint runs twice: containers forked from a warm interpreter, and spawned.
+START_MODES = ("fork", "spawn")
+
+
+@pytest.fixture(scope="module", params=START_MODES)
+def shared(project: Path, request: pytest.FixtureRequest) -> Iterator[Local]:
+    images = ImageResolver(project_dir=project)
+    with LocalEcsEndpoint(images=images, fork_server=request.param == "fork") as endpoint:
+        assert endpoint.fork_server == (request.param == "fork")
         yield seed(endpoint)
 
 

@@ -107,6 +107,19 @@ def test_memory_over_the_limit_is_killed(local: Local) -> None:
     assert task["containers"][0]["reason"] == "OutOfMemoryError: Container killed due to memory usage"
 
 
+def test_memory_a_forked_child_shares_with_its_parent_counts_once(local: Local) -> None:
+    # Resident, parent and child hold about 2 x 100 MiB, over the limit; proportionally about 100 MiB.
+    share = (
+        "import os, time; hoard = b'x' * (96 << 20); pid = os.fork(); time.sleep(1.5)\n"
+        "if pid == 0: os._exit(0)\n"
+        "os.waitpid(pid, 0); print('within its memory', flush=True)"
+    )
+    arn = local.launch(["python", "-c", share], overrides={"memory": "160"})
+    task = local.wait_status(arn, "STOPPED")
+    assert task["containers"][0]["exitCode"] == 0
+    assert local.log_lines(arn) == ["within its memory"]
+
+
 def test_unknown_image_fails_to_start(local: Local) -> None:
     arn = local.run(local.register(["nginx"], image="nginx:1.27"))["tasks"][0]["taskArn"]
     task = local.wait_status(arn, "STOPPED")
@@ -208,6 +221,35 @@ def test_client_token_returns_the_first_calls_task(local: Local, tmp_path: Path)
     other = local.run(definition, clientToken=f"token-{uuid.uuid4()}")["tasks"][0]["taskArn"]
     assert other != first
     local.wait_status(other, "STOPPED")
+
+
+def test_server_error_after_creating_the_task_and_a_retry_with_its_token_gets_it(
+    local: Local, tmp_path: Path
+) -> None:
+    local.endpoint.faults = FaultSettings(server_error_rate=1.0)
+    runs = tmp_path / "runs"
+    definition = local.register(["python", "-c", f"open({str(runs)!r}, 'a').write('ran\\n')"])
+    token, started_by = f"token-{uuid.uuid4()}", f"server-error-{uuid.uuid4().hex[:8]}"
+    once = local.endpoint.client("ecs", config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
+    with pytest.raises(ClientError) as error:
+        once.run_task(
+            cluster=CLUSTER,
+            taskDefinition=definition,
+            launchType="FARGATE",
+            networkConfiguration={"awsvpcConfiguration": {"subnets": [local.subnet]}},
+            clientToken=token,
+            startedBy=started_by,
+        )
+    assert error.value.response["Error"]["Code"] == "ServerException"
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    [created] = local.ecs.list_tasks(cluster=CLUSTER, startedBy=started_by)["taskArns"]
+    local.endpoint.faults = FaultSettings()
+    again = local.run(definition, clientToken=token, startedBy=started_by)["tasks"]
+    assert [task["taskArn"] for task in again] == [created]
+    local.wait_status(created, "STOPPED")
+    assert runs.read_text() == "ran\n"
+    starts = [start for start in local.endpoint.started_containers() if start.task_arn == created]
+    assert [start.container for start in starts] == ["main"]
 
 
 def test_unknown_tasks(local: Local) -> None:
@@ -363,22 +405,25 @@ def test_without_execution_tasks_stay_running_without_processes() -> None:
         assert local.describe(arns[1])["lastStatus"] == "RUNNING"
 
 
-def test_stopping_the_endpoint_ends_every_task_process(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fork_server", [True, False], ids=["fork", "spawn"])
+def test_stopping_the_endpoint_ends_every_task_process(tmp_path: Path, fork_server: bool) -> None:
     # Like Airflow's task supervisor, the command moves its child out of the container's process group.
     escape = (
         "import os, subprocess, time; child = subprocess.Popen(['sleep', '60'], start_new_session=True); "
     )
     escape += "print(os.getpid(), child.pid, flush=True); time.sleep(60)"
-    endpoint = LocalEcsEndpoint(images=ImageResolver(project_dir=tmp_path))
+    endpoint = LocalEcsEndpoint(images=ImageResolver(project_dir=tmp_path), fork_server=fork_server)
     endpoint.start()
     try:
         local = seed(endpoint)
         arns = [local.launch(["python", "-c", escape]) for _ in range(2)]
         pids = [pid for arn in arns for pid in pids_in(local.wait_log(arn, bool, "the task's pids"))]
         assert len(pids) == 4 and all(alive(pid) for pid in pids)
+        warm = endpoint.warm_pids()
+        assert bool(warm) == fork_server
     finally:
         endpoint.stop()
-    wait_gone(pids)
+    wait_gone(pids + warm)
     endpoint.stop()  # idempotent
     with pytest.raises(RuntimeError, match="not running"):
         _ = endpoint.url
@@ -428,3 +473,23 @@ def test_module_serves_until_sigterm(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_run_task_answer_held_after_the_task_was_created(local: Local) -> None:
+    """A caller killed while RunTask is in flight never learns of a task that runs anyway."""
+    local.endpoint.faults = FaultSettings(run_task_answer_delay_ms=5000)
+    started_by = f"held-{uuid.uuid4().hex[:8]}"
+    definition = local.register(["python", "-c", "import time; time.sleep(1)"])
+    answers: list[dict] = []  # type: ignore[type-arg]
+    caller = threading.Thread(target=lambda: answers.append(local.run(definition, startedBy=started_by)))
+    caller.start()
+    try:
+        arns = wait_for(
+            lambda: local.ecs.list_tasks(cluster=CLUSTER, startedBy=started_by)["taskArns"],
+            what="the task RunTask created",
+        )
+        assert not answers  # created, and the answer still held
+    finally:
+        caller.join(timeout=30)
+    assert [task["taskArn"] for task in answers[0]["tasks"]] == arns
+    assert local.wait_status(arns[0], "STOPPED")["containers"][0]["exitCode"] == 0

@@ -6,8 +6,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from farflow.executor.config import settings_from_mapping
 from farflow.executor.health import HealthCheckError, check_health
+from farflow.executor.settings import settings_from_mapping
 
 SETTINGS = settings_from_mapping(
     {

@@ -398,6 +398,13 @@ def test_stopped_task_reason_names_stop_code_exit_code_and_container_reason() ->
     )
 
 
+def test_stopped_task_reason_says_why_farflows_entry_point_could_not_run_the_workload() -> None:
+    task = stopped_task("EssentialContainerExited", "Essential container in task exited", exit_code=66)
+    verdict = classify_stopped_task(task, CONTAINER)
+    assert verdict.outcome == "failed"
+    assert "exit code 66: the workload object does not exist" in verdict.reason
+
+
 def test_stopped_task_judges_the_airflow_container_not_a_sidecar() -> None:
     task = stopped_task(
         "EssentialContainerExited",

@@ -3,14 +3,7 @@ from __future__ import annotations
 import threading
 
 from farflow.executor.ratelimit import TokenBucket
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.unit.executor.fakes import FakeClock
 
 
 def test_burst_then_sustained_rate() -> None:
@@ -19,7 +12,7 @@ def test_burst_then_sustained_rate() -> None:
     assert all(bucket.try_acquire() == 0 for _ in range(100))
     wait = bucket.try_acquire()
     assert wait == 1 / 20
-    clock.now += 1.0
+    clock.advance(1.0)
     assert sum(bucket.try_acquire() == 0 for _ in range(40)) == 20
 
 

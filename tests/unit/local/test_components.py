@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from farflow.local.components import component_argv, stop_order, unhealthy
+from farflow.local.components import component_argv, stop_waves, unhealthy
 
 HEALTHY = {key: {"status": "healthy"} for key in ("metadatabase", "scheduler", "triggerer", "dag_processor")}
 
@@ -34,10 +34,10 @@ def test_unhealthy_lists_what_is_not_green() -> None:
     assert unhealthy(partial) == ["triggerer", "dag-processor"]
 
 
-def test_scheduler_stops_first_and_api_server_last() -> None:
-    assert stop_order(["api-server", "dag-processor", "scheduler", "triggerer"]) == [
-        "scheduler",
-        "triggerer",
-        "dag-processor",
-        "api-server",
+def test_scheduler_stops_first_then_the_others_together() -> None:
+    assert stop_waves(["api-server", "dag-processor", "scheduler", "triggerer", "extra"]) == [
+        ["scheduler"],
+        ["triggerer", "dag-processor", "api-server"],
+        ["extra"],
     ]
+    assert stop_waves(["api-server"]) == [["api-server"]]

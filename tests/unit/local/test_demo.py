@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from farflow.local.demo import Progress, farflow_home, fresh_demo_project, import_error_message
+from farflow.local.demo import describe_tasks, farflow_home, fresh_demo_project, import_error_message
 
 
 def test_farflow_home_defaults_to_the_users_folder() -> None:
@@ -35,11 +35,18 @@ def test_import_error_message_names_the_file_and_quotes_the_error() -> None:
     assert import_error_message(errors[:1], "sample_dag", "sample_dag.py") is None
 
 
-def test_progress_line() -> None:
-    line = Progress(12.3, {"a": "success", "b": "running", "c": "queued", "d": "none"}).line()
-    assert line.startswith("1/4 tasks done")
-    assert "b, c" in line
-    assert line.endswith("12s")
+def test_describe_tasks_asks_ecs_in_batches_of_100() -> None:
+    class Ecs:
+        calls: list[int] = []
+
+        def describe_tasks(self, cluster: str, tasks: list[str]) -> dict[str, list[dict[str, str]]]:
+            self.calls.append(len(tasks))
+            return {"tasks": [{"taskArn": arn} for arn in tasks]}
+
+    ecs = Ecs()
+    arns = [f"arn:{index}" for index in range(250)]
+    assert [task["taskArn"] for task in describe_tasks(ecs, "farflow", arns)] == arns
+    assert ecs.calls == [100, 100, 50]
 
 
 def test_import_error_message_without_a_dag_id_names_every_file() -> None:

@@ -7,37 +7,23 @@ from pathlib import Path
 import pytest
 
 from farflow.local.environment import (
-    DAG_VARIABLES,
-    Network,
     StackConfigError,
-    StackLayout,
     airflow_task_env,
     check_database_url,
-    component_env,
-    dag_variables,
-    default_database_url,
+    component_environment,
+    sqlite_database_url,
     task_base_env,
 )
-from farflow.local.state import Secrets, StateDir
-
-SECRETS = Secrets(jwt_secret="jwt", secret_key="key", fernet_key="fernet", admin_password="pw")
-NETWORK = Network(subnets=("subnet-1", "subnet-2"), security_groups=("sg-1",))
-
-
-def layout(tmp_path: Path) -> StackLayout:
-    state = StateDir.for_project(tmp_path)
-    return StackLayout(
-        project=tmp_path,
-        state=state,
-        api_port=8123,
-        endpoint_url="http://127.0.0.1:5555",
-        database_url=default_database_url(state),
-    )
+from farflow.local.state import StateDir
+from farflow.spec import DAG_VARIABLES
+from tests.support.layouts import NETWORK, SECRETS
+from tests.support.layouts import example_layout as layout
 
 
-def test_dag_variables_are_the_documented_names() -> None:
-    variables = dag_variables(NETWORK)
-    assert set(variables) == set(DAG_VARIABLES)
+def test_dag_variables_are_the_documented_names(tmp_path: Path) -> None:
+    env = component_environment("dag-processor", {}, layout(tmp_path), NETWORK, SECRETS)
+    variables = {key: value for key, value in env.items() if key.startswith("FARFLOW_")}
+    assert set(variables) == set(DAG_VARIABLES) | {"FARFLOW_LOCAL_STACK"}
     assert variables["FARFLOW_SUBNETS"] == "subnet-1,subnet-2"
     assert variables["FARFLOW_SECURITY_GROUPS"] == "sg-1"
     assert variables["FARFLOW_CLUSTER"] == "farflow"
@@ -45,7 +31,7 @@ def test_dag_variables_are_the_documented_names() -> None:
 
 def test_components_share_secrets_and_talk_to_the_local_endpoint(tmp_path: Path) -> None:
     inherited = {"PATH": "/bin", "AWS_PROFILE": "prod", "AWS_SECRET_ACCESS_KEY": "real", "AIRFLOW_HOME": "/x"}
-    env = component_env(inherited, layout(tmp_path), NETWORK, SECRETS)
+    env = component_environment("scheduler", inherited, layout(tmp_path), NETWORK, SECRETS)
     assert env["PATH"] == "/bin"
     assert "AWS_PROFILE" not in env
     assert env["AWS_SECRET_ACCESS_KEY"] == "farflow-local"
@@ -55,7 +41,7 @@ def test_components_share_secrets_and_talk_to_the_local_endpoint(tmp_path: Path)
     assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == "jwt"
     assert env["AIRFLOW__API__SECRET_KEY"] == "key"
     assert env["AIRFLOW__CORE__FERNET_KEY"] == "fernet"
-    assert env["AIRFLOW__CORE__EXECUTOR"] == "farflow.executor.EcsFargateExecutor,LocalExecutor"
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "farflow.executor.EcsFargateExecutor,worker:LocalExecutor"
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8123/execution/"
     assert env["AIRFLOW__API__HOST"] == "127.0.0.1"
     assert env["AIRFLOW__ECS_FARGATE__SUBNETS"] == "subnet-1,subnet-2"
@@ -66,7 +52,8 @@ def test_task_processes_get_airflow_settings_and_dag_names_but_nothing_inherited
     env = airflow_task_env(layout(tmp_path), NETWORK, SECRETS)
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8123/execution/"
     assert env["AIRFLOW__CORE__DAGS_FOLDER"] == str(tmp_path / "dags")
-    assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == "jwt"
+    assert "AIRFLOW__API_AUTH__JWT_SECRET" not in env
+    assert "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" not in env
     assert env["FARFLOW_SUBNETS"] == "subnet-1,subnet-2"
     assert "PATH" not in env
     assert not any(key.startswith("AWS_") for key in env)
@@ -87,6 +74,6 @@ def test_database_urls() -> None:
         check_database_url("mysql://root@localhost/airflow")
 
 
-def test_default_database_is_sqlite_in_the_state_folder(tmp_path: Path) -> None:
-    url = default_database_url(StateDir.for_project(tmp_path))
+def test_the_sqlite_url_names_a_file_in_the_state_folder(tmp_path: Path) -> None:
+    url = sqlite_database_url(StateDir.for_project(tmp_path))
     assert url == f"sqlite:///{tmp_path}/.farflow/airflow/airflow.db"

@@ -1,8 +1,11 @@
 """moto's ECS API, with what a local Fargate needs on top: RunTask hands tasks to our runtime and honours
 clientToken and capacity faults; StopTask stops processes (and answers an unknown task as ECS does);
-DescribeTasks reports unknown tasks as MISSING failures.
+DescribeTasks reports unknown tasks as MISSING failures; an injected server error answers a RunTask
+HTTP 500 after its tasks were created; RegisterTaskDefinition lets the runtime warm up
+the interpreter an Airflow task definition's tasks will fork from.
 
-Also smooths three places where moto 5.2.5 answers HTTP 500 where ECS would not: RunTask for a task
+RunTask also refuses, as ECS does, a container override naming a container the task definition lacks
+(moto would start the task without it). Also smooths three places where moto 5.2.5 answers HTTP 500 where ECS would not: RunTask for a task
 definition whose containers have no container-level memory (normal on Fargate), an awsvpcConfiguration
 without securityGroups (ECS uses the VPC's default group), and launchType EC2 on a cluster with no
 container instances (ECS answers InvalidParameterException). Anything else moto cannot handle becomes a
@@ -16,6 +19,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
+from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 from moto.core.utils import convert_to_flask_response
 from moto.ecs.exceptions import EcsClientException, InvalidParameterException
@@ -23,7 +27,7 @@ from moto.ecs.models import EC2ContainerServiceBackend
 from moto.ecs.responses import DESCRIBE_TASKS_TAGS, EC2ContainerServiceResponse
 from moto.moto_server.werkzeug_app import create_backend_app
 
-from farflow.local.endpoint.faults import FaultSwitch
+from farflow.local.endpoint.faults import ERRORS, FaultSwitch
 from farflow.local.endpoint.moto_state import ecs_backend
 from farflow.local.endpoint.runtime import TaskRuntime
 
@@ -34,6 +38,16 @@ CAPACITY_REASON = (
 )
 TASK_NOT_FOUND = "The referenced task was not found."
 NO_CONTAINER_INSTANCES = "No Container Instances were found in your cluster."
+SERVER_ERROR = "ServerException"
+
+
+class InjectedServerError(JsonRESTError):  # type: ignore[misc]
+    """ECS's HTTP 500 ServerException, injected after RunTask created its tasks (FaultSettings)."""
+
+    code = ERRORS[SERVER_ERROR][0]
+
+    def __init__(self) -> None:
+        super().__init__(SERVER_ERROR, ERRORS[SERVER_ERROR][1])
 
 
 class LocalEcsResponse(EC2ContainerServiceResponse):  # type: ignore[misc]
@@ -57,10 +71,16 @@ class LocalEcsResponse(EC2ContainerServiceResponse):  # type: ignore[misc]
             failure = EcsClientException(f"The local ECS endpoint could not handle {action}: {error}")
             return self.serialized(ActionResult(failure))
 
+    def register_task_definition(self) -> ActionResult:
+        result: ActionResult = super().register_task_definition()
+        self.runtime.prewarm(self.ecs_backend, result.result["taskDefinition"].arn)
+        return result
+
     def run_task(self) -> ActionResult:
         backend = self.ecs_backend
         cluster = backend._get_cluster(self._get_param("cluster", "default"))
         definition = backend.describe_task_definition(self._get_param("taskDefinition"))
+        _check_override_names(self._get_param("overrides") or {}, definition)
         token = self._get_param("clientToken")
         if token:
             arns = self.runtime.replay(cluster.arn, token)
@@ -80,6 +100,8 @@ class LocalEcsResponse(EC2ContainerServiceResponse):  # type: ignore[misc]
         self.runtime.admit(backend, tasks, [dice.launch_outcome() for _ in tasks])
         if token and tasks:
             self.runtime.remember(cluster.arn, token, [task.task_arn for task in tasks])
+        if tasks and dice.server_error():
+            raise InjectedServerError  # the tasks run: a retry with the same clientToken gets them
         missing = self._get_int_param("count", 1) - len(tasks)
         failures = placement_failures(backend, cluster, definition) if missing > 0 else []
         return ActionResult({"tasks": tasks, "failures": failures})
@@ -112,6 +134,16 @@ class LocalEcsResponse(EC2ContainerServiceResponse):  # type: ignore[misc]
         if not self.runtime.request_stop(found[0], self._get_param("reason")):
             return super().stop_task()  # type: ignore[no-any-return]
         return ActionResult({"task": found[0]})
+
+
+def _check_override_names(overrides: Any, definition: Any) -> None:
+    """ECS's answer to a containerOverrides entry whose name is not a container of the task definition."""
+    names = {item.get("name") for item in definition.container_definitions}
+    for override in overrides.get("containerOverrides") or []:
+        if override.get("name") not in names:
+            raise InvalidParameterException(
+                f"Override for container named {override.get('name')} is not a container in the TaskDefinition."
+            )
 
 
 def find_tasks(backend: Any, cluster: Any, refs: Sequence[str]) -> tuple[list[Any], list[dict[str, str]]]:

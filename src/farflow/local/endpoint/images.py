@@ -69,6 +69,10 @@ class ImageResolver:
         folder = self.project_dir / "tasks" / name
         return folder if name and folder.is_dir() else None
 
+    def runs_airflow(self, image: str) -> bool:
+        """An Airflow image: it runs in this Python environment (a task folder's image never does)."""
+        return self.task_folder(image) is None and "airflow" in repository(image).lower()
+
     def resolve(self, image: str, command: Sequence[str]) -> LocalImage:
         folder = self.task_folder(image)
         if folder is not None:

@@ -1,5 +1,7 @@
 """A container's output as CloudWatch Logs events, written straight into moto's logs backend.
 
+Its stdout and stderr are merged, as the awslogs driver does, and each line is one event.
+
 ECS's awslogs driver names the stream `<awslogs-stream-prefix>/<container name>/<task id>`; we do the
 same, so code that finds a task's logs on AWS finds them locally. Without a prefix (allowed on EC2) the
 stream is named after the task id, standing in for the Docker container id.
@@ -8,9 +10,9 @@ stream is named after the task id, standing in for the Docker container id.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from farflow.local.endpoint.moto_state import MOTO_LOCK, logs_backend
 
@@ -90,3 +92,17 @@ def write(target: LogTarget, events: Sequence[Mapping[str, Any]]) -> bool:
             return False
         group.put_log_events(target.stream, [dict(item) for item in events])
         return True
+
+
+def pump(
+    stream: IO[bytes], sink: Callable[[list[dict[str, Any]]], object], on_eof: Callable[[], None]
+) -> None:
+    """Forward each non-empty line to `sink` as a log event until the stream ends, then call `on_eof`."""
+    try:
+        for raw in iter(lambda: stream.readline(MAX_EVENT_BYTES), b""):
+            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            if line:
+                sink([event(line)])
+    finally:
+        stream.close()
+        on_eof()

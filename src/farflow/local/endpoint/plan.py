@@ -19,6 +19,7 @@ from farflow.local.endpoint.images import ImageNotFoundError, ImageResolver
 from farflow.local.endpoint.lifecycle import DEFAULT_STOP_TIMEOUT, memory_mib
 from farflow.local.endpoint.logs import LogSetupError, LogTarget, log_target
 
+TASK_ARN_KEY = "FARFLOW_ECS_TASK_ARN"
 TASK_ROLE_KEYS = {"AWS_ACCESS_KEY_ID": "farflow-local-task-role", "AWS_SECRET_ACCESS_KEY": "farflow-local"}
 
 
@@ -75,7 +76,7 @@ def environment(
         **TASK_ROLE_KEYS,
         **_pairs(definition.get("environment")),
         **_pairs(override.get("environment")),
-        "FARFLOW_ECS_TASK_ARN": context.task_arn,
+        TASK_ARN_KEY: context.task_arn,
     }
 
 

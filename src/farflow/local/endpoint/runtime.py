@@ -1,10 +1,11 @@
 """The tasks one endpoint launched, moved through ECS's lifecycle by one supervisor thread.
 
 Request threads only record: RunTask admits tasks (PROVISIONING), StopTask records the wish. The
-supervisor does the rest, a pass at a time: PROVISIONING -> PENDING, then starts the essential
-containers (-> RUNNING), watches their processes and memory, signals them on StopTask, and reports
-STOPPED once every container has exited and its output has been written. With execute=False a task
-stops at RUNNING with no process and costs nothing until StopTask.
+supervisor does the rest, a pass at a time: PROVISIONING -> PENDING, then (in the same pass, once any
+warm interpreter its containers fork from is ready: forkserver.py) starts the essential containers
+(-> RUNNING), watches their processes and memory, signals them on StopTask, and reports STOPPED once
+every container has exited and its output has been written. With execute=False a task stops at RUNNING
+with no process and costs nothing until StopTask.
 
 The supervisor holds MOTO_LOCK only to read or write moto's models, never while starting, signalling or
 measuring processes. One thread per container reads its output into CloudWatch Logs.
@@ -21,6 +22,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +30,13 @@ from typing import Any
 
 import psutil
 
-from farflow.local.endpoint import logs, report
+from farflow.local.endpoint import logs, task_status
+from farflow.local.endpoint.forkserver import (
+    PRELOADS,
+    ContainerProcess,
+    ForkPool,
+    assumed_override,
+)
 from farflow.local.endpoint.images import ImageResolver
 from farflow.local.endpoint.lifecycle import (
     ESSENTIAL_EXIT,
@@ -53,17 +61,11 @@ from farflow.local.endpoint.plan import (
     StartFailure,
     TaskContext,
     essential,
+    plan_container,
     plan_task,
     task_memory_mib,
 )
-from farflow.local.endpoint.processes import (
-    TreeSample,
-    descendants,
-    pump,
-    sample_trees,
-    signal_container,
-    spawn,
-)
+from farflow.local.process_tree import TreeSample, descendants, sample_trees, signal_tree, start_session
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +74,8 @@ MEMORY_INTERVAL = 0.25  # seconds between memory samples of running containers
 OUTPUT_GRACE = 2.0  # how long a stopped container's output may keep arriving before STOPPED is reported
 MIB = 1024 * 1024
 SHUTDOWN_REASON = "The local ECS endpoint stopped"
+TIMELINE_SIZE = 10_000  # tasks whose timestamps `timeline()` keeps
+STARTS_SIZE = 100_000  # container starts `started_containers()` keeps
 
 
 @dataclass(eq=False)
@@ -80,7 +84,8 @@ class ContainerRun:
 
     index: int  # position in the task definition (and in the model's containers)
     plan: ContainerPlan
-    process: subprocess.Popen[bytes]
+    process: ContainerProcess  # subprocess.Popen, or a fork of a warm interpreter
+    forked: bool = False
     reader: threading.Thread | None = None
     kill_at: float | None = None
     killed: bool = False
@@ -101,7 +106,27 @@ class ContainerRun:
         """Signal the container: its group and every process it started, even ones that left the group."""
         if self.exit is None:
             self.remember(descendants(self.group))
-        signal_container(self.group, self.members.values(), signum)
+        signal_tree(self.group, self.members.values(), signum)
+
+
+@dataclass
+class Steps:
+    """When a task reached each step (time.time()), and which of its containers were forked."""
+
+    times: dict[str, float] = field(default_factory=dict)
+    forked: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StartedContainer:
+    """One essential container whose process started: the endpoint's own count of code that ran, which
+    tests hold against duplicate launches. The task's tags say whose it was (farflow's executor tags each
+    task with the Airflow task instance and try)."""
+
+    task_arn: str
+    container: str
+    tags: Mapping[str, str]
+    started_at: float  # time.time()
 
 
 @dataclass(eq=False)
@@ -117,6 +142,8 @@ class LocalTask:
     runs: list[ContainerRun] = field(default_factory=list)
     memory_mib: int | None = None
     scratch: Path | None = None
+    plans: dict[str, ContainerPlan] | None = None  # planned on the first launch attempt
+    steps: Steps = field(default_factory=Steps)
 
     @property
     def arn(self) -> str:
@@ -124,11 +151,22 @@ class LocalTask:
 
 
 class TaskRuntime:
-    def __init__(self, images: ImageResolver, execute: bool, base_env: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        images: ImageResolver,
+        execute: bool,
+        base_env: Mapping[str, str],
+        fork_server: bool = False,
+        preloads: Mapping[str, tuple[str, ...]] = PRELOADS,
+    ) -> None:
         self.images = images
         self.execute = execute
         self.base_env = dict(base_env)
         self.endpoint_url = ""
+        self.forks = ForkPool(images.python, enabled=fork_server and execute, preloads=preloads)
+        self._timeline: dict[str, Steps] = {}  # the last TIMELINE_SIZE tasks' steps, by ARN
+        self._timeline_lock = threading.Lock()
+        self._starts: deque[StartedContainer] = deque(maxlen=STARTS_SIZE)
         self._active: dict[str, LocalTask] = {}  # tasks the supervisor must look at
         self._idle: dict[str, LocalTask] = {}  # RUNNING without a process: nothing to do until StopTask
         self._tokens: dict[tuple[str, str], list[str]] = {}
@@ -143,7 +181,7 @@ class TaskRuntime:
         """Take over tasks moto just created by RunTask, each with its injected launch outcome."""
         for model, outcome in zip(models, outcomes, strict=True):
             definition = backend.describe_task_definition(model.task_definition_arn)
-            report.adopt(model, definition)
+            task_status.show_provisioning(model, definition)
             task = LocalTask(
                 model=model,
                 backend=backend,
@@ -152,7 +190,28 @@ class TaskRuntime:
                 fault=launch_fault(outcome),
             )
             self._active[task.arn] = task
+            self._mark(task, "admitted")
         self._wake.set()
+
+    def prewarm(self, backend: Any, definition_arn: str) -> None:
+        """Warm up the interpreter an Airflow task of this task definition will fork from, so the first
+        one starts fast (RegisterTaskDefinition; MOTO_LOCK held). Definitions whose containers would not
+        fork are left alone."""
+        if not (self.execute and self.forks.enabled and self.endpoint_url):
+            return
+        definition = backend.describe_task_definition(definition_arn)
+        context = self._context("", backend)
+        for container in definition.container_definitions:
+            override = assumed_override(container, self.images)
+            if override is None or not essential(container):
+                continue
+            try:
+                plan = plan_container(context, container, override, self.images)
+            except StartFailure:
+                continue
+            key = self.forks.key(plan)
+            if key is not None and key.preload:  # a bare interpreter warms up in a moment, at launch
+                self.forks.status(key)
 
     def request_stop(self, model: Any, reason: str | None) -> bool:
         """Record StopTask for a task; False if it is not one of ours (moto's StopTask handles it)."""
@@ -163,10 +222,22 @@ class TaskRuntime:
         if task.stop_reason is None:  # ECS keeps the first StopTask's reason
             ending = user_stop(reason)
             task.stop_reason = ending.reason
-            report.show_stop_requested(model, ending)
+            task_status.show_stop_requested(model, ending)
         self._active[arn] = task
         self._wake.set()
         return True
+
+    def exit_idle(self, arn: str, exit_code: int) -> bool:
+        """execute=False: end a RUNNING task as if its essential containers exited with `exit_code`."""
+        with MOTO_LOCK:
+            task = self._idle.get(arn)
+            if task is None:
+                return False
+            exits = {
+                i: ContainerExit(exit_code) for i, item in enumerate(task.definitions) if essential(item)
+            }
+            self._finish(task, ESSENTIAL_EXIT, exits)
+            return True
 
     def replay(self, cluster_arn: str, token: str) -> list[str] | None:
         """The task ARNs an earlier RunTask with this clientToken launched, if any."""
@@ -217,9 +288,8 @@ class TaskRuntime:
             if task.status in (PROVISIONING, PENDING) and stop_reason is not None:
                 self._finish(task, user_stop(stop_reason), {})
                 return
-            if task.status == PROVISIONING:
+            if task.status == PROVISIONING:  # and on to PENDING's work in the same pass: no idle step
                 self._show(task, next_status(PROVISIONING))
-                return
             if task.status == PENDING and task.fault is not None:
                 self._finish(task, task.fault, {})
                 return
@@ -239,25 +309,64 @@ class TaskRuntime:
 
     def _show(self, task: LocalTask, status: str) -> None:
         task.status = status
-        report.show_status(task.model, status)
+        task_status.show_status(task.model, status)
+        self._mark(task, status.lower())
 
-    def _launch(self, task: LocalTask) -> None:
-        """Plan, prepare logging, and start every essential container; or stop the task before start."""
-        context = TaskContext(
-            task_arn=task.arn,
-            account=str(task.backend.account_id),
-            region=str(task.backend.region_name),
+    def _mark(self, task: LocalTask, step: str, forked: str | None = None) -> None:
+        with self._timeline_lock:
+            task.steps.times.setdefault(step, time.time())
+            if forked is not None:
+                task.steps.forked.append(forked)
+            if task.arn not in self._timeline:
+                if len(self._timeline) >= TIMELINE_SIZE:
+                    del self._timeline[next(iter(self._timeline))]
+                self._timeline[task.arn] = task.steps
+
+    def timeline(self) -> dict[str, Steps]:
+        """Per task ARN: the wall-clock time (time.time()) it was admitted, became pending, was launched,
+        its containers started, it became running, its first container exited, it became stopped; and
+        which of its containers were forked from a warm interpreter. For benchmarks."""
+        with self._timeline_lock:
+            return {
+                arn: Steps(dict(steps.times), list(steps.forked)) for arn, steps in self._timeline.items()
+            }
+
+    def _record_start(self, task: LocalTask, container: str) -> None:
+        tags = {str(tag["key"]): str(tag["value"]) for tag in task.model.tags or []}
+        with self._timeline_lock:
+            self._starts.append(StartedContainer(task.arn, container, tags, time.time()))
+
+    def started_containers(self) -> list[StartedContainer]:
+        """Every essential container whose process started, oldest first (the last STARTS_SIZE)."""
+        with self._timeline_lock:
+            return list(self._starts)
+
+    def _context(self, task_arn: str, backend: Any) -> TaskContext:
+        return TaskContext(
+            task_arn=task_arn,
+            account=str(backend.account_id),
+            region=str(backend.region_name),
             endpoint_url=self.endpoint_url,
             base_env=self.base_env,
         )
+
+    def _launch(self, task: LocalTask) -> None:
+        """Plan, prepare logging, and start every essential container; or stop the task before start.
+        While an interpreter its containers will fork from is warming up, the task stays PENDING."""
         try:
-            overrides = task.model.overrides or {}
-            task.memory_mib = task_memory_mib(overrides, task.definition_memory)
-            plans = plan_task(context, task.definitions, overrides, self.images)
-            for plan in plans.values():
+            if task.plans is None:
+                overrides = task.model.overrides or {}
+                task.memory_mib = task_memory_mib(overrides, task.definition_memory)
+                task.plans = plan_task(
+                    self._context(task.arn, task.backend), task.definitions, overrides, self.images
+                )
+            if any(self.forks.status(self.forks.key(plan)) == "warming" for plan in task.plans.values()):
+                return  # PENDING while an interpreter its containers will fork from warms up
+            self._mark(task, "launch")
+            for plan in task.plans.values():
                 if plan.log is not None:
                     logs.prepare(plan.log)
-            task.runs = self._spawn_all(task, plans)
+            task.runs = self._spawn_all(task, task.plans)
         except (StartFailure, LogSetupError) as failure:
             with MOTO_LOCK:
                 self._finish(task, failed_to_start(str(failure)), {})
@@ -271,7 +380,11 @@ class TaskRuntime:
         for name, plan in plans.items():
             cwd = plan.cwd or self._scratch(task)
             try:
-                process = spawn(plan.argv, cwd, plan.env, capture=plan.log is not None)
+                process = self.forks.start(plan, cwd, logged=plan.log is not None)
+                forked = process is not None
+                if process is None:
+                    output = subprocess.PIPE if plan.log is not None else subprocess.DEVNULL
+                    process = start_session(plan.argv, env=plan.env, cwd=cwd, stdout=output)
             except OSError as error:
                 for run in runs:
                     run.signal(signal.SIGKILL)
@@ -281,10 +394,12 @@ class TaskRuntime:
                     f"CannotStartContainerError: container {name!r} could not exec {program!r}: "
                     f"{error.strerror or error}"
                 ) from None
-            run = ContainerRun(index=names.index(name), plan=plan, process=process)
+            run = ContainerRun(index=names.index(name), plan=plan, process=process, forked=forked)
+            self._mark(task, "started" if forked else "spawned", forked=name if forked else None)
+            self._record_start(task, name)
             if plan.log is not None and process.stdout is not None:
                 run.reader = threading.Thread(
-                    target=pump,
+                    target=logs.pump,
                     args=(process.stdout, functools.partial(logs.write, plan.log), self._wake.set),
                     name=f"farflow-ecs-logs-{name}",
                     daemon=True,
@@ -310,7 +425,8 @@ class TaskRuntime:
                 if code is not None:
                     run.exit, run.exited_at = container_exit(code, run.out_of_memory), now
                     run.signal(signal.SIGKILL)  # the container's other processes go with it
-        self._enforce_memory(task, {root: sample.memory for root, sample in samples.items()})
+                    self._mark(task, "exited")
+        self._enforce_memory(task, samples)
         if task.ending is None and stop_reason is not None:
             task.ending = user_stop(stop_reason)
         elif task.ending is None and any(run.exit is not None for run in task.runs):
@@ -330,12 +446,32 @@ class TaskRuntime:
             exits = {run.index: run.exit for run in task.runs if run.exit}
             self._finish(task, task.ending or ESSENTIAL_EXIT, exits)
 
-    def _enforce_memory(self, task: LocalTask, memory: Mapping[int, int]) -> None:
-        if not memory:
+    def _enforce_memory(self, task: LocalTask, samples: Mapping[int, TreeSample]) -> None:
+        """SIGKILL containers over their memory, or all of the task's over the task's. Memory is the
+        proportional set size, read only for trees whose resident set size (its upper bound, and cheap to
+        read) is over a limit."""
+        live = [
+            run for run in task.runs if run.exit is None and not run.out_of_memory and run.group in samples
+        ]
+        if not live:
             return
-        live = [run for run in task.runs if run.exit is None and not run.out_of_memory]
-        over = [run for run in live if memory.get(run.group, 0) > (run.plan.memory_mib or 0) * MIB > 0]
-        if task.memory_mib and sum(memory.get(run.group, 0) for run in live) > task.memory_mib * MIB:
+        resident = {run.group: samples[run.group].memory for run in live}
+        proportional: dict[int, int] = {}
+
+        def used(run: ContainerRun, limit: int) -> int:
+            if resident[run.group] <= limit:
+                return resident[run.group]
+            if run.group not in proportional:
+                proportional[run.group] = samples[run.group].proportional_memory()
+            return proportional[run.group]
+
+        over = [run for run in live if 0 < (limit := (run.plan.memory_mib or 0) * MIB) < used(run, limit)]
+        task_limit = (task.memory_mib or 0) * MIB
+        if (
+            task_limit
+            and sum(resident.values()) > task_limit
+            and sum(used(run, 0) for run in live) > task_limit
+        ):
             over = live
         for run in over:
             logger.info("Task %s container %s exceeded its memory; killing it.", task.arn, run.plan.name)
@@ -353,8 +489,9 @@ class TaskRuntime:
             sidecars = {i: SIDECAR_EXIT for i, item in enumerate(task.definitions) if not essential(item)}
             exits = {**sidecars, **exits}
         task.status = STOPPED
-        report.show_stopped(task.model, ending, exits)
-        report.release_placement(task.backend, task.model)
+        task_status.show_stopped(task.model, ending, exits)
+        self._mark(task, "stopped")
+        task_status.release_placement(task.backend, task.model)
         self._active.pop(task.arn, None)
         self._idle.pop(task.arn, None)
 
@@ -397,3 +534,4 @@ class TaskRuntime:
                 self._finish(task, task.ending or user_stop(SHUTDOWN_REASON), exits)
             if task.scratch is not None:
                 shutil.rmtree(task.scratch, ignore_errors=True)
+        self.forks.close()  # after its children: it reports their exit codes

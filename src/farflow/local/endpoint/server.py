@@ -12,18 +12,20 @@ import atexit
 import os
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from farflow.local.endpoint import events
 from farflow.local.endpoint.ecs_api import app_factory, response_class
 from farflow.local.endpoint.faults import FaultSettings, FaultSwitch
+from farflow.local.endpoint.forkserver import PRELOADS, fork_server_enabled
 from farflow.local.endpoint.images import ImageResolver
 from farflow.local.endpoint.moto_state import claim_account, release_account
-from farflow.local.endpoint.runtime import TaskRuntime
+from farflow.local.endpoint.runtime import StartedContainer, Steps, TaskRuntime
 from farflow.local.endpoint.wsgi import Dispatcher, EndpointMiddleware, QuietRequestHandler
 
 INHERITED = ("PATH", "HOME", "LANG", "TZ", "TMPDIR")
@@ -52,6 +54,8 @@ class LocalEcsEndpoint:
         execute: bool = True,
         base_env: Mapping[str, str] | None = None,
         region: str = "us-east-1",
+        fork_server: bool | None = None,
+        fork_preloads: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -59,12 +63,19 @@ class LocalEcsEndpoint:
         self.images = images or ImageResolver()
         self._faults = FaultSwitch(faults or FaultSettings())
         self._runtime = TaskRuntime(
-            self.images, execute, default_base_env() if base_env is None else base_env
+            self.images,
+            execute,
+            default_base_env() if base_env is None else base_env,
+            fork_server=fork_server_enabled() if fork_server is None else fork_server,
+            preloads=PRELOADS
+            if fork_preloads is None
+            else {module: tuple(names) for module, names in fork_preloads.items()},
         )
         self._server: BaseWSGIServer | None = None
         self._app: EndpointMiddleware | None = None
         self._thread: threading.Thread | None = None
         self._account: str | None = None
+        self._events: events.EventPublisher | None = None
         self._lock = threading.Lock()
 
     @property
@@ -98,6 +109,43 @@ class LocalEcsEndpoint:
         """ECS API calls answered since start, by operation: for benchmarks and tests."""
         return self._app.calls() if self._app is not None else {}
 
+    def client_calls(self) -> dict[str, dict[str, int]]:
+        """API calls of every service answered since start, by client kind (`farflow` for the executor's
+        client, `other`), then by operation: for the test that the executor calls only what it declares."""
+        return self._app.client_calls() if self._app is not None else {}
+
+    def fault_counts(self) -> dict[str, int]:
+        """Faults injected since the settings were last set, by setting (`throttle_rate`, ...)."""
+        return self._faults.dice.hits()
+
+    def event_counts(self) -> dict[str, int]:
+        """Task state change events so far: published, dropped, duplicated, delayed, delivered."""
+        return self._events.counts() if self._events is not None else {}
+
+    def exit_task(self, arn: str, exit_code: int = 0) -> bool:
+        """execute=False: end a RUNNING task as if its container exited with `exit_code` (benchmarks);
+        False if the task is not RUNNING without a process."""
+        return self._runtime.exit_idle(arn, exit_code)
+
+    def task_timeline(self) -> dict[str, Steps]:
+        """When each task was admitted, launched, its containers started, RUNNING, exited and STOPPED
+        (time.time()), and which were forked from a warm interpreter: for benchmarks (TaskRuntime.timeline)."""
+        return self._runtime.timeline()
+
+    def started_containers(self) -> list[StartedContainer]:
+        """Every essential container whose process started, with its task's tags: how many times code ran
+        for one Airflow task instance and try, as the endpoint saw it (TaskRuntime.started_containers)."""
+        return self._runtime.started_containers()
+
+    def warm_pids(self) -> list[int]:
+        """The pids of the warm interpreters containers fork from (none with the fork server off)."""
+        return self._runtime.forks.pids()
+
+    @property
+    def fork_server(self) -> bool:
+        """Whether containers that run this Python start as forks of a warm interpreter."""
+        return self._runtime.forks.enabled
+
     def start(self) -> LocalEcsEndpoint:
         with self._lock:
             if self._server is not None:
@@ -114,6 +162,9 @@ class LocalEcsEndpoint:
                 raise
             self._server, self._account, self.port = server, account, server.server_port
             self._app = app
+            self._events = events.EventPublisher(account, self._faults)
+            self._events.start()
+            events.register(self._events)
             self._thread = threading.Thread(
                 target=server.serve_forever, args=(POLL_INTERVAL,), name="farflow-ecs-endpoint", daemon=True
             )
@@ -133,6 +184,9 @@ class LocalEcsEndpoint:
             if self._thread is not None:
                 self._thread.join()
             self._runtime.close(STOP_GRACE)
+            if self._events is not None:
+                events.unregister(self._events)
+                self._events.close()
             if self._account is not None:
                 release_account(self._account)
             _live.discard(self)

@@ -27,7 +27,9 @@ SECURITY_GROUPS = _names("FARFLOW_SECURITY_GROUPS")
 TASK_DEFINITION_PREFIX = os.environ.get("FARFLOW_TASK_DEFINITION_PREFIX", "farflow-")
 LOG_GROUP = os.environ.get("FARFLOW_LOG_GROUP", "/farflow/tasks")
 # How often the operators ask ECS whether their task has stopped: short locally, gentler on AWS.
-WAITER_DELAY = int(os.environ.get("FARFLOW_WAITER_DELAY", "6"))
+WAITER_DELAY = float(os.environ.get("FARFLOW_WAITER_DELAY", "6"))
+# "True" on a deployment without NAT gateway: tasks then run in public subnets and need a public IP.
+ASSIGN_PUBLIC_IP = "ENABLED" if os.environ.get("FARFLOW_ASSIGN_PUBLIC_IP") == "True" else "DISABLED"
 
 
 def ecs_task(task_id: str, folder: str, script: str) -> EcsRunTaskOperator:
@@ -42,7 +44,7 @@ def ecs_task(task_id: str, folder: str, script: str) -> EcsRunTaskOperator:
             "awsvpcConfiguration": {
                 "subnets": SUBNETS,
                 "securityGroups": SECURITY_GROUPS,
-                "assignPublicIp": "DISABLED",
+                "assignPublicIp": ASSIGN_PUBLIC_IP,
             }
         },
         # The task's output, read back from CloudWatch Logs into this Airflow task's log.
@@ -71,10 +73,11 @@ with DAG(
         print("Starting the sample process")
         return "started"
 
-    @task(executor="LocalExecutor")
+    @task(executor="worker")
     def on_worker_task() -> None:
-        """Runs next to the scheduler on Airflow's LocalExecutor (multi-executor configuration)."""
-        print("All ECS tasks finished; this ran on the LocalExecutor")
+        """Runs on the executor behind the `worker` alias: the LocalExecutor next to the scheduler locally,
+        long-running workers on AWS. Same file, two places (Airflow's multi-executor configuration)."""
+        print("All ECS tasks finished; this ran on the worker executor")
 
     odd_task = ecs_task("odd_task", "multi_task", "odd_numbers.py")
     even_task = ecs_task("even_task", "multi_task", "even_numbers.py")

@@ -1,0 +1,68 @@
+"""The CDK app of `farflow deploy`: `python -m farflow.deploy.app --project DIR` (what cdk.json runs).
+
+Builds one FarflowStack from the project folder and its farflow.toml, with cdk-nag's checks on every
+synth. Synth needs no AWS credentials, no Docker and no network: image builds happen at deploy time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+
+from aws_cdk import App
+
+from farflow.deploy.config import DeployConfig
+from farflow.deploy.nag import checked_app
+from farflow.deploy.stack import FarflowStack, FarflowStackProps, stack_environment
+from farflow.spec import Names
+
+OUTDIR_VARIABLE = "CDK_OUTDIR"
+DEFAULT_OUTDIR = "cdk.out"
+
+
+def stack_name(config: DeployConfig) -> str:
+    """The CloudFormation stack's name: the project's name, so two projects in one account differ."""
+    return Names(config.project.name).prefix
+
+
+def build_app(project: Path, config: DeployConfig, outdir: Path) -> App:
+    """The app, not yet synthesized: one farflow stack for `project` with `config`."""
+    app = checked_app(outdir)
+    env = stack_environment(config, os.environ)
+    FarflowStack(
+        app, stack_name(config), FarflowStackProps(project=project.resolve(), config=config, env=env)
+    )
+    return app
+
+
+def synth(project: Path, config: DeployConfig, outdir: Path) -> Path:
+    """Synthesize into `outdir` (fails, listing them, on cdk-nag findings) and return it."""
+    build_app(project, config, outdir).synth()
+    return outdir
+
+
+def load_config(project: Path) -> DeployConfig:
+    """The project's farflow.toml through `farflow.deploy.config_file.load`, or the defaults without it."""
+    try:
+        config_file = importlib.import_module("farflow.deploy.config_file")
+    except ModuleNotFoundError:
+        return DeployConfig()
+    config: DeployConfig = config_file.load(project)
+    return config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m farflow.deploy.app", description=__doc__)
+    parser.add_argument("--project", type=Path, default=Path(), help="the farflow project folder")
+    arguments = parser.parse_args(argv)
+    project: Path = arguments.project
+    outdir = Path(os.environ.get(OUTDIR_VARIABLE) or project / DEFAULT_OUTDIR)
+    synth(project, load_config(project), outdir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""The ECS cluster every service and task runs in, and the private DNS namespace tasks reach Airflow by.
+
+The namespace is Cloud Map (DNS), not Service Connect: the executor's Airflow tasks are started with
+RunTask, and Service Connect names resolve only inside ECS services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_servicediscovery as servicediscovery
+from constructs import Construct
+
+from farflow.deploy.containers import port_of
+from farflow.spec import Component, Names
+
+
+@dataclass(frozen=True)
+class ClusterProps:
+    # The cluster's name and its namespace's come from the prefix.
+    names: Names
+    vpc: ec2.IVpc
+
+
+class Cluster(Construct):
+    """The cluster (named from `Names`, so DAGs and the executor find it) with Container Insights."""
+
+    def __init__(self, scope: Construct, construct_id: str, props: ClusterProps) -> None:
+        super().__init__(scope, construct_id)
+        # The literal name (not a token), so IAM ARNs built from it read as they will in the account.
+        self.name = props.names.cluster
+        self.namespace_name = f"{props.names.prefix}.internal"
+        self.cluster = ecs.Cluster(
+            self,
+            "Cluster",
+            cluster_name=props.names.cluster,
+            vpc=props.vpc,
+            container_insights_v2=ecs.ContainerInsights.ENABLED,
+        )
+        self.namespace = servicediscovery.PrivateDnsNamespace(
+            self, "Namespace", name=self.namespace_name, vpc=props.vpc, description="Airflow inside the VPC"
+        )
+
+    def internal_url(self, component: Component) -> str:
+        """How tasks and workers reach a component registered in this namespace under its name."""
+        return f"http://{component.name}.{self.namespace_name}:{port_of(component)}"

@@ -1,0 +1,88 @@
+"""The deploy's settings, as typed data: one dataclass per `farflow.toml` table, defaults written here once.
+
+`farflow init` writes these defaults into `farflow.toml`; the loader (`farflow.deploy.config_file`) checks
+a file against them; the CDK constructs read only these objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    # Prefix of every name the stack creates (cluster, task definition families, log groups).
+    name: str = "farflow"
+    # The AWS Region the stack is for (synth needs it: the load balancer log bucket names its log
+    # delivery account); empty: AWS_REGION or the profile's. The account: empty, the credentials'.
+    region: str = "us-east-1"
+    account: str = ""
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    cidr: str = "10.0.0.0/16"
+    # 0: no NAT gateway; tasks then run in public subnets with public IPs (see docs/deploy.md).
+    nat_gateways: int = 1
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    name: str = "farflow"
+    port: int = 5432
+    username: str = "airflow"
+    instance_class: str = "t4g.small"
+    allocated_storage_gb: int = 25
+    backup_retention_days: int = 30
+    multi_az: bool = False
+    deletion_protection: bool = True
+
+
+@dataclass(frozen=True)
+class ServiceSize:
+    cpu: int
+    memory: int
+
+
+@dataclass(frozen=True)
+class AirflowConfig:
+    # The task definition every Airflow task runs in: `[ecs_fargate]` size for tasks without executor_config.
+    task_cpu: int = 2048
+    task_memory: int = 4096
+    api_server: ServiceSize = ServiceSize(1024, 2048)
+    scheduler: ServiceSize = ServiceSize(1024, 2048)
+    dag_processor: ServiceSize = ServiceSize(512, 1024)
+    triggerer: ServiceSize = ServiceSize(512, 1024)
+
+
+@dataclass(frozen=True)
+class LogsConfig:
+    retention_days: int = 30
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    min_count: int = 1
+    max_count: int = 5
+    cpu_target_percent: int = 70
+    cpu: int = 1024
+    memory: int = 2048
+
+
+@dataclass(frozen=True)
+class LoadBalancerConfig:
+    # An ACM certificate ARN turns on HTTPS (443) and redirects HTTP to it.
+    certificate_arn: str = ""
+    # Who may reach the UI. The default is open to the internet behind Airflow's login: narrow it.
+    allowed_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    project: ProjectConfig = field(default_factory=ProjectConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    airflow: AirflowConfig = field(default_factory=AirflowConfig)
+    logs: LogsConfig = field(default_factory=LogsConfig)
+    worker: WorkerConfig = field(default_factory=WorkerConfig)
+    load_balancer: LoadBalancerConfig = field(default_factory=LoadBalancerConfig)

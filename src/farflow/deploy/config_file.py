@@ -1,0 +1,163 @@
+"""`farflow.toml`: read it into a `DeployConfig`, refusing anything AWS would not take; write its defaults.
+
+Missing tables and keys keep their defaults, so a project's file can hold only what it changes.
+Unknown names and wrong types are errors, not ignored: a misspelt key silently left at its default
+would deploy something other than what was written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+import textwrap
+from collections.abc import Mapping
+from dataclasses import is_dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar, get_type_hints
+
+from farflow.deploy.config import DeployConfig
+from farflow.deploy.config_keys import FILE_NAME, TABLE_HELP, keys
+from farflow.deploy.config_rules import at, normalized, problems, show
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+T = TypeVar("T")
+WIDTH = 100
+
+
+class DeployConfigError(ValueError):
+    """farflow.toml cannot be deployed as written; the message names the file, each key and its fix."""
+
+
+class MissingConfigError(DeployConfigError):
+    """The project has no farflow.toml; the message says how to write one."""
+
+
+def load(project: Path) -> DeployConfig:
+    """The deploy settings of `project`, from its farflow.toml (required: it says what to deploy)."""
+    path = project / FILE_NAME
+    if not project.is_dir():
+        raise MissingConfigError(
+            f"{project} does not exist or is not a folder. `farflow init {project}` writes a project."
+        )
+    if not path.is_file():
+        raise MissingConfigError(
+            f"{project} has no {FILE_NAME}, which says what to deploy. `farflow init {project} --config-only` "
+            "writes one with every key at its default (`farflow init` writes it with a new project)."
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DeployConfigError(f"{path}: cannot be read ({error}).") from None
+    return parse(text, str(path))
+
+
+def parse(text: str, source: str = FILE_NAME) -> DeployConfig:
+    """The config a farflow.toml text describes; `source` names it in errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise DeployConfigError(
+            f"{source}: not valid TOML: {error}. See the file `farflow init` writes."
+        ) from None
+    found: list[str] = []
+    config = _merge("", DeployConfig(), data, found)
+    if not found:
+        found = problems(config)
+    if found:
+        raise DeployConfigError("\n".join(f"{source}: {problem}" for problem in found))
+    return normalized(config)
+
+
+def _merge(table: str, default: T, data: Mapping[str, Any], found: list[str]) -> T:
+    """`default` with the values `data` gives, checking names and types; problems go to `found`."""
+    hints = get_type_hints(type(default))
+    changes: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{table}.{key}" if table else key
+        if key not in hints:
+            found.append(_unknown(table, key, value, list(hints)))
+            continue
+        current = getattr(default, key)
+        if is_dataclass(current):
+            if isinstance(value, dict):
+                changes[key] = _merge(dotted, current, value, found)
+            else:
+                found.append(
+                    f"{_label(table, key, value)}: {key} is a table; write it as [{dotted}] with its keys below."
+                )
+        elif (problem := _type_problem(value, hints[key], current)) is not None:
+            found.append(f"{_label(table, key, value)}: {problem}")
+        else:
+            changes[key] = tuple(value) if isinstance(value, list) else value
+    return replace(default, **changes)  # type: ignore[type-var]
+
+
+def _label(table: str, key: str, value: Any) -> str:
+    return at(table, key, value) if table else f"{key} = {show(value)}"
+
+
+def _unknown(table: str, key: str, value: Any, known: list[str]) -> str:
+    """An unknown table or key, with the closest known names."""
+    close = difflib.get_close_matches(key, known, n=1)
+    if not table:
+        if not isinstance(value, dict):
+            owners = [known_key.table for known_key in keys() if known_key.name == key]
+            where = f"; it belongs in [{owners[0]}]" if owners else ""
+            return f"{key} = {show(value)} is outside any table{where}. The tables are {_list(known)}."
+        hint = f" Did you mean [{close[0]}]?" if close else ""
+        return f"[{key}] is not a {FILE_NAME} table.{hint} The tables are {_list(known)}."
+    hint = f" Did you mean {close[0]}?" if close else ""
+    return f"[{table}] {key} is not a key of [{table}].{hint} Its keys are {', '.join(known)}."
+
+
+def _list(names: list[str]) -> str:
+    return ", ".join(f"[{name}]" for name in names)
+
+
+_KINDS = {bool: "true or false", int: "a whole number", str: "a quoted string", tuple: "a list of strings"}
+
+
+def _type_problem(value: Any, expected: Any, default: Any) -> str | None:
+    """None if `value` has the type the dataclass field wants (TOML's bool is not an int here)."""
+    kind = getattr(expected, "__origin__", expected)
+    if kind is tuple:
+        fits = isinstance(value, list) and all(isinstance(item, str) for item in value)
+    else:
+        fits = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    if fits:
+        return None
+    return f"must be {_KINDS[kind]}, like the default {show(default)}; this is {_kind_of(value)}."
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+        return "a list holding something other than strings"
+    names = {bool: "true/false", int: "a whole number", float: "a decimal number", str: "a string"}
+    names |= {list: "a list", dict: "a table"}
+    return next((name for kind, name in names.items() if isinstance(value, kind)), "a date or time")
+
+
+def render_default() -> str:
+    """The commented farflow.toml `farflow init` writes: every key at its default, from the dataclasses."""
+    lines = [
+        f"# {FILE_NAME}: what `farflow deploy` builds on AWS. Every key is shown at its default; a key",
+        "# left out keeps its default. `farflow synth` checks this file offline; docs/deploy.md explains",
+        "# every key and what the stack costs.",
+    ]
+    current = None
+    for key in keys():
+        if key.table != current:
+            current = key.table
+            lines += [
+                "",
+                *textwrap.wrap(TABLE_HELP[key.table], WIDTH, initial_indent="# ", subsequent_indent="# "),
+            ]
+            lines.append(f"[{key.table}]")
+        if "." not in key.table:  # a service size's cpu and memory need no words
+            lines += textwrap.wrap(key.help, WIDTH, initial_indent="# ", subsequent_indent="# ")
+        lines.append(f"{key.name} = {show(key.default)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,120 @@
+"""What each `farflow.toml` table and key means, and the list of keys walked from the dataclasses.
+
+The words here appear twice, in the file `farflow init` writes and in docs/deploy.md, so they are
+written once; the keys and defaults come from `farflow.deploy.config`, never restated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any
+
+from farflow.deploy.config import DeployConfig
+from farflow.deploy.config_rules import (
+    BACKUP_DAYS,
+    DATABASE_PORTS,
+    LOG_RETENTION_DAYS,
+    MAX_NAT_GATEWAYS,
+    NAME_MAX,
+    STORAGE_GB,
+    VPC_PREFIXES,
+)
+
+FILE_NAME = "farflow.toml"
+
+
+def _span(bounds: tuple[int, int]) -> str:
+    return f"{bounds[0]}-{bounds[1]}"
+
+
+TABLE_HELP: dict[str, str] = {
+    "project": "What the stack is called and where it goes.",
+    "network": "The VPC: two Availability Zones, public and private subnets.",
+    "database": "The metadata database: RDS for PostgreSQL. The master password is generated and kept "
+    "in Secrets Manager.",
+    "airflow": "Fargate sizes (cpu units, memory MiB) of Airflow's task definition and services.",
+    "airflow.api_server": "The api-server: UI, REST API and the execution API tasks report to.",
+    "airflow.scheduler": "The scheduler, which runs farflow's executor.",
+    "airflow.dag_processor": "The dag-processor, which parses the files in dags/.",
+    "airflow.triggerer": "The triggerer, which runs deferred tasks' triggers.",
+    "logs": "CloudWatch Logs of the services and tasks.",
+    "worker": "The worker pool for tasks sent to the 'worker' executor alias; scales on CPU.",
+    "load_balancer": "The Application Load Balancer in front of the api-server.",
+}
+
+KEY_HELP: dict[str, str] = {
+    "project.name": "Prefix of every name the stack creates (stack, cluster, task definitions, log groups): "
+    f"a letter, then letters, digits and single hyphens; at most {NAME_MAX} characters.",
+    "project.region": "AWS Region the stack is for; empty: AWS_REGION or your profile's (synth then needs AWS_REGION).",
+    "project.account": "12-digit AWS account id; empty: the account of your credentials. When set, "
+    "deploy refuses other accounts' credentials.",
+    "network.cidr": f"The VPC's IPv4 block, /{VPC_PREFIXES[0]} to /{VPC_PREFIXES[1]}.",
+    "network.nat_gateways": f"0 to {MAX_NAT_GATEWAYS}. 0 saves the NAT cost but runs tasks in public "
+    "subnets with public IPs; 2 keeps outbound traffic up when one Availability Zone fails.",
+    "database.name": "Database name: a letter, then letters, digits, underscores.",
+    "database.port": f"Port PostgreSQL listens on, {_span(DATABASE_PORTS)}.",
+    "database.username": "Master user name: a letter, then letters, digits, underscores.",
+    "database.instance_class": 'RDS instance class, e.g. "t4g.small" or "r6g.large" ("db." optional).',
+    "database.allocated_storage_gb": f"Storage in GiB, {_span(STORAGE_GB)}.",
+    "database.backup_retention_days": f"Days of automated backups, {_span(BACKUP_DAYS)}; 0: none.",
+    "database.multi_az": "A standby in a second Availability Zone (about twice the instance cost).",
+    "database.deletion_protection": "Refuse to delete the database; set false and deploy before "
+    "`farflow destroy`.",
+    "airflow.task_cpu": "CPU units of the task definition every Airflow task runs in (1024 = 1 vCPU), "
+    "unless its executor_config says otherwise.",
+    "airflow.task_memory": "Memory (MiB) of that task definition; a Fargate size together with task_cpu.",
+    "logs.retention_days": f"Days CloudWatch keeps logs: one of {', '.join(map(str, LOG_RETENTION_DAYS))}.",
+    "worker.min_count": "Fewest workers, at least 1 (CPU scaling needs one running to measure).",
+    "worker.max_count": "Most workers, at least min_count.",
+    "worker.cpu_target_percent": "Average CPU (1-100) the pool scales to keep.",
+    "worker.cpu": "CPU units of each worker.",
+    "worker.memory": "Memory (MiB) of each worker; a Fargate size together with cpu.",
+    "load_balancer.certificate_arn": "ACM certificate ARN in the stack's Region: turns on HTTPS (443) and "
+    "redirects HTTP to it; empty: HTTP only.",
+    "load_balancer.allowed_cidrs": 'IPv4 blocks that may reach the UI, e.g. ["203.0.113.0/24"]. The '
+    "default lets anyone reach Airflow's login page: narrow it.",
+}
+
+SIZE_HELP = {"cpu": "CPU units (1024 = 1 vCPU).", "memory": "Memory (MiB); a Fargate size with cpu."}
+"""The keys of every `[airflow.<service>]` table: one Fargate size."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of farflow.toml: its table (dotted, as in the header), name, default and meaning."""
+
+    table: str
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def label(self) -> str:
+        """`[database] port`, as messages and docs name a key."""
+        return f"[{self.table}] {self.name}"
+
+
+def tables(config: Any = None, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted table name, dataclass instance) for every table, a table before its sub-tables."""
+    config = DeployConfig() if config is None else config
+    for item in fields(config):
+        value = getattr(config, item.name)
+        if is_dataclass(value):
+            name = f"{prefix}{item.name}"
+            yield name, value
+            yield from tables(value, f"{name}.")
+
+
+def keys(config: DeployConfig | None = None) -> Iterator[Key]:
+    """Every scalar or list key with its value in `config` (the defaults if None), in file order."""
+    for table, value in tables(config):
+        for item in fields(value):
+            default = getattr(value, item.name)
+            if not is_dataclass(default):
+                yield Key(table, item.name, default, help_for(table, item.name))
+
+
+def help_for(table: str, name: str) -> str:
+    """The meaning of one key: its own help, or that of a service size's cpu/memory."""
+    return KEY_HELP.get(f"{table}.{name}") or SIZE_HELP[name]

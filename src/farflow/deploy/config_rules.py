@@ -1,0 +1,279 @@
+"""What AWS accepts for each `farflow.toml` value, checked before synth so a bad value fails here, by name.
+
+CloudFormation would reject most of these mid-deploy, minutes in and with a terse message; some (a
+Fargate size) only when the first task starts. Every check is a pure function of the typed config and
+returns sentences naming the key, the value and the fix; `farflow.deploy.config_file` adds the file.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from dataclasses import replace
+from typing import Any
+
+from farflow.deploy.config import (
+    AirflowConfig,
+    DatabaseConfig,
+    DeployConfig,
+    LoadBalancerConfig,
+    NetworkConfig,
+    ProjectConfig,
+    WorkerConfig,
+)
+from farflow.executor.request.sizes import fargate_size_problem, nearest_fargate_size
+
+# fmt: off
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)
+# fmt: on
+"""The retention periods CloudWatch Logs accepts (PutRetentionPolicy), in days."""
+
+NAME_MAX = 20
+"""Leaves room for suffixes such as '-api-server' within the 32 characters of load balancer names."""
+
+DATABASE_PORTS = (1150, 65535)
+STORAGE_GB = (20, 65536)
+BACKUP_DAYS = (0, 35)
+VPC_PREFIXES = (16, 24)
+MAX_NAT_GATEWAYS = 2
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+_ACCOUNT = re.compile(r"\d{12}")
+_INSTANCE_CLASS = re.compile(
+    r"(db\.)?[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|\d*x?large|metal(-\d+xl)?)"
+)
+_CERTIFICATE = re.compile(r"arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+")
+
+
+def show(value: Any) -> str:
+    """A value as it is written in TOML, so a message quotes exactly what to change."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(show(item) for item in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return str(value)
+
+
+def at(table: str, key: str, value: Any) -> str:
+    return f"[{table}] {key} = {show(value)}"
+
+
+def problems(config: DeployConfig) -> list[str]:
+    """Every value AWS would refuse, each as a sentence that names its fix; empty if all is well."""
+    return [
+        *_project(config.project),
+        *_network(config.network),
+        *_database(config.database),
+        *_airflow(config.airflow),
+        *_logs(config.logs.retention_days),
+        *_worker(config.worker),
+        *_load_balancer(config.load_balancer, config.project.region),
+    ]
+
+
+def normalized(config: DeployConfig) -> DeployConfig:
+    """One spelling of each value for the constructs: instance class without 'db.', CIDRs with a prefix."""
+    database = replace(config.database, instance_class=config.database.instance_class.removeprefix("db."))
+    cidrs = tuple(str(ipaddress.ip_network(cidr)) for cidr in config.load_balancer.allowed_cidrs)
+    return replace(
+        config, database=database, load_balancer=replace(config.load_balancer, allowed_cidrs=cidrs)
+    )
+
+
+def name_problem(name: str) -> str | None:
+    """None for a usable name prefix; else why not (ECS, RDS and load balancer naming rules)."""
+    if not _NAME.fullmatch(name):
+        reason = "must start with a letter and hold only letters, digits and hyphens"
+    elif len(name) > NAME_MAX:
+        reason = (
+            f"is {len(name)} characters; at most {NAME_MAX} keep names derived from it, such as "
+            f"'{name}-api-server', within AWS's 32-character limit for load balancers and target groups"
+        )
+    elif name.endswith("-") or "--" in name:
+        reason = "must not end with a hyphen or hold two in a row (RDS identifiers may not)"
+    else:
+        return None
+    return f"{reason}; for example name = {show(suggested_name(name))}."
+
+
+def suggested_name(name: str) -> str:
+    """The closest valid name: other characters become hyphens, then it is trimmed to fit."""
+    cleaned = re.sub(r"-+", "-", re.sub(r"[^A-Za-z0-9-]", "-", name)).strip("-")
+    if not cleaned[:1].isalpha():
+        cleaned = f"farflow-{cleaned}" if cleaned else "farflow"
+    return cleaned[:NAME_MAX].rstrip("-")
+
+
+def _project(project: ProjectConfig) -> list[str]:
+    found = []
+    if problem := name_problem(project.name):
+        found.append(f"{at('project', 'name', project.name)}: the name {problem}")
+    if project.region and not _REGION.fullmatch(project.region):
+        found.append(f"{at('project', 'region', project.region)}: {region_problem(project.region)}")
+    if project.account and not _ACCOUNT.fullmatch(project.account):
+        found.append(
+            f"{at('project', 'account', project.account)}: an AWS account id is 12 digits, such as "
+            '"123456789012" (`aws sts get-caller-identity` shows yours); or leave it empty.'
+        )
+    return found
+
+
+def region_problem(region: str) -> str:
+    """Why `region` is not a Region code, with the likely intended one when it can be guessed."""
+    guess = region.strip().lower()
+    if not _REGION.fullmatch(guess) and _REGION.fullmatch(guess[:-1]):
+        guess = guess[:-1]  # an Availability Zone such as us-east-1a
+    hint = f'did you mean "{guess}"? ' if _REGION.fullmatch(guess) else ""
+    return (
+        f"not an AWS Region code; {hint}write it like us-east-1 or eu-west-2, or leave it empty to use "
+        "AWS_REGION or your profile's region."
+    )
+
+
+def _network(network: NetworkConfig) -> list[str]:
+    found = []
+    if problem := cidr_problem(network.cidr):
+        found.append(f"{at('network', 'cidr', network.cidr)}: this {problem}")
+    elif not VPC_PREFIXES[0] <= ipaddress.ip_network(network.cidr).prefixlen <= VPC_PREFIXES[1]:
+        found.append(
+            f"{at('network', 'cidr', network.cidr)}: the VPC needs a block from /{VPC_PREFIXES[0]} to "
+            f"/{VPC_PREFIXES[1]} (AWS allows no larger; smaller leaves too few addresses for the subnets "
+            'of two Availability Zones); for example cidr = "10.0.0.0/16".'
+        )
+    if not 0 <= network.nat_gateways <= MAX_NAT_GATEWAYS:
+        found.append(
+            f"{at('network', 'nat_gateways', network.nat_gateways)}: give 0 (tasks in public subnets with "
+            "public IPs), 1 (one shared NAT gateway) or 2 (one per Availability Zone)."
+        )
+    return found
+
+
+def cidr_problem(cidr: str) -> str | None:
+    """None for an IPv4 network in CIDR notation; else what is wrong and the value to write instead."""
+    try:
+        network = ipaddress.ip_network(cidr)
+    except ValueError:
+        try:
+            network = ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            return 'is not an IPv4 CIDR block; write it like "10.0.0.0/16" (address/prefix length).'
+        if network.version == 4:
+            return (
+                f'has bits set after the /{network.prefixlen} prefix; the block it falls in is "{network}".'
+            )
+    if network.version != 4:
+        return "is IPv6; the VPC and load balancer are IPv4-only, so give an IPv4 block."
+    return None
+
+
+def _database(database: DatabaseConfig) -> list[str]:
+    found = []
+    for key in ("name", "username"):
+        value = getattr(database, key)
+        if not _IDENTIFIER.fullmatch(value):
+            found.append(
+                f"{at('database', key, value)}: PostgreSQL needs a letter, then letters, digits or "
+                f"underscores, at most 63 characters; for example {key} = {show(getattr(DatabaseConfig(), key))}."
+            )
+    found += _in_range("database", "port", database.port, DATABASE_PORTS, "RDS for PostgreSQL's ports")
+    if not _INSTANCE_CLASS.fullmatch(database.instance_class):
+        found.append(
+            f"{at('database', 'instance_class', database.instance_class)}: not an RDS instance class; write "
+            'it like "t4g.small" or "db.r6g.large" (see https://aws.amazon.com/rds/instance-types/).'
+        )
+    found += _in_range("database", "allocated_storage_gb", database.allocated_storage_gb, STORAGE_GB, "GiB")
+    backups = database.backup_retention_days
+    found += _in_range("database", "backup_retention_days", backups, BACKUP_DAYS, "days; 0: no backups")
+    return found
+
+
+def _in_range(table: str, key: str, value: int, bounds: tuple[int, int], unit: str) -> list[str]:
+    low, high = bounds
+    if low <= value <= high:
+        return []
+    return [f"{at(table, key, value)}: out of range; give {low} to {high} ({unit})."]
+
+
+def _airflow(airflow: AirflowConfig) -> list[str]:
+    found = _size_problems("airflow", "task_cpu", "task_memory", airflow.task_cpu, airflow.task_memory)
+    for service in ("api_server", "scheduler", "dag_processor", "triggerer"):
+        size = getattr(airflow, service)
+        found += _size_problems(f"airflow.{service}", "cpu", "memory", size.cpu, size.memory)
+    return found
+
+
+def _size_problems(table: str, cpu_key: str, memory_key: str, cpu: int, memory: int) -> list[str]:
+    """A Fargate size problem, worded the executor's way, with the two lines to write instead."""
+    problem = fargate_size_problem(cpu, memory)
+    if problem is None:
+        return []
+    near_cpu, near_memory = nearest_fargate_size(cpu, memory)
+    return [
+        f"[{table}] {cpu_key} = {cpu}, {memory_key} = {memory}: {problem} "
+        f"Set {cpu_key} = {near_cpu} and {memory_key} = {near_memory}."
+    ]
+
+
+def nearest_retention(days: int) -> int:
+    """The allowed retention closest to `days`; on a tie the longer, so no log goes sooner than asked."""
+    return min(LOG_RETENTION_DAYS, key=lambda allowed: (abs(allowed - days), -allowed))
+
+
+def _logs(days: int) -> list[str]:
+    if days in LOG_RETENTION_DAYS:
+        return []
+    allowed = ", ".join(str(day) for day in LOG_RETENTION_DAYS)
+    return [
+        f"{at('logs', 'retention_days', days)}: CloudWatch Logs keeps logs for one of {allowed} days; "
+        f"the nearest is retention_days = {nearest_retention(days)}."
+    ]
+
+
+def _worker(worker: WorkerConfig) -> list[str]:
+    found = []
+    if worker.min_count < 1:
+        found.append(
+            f"{at('worker', 'min_count', worker.min_count)}: give at least 1; the pool scales on its "
+            "workers' CPU, so with none running it would never scale up."
+        )
+    if worker.max_count < worker.min_count:
+        found.append(
+            f"[worker] min_count = {worker.min_count}, max_count = {worker.max_count}: max_count must be at "
+            f"least min_count; set max_count = {worker.min_count} or lower min_count."
+        )
+    found += _in_range("worker", "cpu_target_percent", worker.cpu_target_percent, (1, 100), "percent")
+    found += _size_problems("worker", "cpu", "memory", worker.cpu, worker.memory)
+    return found
+
+
+def _load_balancer(balancer: LoadBalancerConfig, region: str) -> list[str]:
+    found = []
+    arn = balancer.certificate_arn
+    if arn and not (match := _CERTIFICATE.fullmatch(arn)):
+        found.append(
+            f"{at('load_balancer', 'certificate_arn', arn)}: not an ACM certificate ARN; it looks like "
+            '"arn:aws:acm:us-east-1:123456789012:certificate/<id>" (`aws acm list-certificates` lists '
+            "yours), or leave it empty for HTTP only."
+        )
+    elif arn and region and match and match["region"] != region:
+        found.append(
+            f"{at('load_balancer', 'certificate_arn', arn)}: the certificate is in {match['region']}, but the "
+            f"stack deploys to {region} ([project] region); a load balancer can only use a certificate from "
+            f"its own Region, so request or import one in {region}."
+        )
+    if not balancer.allowed_cidrs:
+        found.append(
+            f"{at('load_balancer', 'allowed_cidrs', balancer.allowed_cidrs)}: nobody could reach the UI; "
+            'give at least one block, e.g. allowed_cidrs = ["203.0.113.0/24"] for your office network.'
+        )
+    for cidr in balancer.allowed_cidrs:
+        if problem := cidr_problem(cidr):
+            found.append(f"[load_balancer] allowed_cidrs: {show(cidr)} {problem}")
+    return found

@@ -1,0 +1,122 @@
+"""The stack's own Lambda functions and custom resource providers, with roles that hold only what they need.
+
+No AWSLambdaBasicExecutionRole: every role here may write to one log group, plus what its caller grants.
+The code is `handlers/` (standard library and boto3 only), staged as one asset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import custom_resources as cr
+from constructs import Construct, IConstruct
+
+from farflow.deploy.nag import acknowledge, finding_text
+
+HANDLERS = Path(__file__).parent / "handlers"
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+
+
+def lambda_role(scope: Construct, construct_id: str, log_group: logs.ILogGroup) -> iam.Role:
+    """A Lambda role that can write its logs to `log_group` and nothing else."""
+    role = iam.Role(scope, construct_id, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    log_group.grant_write(role)
+    return role
+
+
+def handler_function(
+    scope: Construct, construct_id: str, handler: str, log_group: logs.ILogGroup, timeout: Duration
+) -> lambda_.Function:
+    """A function running `handlers/<module>.<function>`, logging to `log_group`."""
+    return lambda_.Function(
+        scope,
+        construct_id,
+        runtime=RUNTIME,
+        handler=handler,
+        code=lambda_.Code.from_asset(str(HANDLERS), exclude=["__pycache__", "*.pyc"]),
+        role=lambda_role(scope, f"{construct_id}Role", log_group),
+        log_group=log_group,
+        timeout=timeout,
+        memory_size=256,
+    )
+
+
+INVOKE_VERSIONS = (
+    "The provider framework may invoke its handler function, including its versions and aliases "
+    "(`<function ARN>:*`), and nothing else."
+)
+
+
+def _acknowledge_invokes(construct: IConstruct, functions: Iterable[lambda_.IFunction]) -> None:
+    findings = [f"Resource::{finding_text(construct, function.function_arn)}:*" for function in functions]
+    acknowledge(construct, "IAM5", INVOKE_VERSIONS, *findings)
+
+
+def provider(
+    scope: Construct,
+    construct_id: str,
+    log_group: logs.ILogGroup,
+    on_event: lambda_.IFunction,
+    *,
+    is_complete: lambda_.IFunction | None = None,
+    total_timeout: Duration | None = None,
+) -> cr.Provider:
+    """CDK's custom resource provider framework around our handlers, its functions on scoped roles."""
+    # Two roles: one shared by all framework functions would close a dependency cycle through the
+    # waiter state machine (onEvent starts it, it invokes isComplete).
+    on_event_role = lambda_role(scope, f"{construct_id}OnEventRole", log_group)
+    handlers = [on_event] if is_complete is None else [on_event, is_complete]
+    _acknowledge_invokes(on_event_role, handlers)
+    if is_complete is None:
+        return cr.Provider(
+            scope,
+            construct_id,
+            on_event_handler=on_event,
+            framework_on_event_role=on_event_role,
+            log_group=log_group,
+        )
+    complete_role = lambda_role(scope, f"{construct_id}CompleteRole", log_group)
+    _acknowledge_invokes(complete_role, handlers)
+    created = cr.Provider(
+        scope,
+        construct_id,
+        on_event_handler=on_event,
+        is_complete_handler=is_complete,
+        query_interval=Duration.seconds(15),
+        total_timeout=total_timeout,
+        framework_on_event_role=on_event_role,
+        framework_complete_and_timeout_role=complete_role,
+        log_group=log_group,
+        disable_waiter_state_machine_logging=False,
+        waiter_state_machine_log_options=cr.LogOptions(destination=log_group, level=sfn.LogLevel.ALL),
+    )
+    _acknowledge_waiter(created)
+    return created
+
+
+def _acknowledge_waiter(created: cr.Provider) -> None:
+    """The framework's waiter state machine: what it may invoke, its log delivery, no X-Ray."""
+    waiter = created.node.find_child("waiter-state-machine")
+    framework = [created.node.find_child(name) for name in ("framework-isComplete", "framework-onTimeout")]
+    _acknowledge_invokes(
+        waiter, [function for function in framework if isinstance(function, lambda_.Function)]
+    )
+    acknowledge(
+        waiter,
+        "IAM5",
+        "CloudWatch Logs delivery for Step Functions (logs:CreateLogDelivery and friends) has no "
+        "resource-level permissions.",
+        "Resource::*",
+    )
+    acknowledge(
+        waiter,
+        "SF2",
+        "The waiter only asks every 15 seconds whether the migration task stopped; its execution history "
+        "and logs show each step, and X-Ray traces would add cost without insight.",
+    )

@@ -1,0 +1,131 @@
+"""The internet-facing Application Load Balancer in front of the api-server.
+
+Inbound only from `load_balancer.allowed_cidrs`. With `certificate_arn`, HTTPS on 443 and HTTP
+redirects to it; without, plain HTTP on 80. Access logs go to an encrypted S3 bucket that refuses
+plain HTTP and expires objects after `logs.retention_days`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from farflow.deploy.config import LoadBalancerConfig
+from farflow.deploy.nag import acknowledge
+from farflow.spec import Component
+
+OPEN_CIDRS = ("0.0.0.0/0", "::/0")
+
+
+@dataclass(frozen=True)
+class LoadBalancerProps:
+    config: LoadBalancerConfig
+    vpc: ec2.IVpc
+    # How long the access logs are kept (`logs.retention_days`).
+    log_retention_days: int
+
+
+class LoadBalancer(Construct):
+    """ALB and access logs; `url` is where users open the UI; `serve` points it at the api-server."""
+
+    def __init__(self, scope: Construct, construct_id: str, props: LoadBalancerProps) -> None:
+        super().__init__(scope, construct_id)
+        config = props.config
+        https = bool(config.certificate_arn)
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=props.vpc,
+            description="Airflow UI load balancer",
+            allow_all_outbound=False,
+        )
+        for port in (80, 443) if https else (80,):
+            for cidr in config.allowed_cidrs:
+                peer = ec2.Peer.ipv6(cidr) if ":" in cidr else ec2.Peer.ipv4(cidr)
+                self.security_group.add_ingress_rule(peer, ec2.Port.tcp(port), f"Airflow UI from {cidr}")
+        if any(cidr in OPEN_CIDRS for cidr in config.allowed_cidrs):
+            acknowledge(
+                self.security_group,
+                "EC23",
+                "[load_balancer] allowed_cidrs in farflow.toml opens the UI to the internet, behind "
+                "Airflow's login; narrow it to your network.",
+            )
+        self.alb = elbv2.ApplicationLoadBalancer(
+            self,
+            "LoadBalancer",
+            vpc=props.vpc,
+            internet_facing=True,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            security_group=self.security_group,
+            drop_invalid_header_fields=True,
+        )
+        self.alb.log_access_logs(self._access_log_bucket(props.log_retention_days), prefix="alb")
+        self._config = config
+        self._vpc = props.vpc
+        self.url = f"{'https' if https else 'http'}://{self.alb.load_balancer_dns_name}"
+
+    def serve(self, service: ecs.FargateService, container_name: str, component: Component) -> None:
+        """Forward to `component`'s container of `service`, checked at the component's health path."""
+        config = self._config
+        target_group = elbv2.ApplicationTargetGroup(
+            self,
+            "ApiServer",
+            vpc=self._vpc,
+            port=component.port,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            target_type=elbv2.TargetType.IP,
+            deregistration_delay=Duration.seconds(30),
+            health_check=elbv2.HealthCheck(
+                path=component.health_path,
+                healthy_http_codes="200",
+                interval=Duration.seconds(30),
+                timeout=Duration.seconds(10),
+            ),
+            targets=[
+                service.load_balancer_target(container_name=container_name, container_port=component.port)
+            ],
+        )
+        if config.certificate_arn:
+            self.alb.add_listener(
+                "Https",
+                port=443,
+                protocol=elbv2.ApplicationProtocol.HTTPS,
+                open=False,
+                certificates=[elbv2.ListenerCertificate.from_arn(config.certificate_arn)],
+                ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
+                default_target_groups=[target_group],
+            )
+            self.alb.add_redirect(source_port=80, target_port=443, open=False)
+        else:
+            self.alb.add_listener(
+                "Http",
+                port=80,
+                protocol=elbv2.ApplicationProtocol.HTTP,
+                open=False,
+                default_target_groups=[target_group],
+            )
+
+    def _access_log_bucket(self, retention_days: int) -> s3.Bucket:
+        bucket = s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,  # what ALB log delivery supports (not KMS)
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(retention_days))],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            bucket,
+            "S1",
+            "This bucket holds the load balancer's access logs; logging access to the log bucket itself "
+            "would need yet another bucket.",
+        )
+        return bucket

@@ -1,0 +1,226 @@
+"""What `farflow deploy` needs before it starts the CDK toolkit, each missing piece named with how to get it.
+
+The toolkit's own failures come late (after a synth, mid-publish) and speak CDK; these checks take a
+few seconds and speak farflow. They are pure over `Probes`, the few questions asked of the machine and
+of AWS, so each failure is testable without either.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from farflow.deploy.config import DeployConfig
+from farflow.deploy.toolkit import CDK_PACKAGE, Node, NodeSearch, bundled_node, find_node, system_node
+
+BOOTSTRAP_PARAMETER = "/cdk-bootstrap/hnb659fds/version"
+BOOTSTRAP_STACK = "CDKToolkit"
+MIN_BOOTSTRAP_VERSION = 6
+"""The oldest bootstrap stack the default synthesizer's templates accept."""
+
+# What each toolkit action needs besides a Node.js: Docker builds image assets, which only deploy publishes.
+NEEDS_DOCKER = frozenset({"deploy"})
+NEEDS_BOOTSTRAP = frozenset({"deploy"})
+
+
+class ProbeError(RuntimeError):
+    """AWS could not answer; the message says why in a sentence."""
+
+
+@dataclass(frozen=True)
+class Probes:
+    """The questions preflight asks; `aws_probes()` answers them for real, tests with plain functions."""
+
+    node: Callable[[], NodeSearch]
+    docker: Callable[[], str | None]  # None if `docker info` works, else why not
+    region: Callable[[], str | None]  # the Region of the environment / profile
+    account: Callable[[str], str]  # sts:GetCallerIdentity's account; ProbeError if no credentials work
+    bootstrap_version: Callable[[str], int | None]  # in a Region; None: not bootstrapped; ProbeError: unknown
+
+
+@dataclass(frozen=True)
+class Preflight:
+    node: Node | None
+    account: str
+    region: str
+    problems: tuple[str, ...]
+    notes: tuple[str, ...]  # what could not be checked; worth saying, not worth stopping for
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def preflight(action: str, config: DeployConfig, probes: Probes, project: Path) -> Preflight:
+    """Every check `action` needs, all run, so one attempt lists everything that is missing."""
+    problems: list[str] = []
+    notes: list[str] = []
+    search = probes.node()
+    if search.node is None:
+        problems.append(node_problem(search))
+    if action in NEEDS_DOCKER and (docker := probes.docker()) is not None:
+        problems.append(docker_problem(docker))
+    region = config.project.region or probes.region() or ""
+    if not region:
+        problems.append(REGION_PROBLEM)
+    account = ""
+    if region:
+        try:
+            account = probes.account(region)
+        except ProbeError as error:
+            problems.append(credentials_problem(str(error)))
+    if account and config.project.account and account != config.project.account:
+        problems.append(
+            f"The AWS credentials are for account {account}, but farflow.toml's [project] account is "
+            f"{config.project.account}. Use that account's credentials (e.g. export AWS_PROFILE=NAME), or "
+            "change or empty [project] account."
+        )
+        account = ""
+    if account and action in NEEDS_BOOTSTRAP:
+        try:
+            version = probes.bootstrap_version(region)
+        except ProbeError as error:
+            notes.append(f"Could not check that aws://{account}/{region} is bootstrapped ({error}).")
+        else:
+            if problem := bootstrap_problem(version, account, region, project):
+                problems.append(problem)
+    return Preflight(search.node, account, region, tuple(problems), tuple(notes))
+
+
+def node_problem(search: NodeSearch) -> str:
+    seen = f" Found only: {'; '.join(search.tried)}." if search.tried else ""
+    return (
+        f"Node.js 20 or newer is needed to run the AWS CDK toolkit ({CDK_PACKAGE}), and none was found.{seen} "
+        "farflow's deploy extra ships one: pip install 'farflow[deploy]'. Or install Node.js 20+ "
+        "(https://nodejs.org) with npx, and put it on PATH."
+    )
+
+
+def docker_problem(detail: str) -> str:
+    return (
+        f"Docker is needed to build the container images that deploy uploads, and `docker info` failed "
+        f"({detail}). Install Docker (https://docs.docker.com/get-docker/) and start it; on Linux, add your "
+        "user to the docker group. To use another engine (finch, podman), set CDK_DOCKER to its command."
+    )
+
+
+REGION_PROBLEM = (
+    'No AWS Region is set. Set [project] region in farflow.toml (e.g. region = "us-east-1"), or export '
+    "AWS_REGION=us-east-1, or give your profile one: aws configure set region us-east-1."
+)
+
+
+def credentials_problem(detail: str) -> str:
+    return (
+        f"No working AWS credentials: {detail}. farflow finds them as the AWS CLI does (environment, "
+        "~/.aws profiles, SSO, instance roles): run `aws configure`, or `aws sso login --profile NAME` and "
+        "export AWS_PROFILE=NAME. `aws sts get-caller-identity` shows when they work."
+    )
+
+
+def bootstrap_problem(version: int | None, account: str, region: str, project: Path) -> str | None:
+    """None if the Region is bootstrapped recently enough; else the farflow command that bootstraps it."""
+    command = f"farflow bootstrap --project {project}"
+    if version is None:
+        return (
+            f"aws://{account}/{region} is not bootstrapped for the AWS CDK (the SSM parameter "
+            f"{BOOTSTRAP_PARAMETER} that bootstrapping writes is missing). Run once per account and Region: {command} "
+            f"(it runs `npx {CDK_PACKAGE} bootstrap aws://{account}/{region}`)."
+        )
+    if version < MIN_BOOTSTRAP_VERSION:
+        return (
+            f"aws://{account}/{region} has CDK bootstrap version {version}; deploy needs "
+            f"{MIN_BOOTSTRAP_VERSION} or newer. Upgrade it with: {command}."
+        )
+    return None
+
+
+def aws_probes(endpoint_url: str | None = None) -> Probes:
+    """The real answers: Node.js on this machine, `docker info`, and boto3's credential chain.
+
+    `endpoint_url` points boto3 at a local endpoint (tests); None means AWS.
+    """
+    import boto3
+
+    session = boto3.Session()
+
+    def client(service: str, region: str) -> Any:
+        return session.client(service, region_name=region, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+
+    return Probes(
+        node=lambda: find_node([bundled_node(), system_node()]),
+        docker=docker_info,
+        # AWS_REGION first, as the CDK toolkit reads it; boto3 reads only AWS_DEFAULT_REGION and the profile.
+        region=lambda: os.environ.get("AWS_REGION") or session.region_name,
+        account=lambda region: caller_account(client("sts", region)),
+        bootstrap_version=lambda region: bootstrap_version(
+            client("ssm", region), client("cloudformation", region)
+        ),
+    )
+
+
+def docker_info(run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run) -> str | None:
+    """None if the Docker engine answers (the one CDK_DOCKER names, as the toolkit would use), else why not."""
+    docker = os.environ.get("CDK_DOCKER", "docker")
+    try:
+        done = run([docker, "info"], capture_output=True, text=True, timeout=60, check=False)
+    except FileNotFoundError:
+        return f"`{docker}` is not installed (not on PATH)"
+    except subprocess.TimeoutExpired:
+        return f"`{docker} info` did not answer within 60 seconds"
+    if done.returncode == 0:
+        return None
+    lines = [line.strip() for line in (done.stderr or done.stdout).splitlines() if line.strip()]
+    return lines[-1] if lines else f"exit code {done.returncode}"
+
+
+def caller_account(sts: Any) -> str:
+    """The account the credentials belong to, or ProbeError naming why there is none."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return str(sts.get_caller_identity()["Account"])
+    except ClientError as error:
+        raise ProbeError(f"AWS refused them ({_error_text(error)})") from None
+    except BotoCoreError as error:
+        raise ProbeError(str(error).rstrip(".")) from None
+
+
+def bootstrap_version(ssm: Any, cloudformation: Any) -> int | None:
+    """The CDK bootstrap version in the client's Region, from SSM, else the CDKToolkit stack's output.
+
+    The toolkit reads the SSM parameter; credentials that may not read it may still describe stacks.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return int(ssm.get_parameter(Name=BOOTSTRAP_PARAMETER)["Parameter"]["Value"])
+    except ClientError as error:
+        if _code(error) == "ParameterNotFound":
+            return None
+        first = _error_text(error)
+    except (BotoCoreError, ValueError) as error:
+        first = str(error)
+    try:
+        stacks = cloudformation.describe_stacks(StackName=BOOTSTRAP_STACK)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in str(error):
+            return None
+        raise ProbeError(f"{first}; {_error_text(error)}") from None
+    except BotoCoreError as error:
+        raise ProbeError(f"{first}; {error}") from None
+    outputs = {item["OutputKey"]: item["OutputValue"] for item in stacks[0].get("Outputs", [])}
+    return int(outputs["BootstrapVersion"]) if "BootstrapVersion" in outputs else None
+
+
+def _code(error: Any) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _error_text(error: Any) -> str:
+    message = error.response.get("Error", {}).get("Message", "")
+    return f"{_code(error)}: {message}" if message else _code(error)

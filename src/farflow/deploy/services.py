@@ -1,0 +1,80 @@
+"""An Airflow component as its own Fargate service: spec-rendered container, health check, safe rollouts.
+
+Every service rolls out with the deployment circuit breaker and rolls back on its own when the new
+tasks do not become healthy, so a bad image or setting leaves the previous version running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_servicediscovery as servicediscovery
+from constructs import Construct
+
+from farflow.deploy.config import ServiceSize
+from farflow.deploy.containers import AirflowRuntime, add_airflow_container, fargate_task_definition
+from farflow.deploy.network import Placement
+from farflow.spec import Component
+
+
+@dataclass(frozen=True)
+class AirflowServiceProps:
+    component: Component
+    size: ServiceSize
+    runtime: AirflowRuntime
+    cluster: ecs.ICluster
+    placement: Placement
+    desired_count: int = 1
+    # Register in this Cloud Map namespace under the component's name (the api-server).
+    namespace: servicediscovery.INamespace | None = None
+    # Time a new task gets before load balancer health checks count (the api-server).
+    health_check_grace: Duration | None = None
+
+
+class AirflowService(Construct):
+    """One component, one task definition, one Fargate service."""
+
+    def __init__(self, scope: Construct, construct_id: str, props: AirflowServiceProps) -> None:
+        super().__init__(scope, construct_id)
+        component = props.component
+        self.task_definition = fargate_task_definition(
+            self, "TaskDefinition", props.size.cpu, props.size.memory
+        )
+        self.container = add_airflow_container(
+            self.task_definition,
+            component,
+            props.runtime,
+            name=component.name,
+            stream_prefix=component.name,
+            command=component.command,
+            # Fargate's maximum: a stopping component finishes its work (an Edge worker drains its jobs).
+            stop_timeout=120,
+        )
+        cloud_map = (
+            ecs.CloudMapOptions(
+                name=component.name,
+                cloud_map_namespace=props.namespace,
+                dns_record_type=servicediscovery.DnsRecordType.A,
+                dns_ttl=Duration.seconds(10),
+            )
+            if props.namespace
+            else None
+        )
+        self.service = ecs.FargateService(
+            self,
+            "Service",
+            cluster=props.cluster,
+            task_definition=self.task_definition,
+            desired_count=props.desired_count,
+            vpc_subnets=props.placement.subnets,
+            security_groups=[props.placement.security_group],
+            assign_public_ip=props.placement.assign_public_ip,
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            min_healthy_percent=100,
+            max_healthy_percent=200,
+            cloud_map_options=cloud_map,
+            health_check_grace_period=props.health_check_grace,
+            propagate_tags=ecs.PropagatedTagSource.SERVICE,
+        )

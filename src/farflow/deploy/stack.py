@@ -1,0 +1,212 @@
+"""The farflow stack: the constructs of `farflow.deploy`, wired together. No decisions are made here
+that belong to a construct; this module only says which piece feeds which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import CfnOutput, Duration, Environment, Stack, Tags
+from aws_cdk import aws_ecs as ecs
+from constructs import Construct
+
+from farflow.deploy.cluster import Cluster, ClusterProps
+from farflow.deploy.config import DeployConfig, ServiceSize
+from farflow.deploy.containers import AirflowRuntime, port_of
+from farflow.deploy.database import Database, DatabaseProps
+from farflow.deploy.environment import AwsEnvironment, PlatformValues
+from farflow.deploy.events import TaskEvents, TaskEventsProps
+from farflow.deploy.iam import log_group_arn_without_streams
+from farflow.deploy.images import airflow_image
+from farflow.deploy.load_balancer import LoadBalancer, LoadBalancerProps
+from farflow.deploy.logs import LogGroups, LogGroupsProps
+from farflow.deploy.migration import ADMIN_USER, Migration, MigrationProps
+from farflow.deploy.network import Network, NetworkProps, placement
+from farflow.deploy.outputs import (
+    ADMIN_SECRET_OUTPUT,
+    CLUSTER_OUTPUT,
+    TASK_EVENTS_QUEUE_OUTPUT,
+    UI_URL_OUTPUT,
+)
+from farflow.deploy.permissions import Permissions, PermissionsProps
+from farflow.deploy.secrets import AirflowSecrets, AirflowSecretsProps
+from farflow.deploy.services import AirflowService, AirflowServiceProps
+from farflow.deploy.task_definitions import (
+    AirflowTaskDefinition,
+    AirflowTaskDefinitionProps,
+    FolderTaskDefinitions,
+    FolderTaskDefinitionsProps,
+)
+from farflow.deploy.worker_pool import WorkerPool, WorkerPoolProps
+from farflow.deploy.workload_store import WorkloadStore, WorkloadStoreProps
+from farflow.spec import (
+    API_SERVER,
+    DAG_PROCESSOR,
+    SCHEDULER,
+    TRIGGERER,
+    Component,
+    Names,
+    airflow_task_shape,
+    project_task_shapes,
+)
+
+
+@dataclass(frozen=True)
+class FarflowStackProps:
+    project: Path
+    config: DeployConfig
+    env: Environment
+
+
+# Where the Region comes from when farflow.toml leaves it empty: the CDK toolkit's, then the AWS CLI's.
+REGION_VARIABLES = ("CDK_DEFAULT_REGION", "AWS_REGION", "AWS_DEFAULT_REGION")
+
+
+class MissingRegionError(ValueError):
+    """No Region anywhere; the message says where to set one."""
+
+
+def stack_environment(config: DeployConfig, environ: Mapping[str, str]) -> Environment:
+    """The account (farflow.toml's, else resolved at deploy) and the Region, which synth needs.
+
+    The load balancer's access-log bucket policy names the Region's log delivery account, so synth
+    must know the Region even offline.
+    """
+    region = config.project.region or next((environ[v] for v in REGION_VARIABLES if environ.get(v)), "")
+    if not region:
+        raise MissingRegionError(
+            "No AWS Region: set region under [project] in farflow.toml, or AWS_REGION in the environment."
+        )
+    return Environment(account=config.project.account or None, region=region)
+
+
+def service_sizes(config: DeployConfig) -> dict[Component, ServiceSize]:
+    airflow = config.airflow
+    return {
+        API_SERVER: airflow.api_server,
+        SCHEDULER: airflow.scheduler,
+        DAG_PROCESSOR: airflow.dag_processor,
+        TRIGGERER: airflow.triggerer,
+    }
+
+
+class FarflowStack(Stack):
+    """Airflow 3 on Fargate with farflow's executor, from one project folder and its DeployConfig."""
+
+    def __init__(self, scope: Construct, construct_id: str, props: FarflowStackProps) -> None:
+        config = props.config
+        super().__init__(
+            scope,
+            construct_id,
+            env=props.env,
+            description="farflow: Apache Airflow 3 on AWS Fargate",
+        )
+        names = Names(config.project.name)
+        Tags.of(self).add("farflow:project", names.prefix)
+        log_groups = LogGroups(self, "Logs", LogGroupsProps(config.logs, names))
+        network = Network(self, "Network", NetworkProps(config.network, log_groups.flow))
+        database = Database(
+            self,
+            "Database",
+            DatabaseProps(config.database, network.vpc, network.database_subnets, network.components),
+        )
+        secrets = AirflowSecrets(self, "Secrets", AirflowSecretsProps(database.secret, log_groups.functions))
+        cluster = Cluster(self, "Cluster", ClusterProps(names, network.vpc))
+        load_balancer = LoadBalancer(
+            self,
+            "LoadBalancer",
+            LoadBalancerProps(config.load_balancer, network.vpc, config.logs.retention_days),
+        )
+        tasks = placement(network, network.tasks)
+        components = placement(network, network.components)
+        network.admit_tasks(port_of(API_SERVER), "Airflow tasks and Edge workers reach the api-server")
+        internal_api_url = cluster.internal_url(API_SERVER)
+        workload_store = WorkloadStore(self, "WorkloadStore", WorkloadStoreProps(names))
+        task_events = TaskEvents(self, "TaskEvents", TaskEventsProps(names, cluster.cluster))
+        airflow_task = airflow_task_shape(names, config.airflow.task_cpu, config.airflow.task_memory)
+        image = airflow_image(self, "AirflowImage", props.project)
+        runtime = AirflowRuntime(
+            image=ecs.ContainerImage.from_docker_image_asset(image),
+            environment=AwsEnvironment(
+                names,
+                PlatformValues(
+                    region=self.region,
+                    internal_api_url=internal_api_url,
+                    ui_url=load_balancer.url,
+                    subnets=tasks.subnet_ids,
+                    security_groups=[network.tasks.security_group_id],
+                    assign_public_ip=tasks.assign_public_ip,
+                    remote_log_group_arn=log_group_arn_without_streams(
+                        self, log_groups.remote.log_group_name
+                    ),
+                    workload_store=workload_store.url,
+                    events_queue_url=task_events.queue.queue_url,
+                ),
+            ),
+            secrets=secrets,
+            log_group=log_groups.by_name[airflow_task.container.log_group],
+        )
+        airflow_tasks = AirflowTaskDefinition(
+            self, "AirflowTask", AirflowTaskDefinitionProps(airflow_task, runtime)
+        )
+        folder_tasks = FolderTaskDefinitions(
+            self,
+            "FolderTasks",
+            FolderTaskDefinitionsProps(project_task_shapes(props.project, names), log_groups.by_name),
+        )
+        migration = Migration(
+            self,
+            "Migration",
+            MigrationProps(runtime, image, cluster, components, log_groups.functions, [secrets.ready]),
+        )
+        services: dict[Component, AirflowService] = {}
+        for component, size in service_sizes(config).items():
+            is_api = component == API_SERVER
+            services[component] = AirflowService(
+                self,
+                component.name.title().replace("-", ""),
+                AirflowServiceProps(
+                    component=component,
+                    size=size,
+                    runtime=runtime,
+                    cluster=cluster.cluster,
+                    placement=components,
+                    namespace=cluster.namespace if is_api else None,
+                    health_check_grace=Duration.minutes(5) if is_api else None,
+                ),
+            )
+        workers = WorkerPool(
+            self, "WorkerPool", WorkerPoolProps(config.worker, runtime, cluster.cluster, tasks)
+        )
+        for service in [*services.values(), workers.workers]:
+            service.node.add_dependency(migration.done)
+        api = services[API_SERVER]
+        load_balancer.serve(api.service, api.container.container_name, API_SERVER)
+        Permissions(
+            self,
+            "Permissions",
+            PermissionsProps(
+                cluster=cluster,
+                airflow_task=airflow_tasks.task_definition,
+                folder_tasks=folder_tasks.task_definitions,
+                scheduler=services[SCHEDULER].task_definition.task_role,
+                api_server=api.task_definition.task_role,
+                triggerer=services[TRIGGERER].task_definition.task_role,
+                worker=workers.workers.task_definition.task_role,
+                task_logs=log_groups.tasks,
+                remote_logs=log_groups.remote,
+                workload_store=workload_store,
+                events_queue=task_events.queue,
+            ),
+        )
+        CfnOutput(self, UI_URL_OUTPUT, value=load_balancer.url, description="Open the Airflow UI here")
+        CfnOutput(
+            self,
+            ADMIN_SECRET_OUTPUT,
+            value=secrets.admin_password.secret_arn,
+            description=f"Secrets Manager secret with the password of the UI user '{ADMIN_USER}'",
+        )
+        CfnOutput(self, CLUSTER_OUTPUT, value=cluster.cluster.cluster_name)
+        CfnOutput(self, TASK_EVENTS_QUEUE_OUTPUT, value=task_events.queue.queue_url)

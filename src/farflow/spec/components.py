@@ -1,0 +1,158 @@
+"""Airflow 3's processes, what each runs, and exactly which settings and secrets each receives.
+
+Secrets follow Airflow's security model: `[core] fernet_key` everywhere; `[api] secret_key` where logs
+are served or fetched (api-server, scheduler, triggerer, workers, tasks); `[api_auth] jwt_secret` only
+where tokens are signed or checked (api-server, scheduler) and on Edge workers, which need it; the
+database nowhere that runs task code (tasks, workers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from farflow.spec.names import WORKER_ALIAS
+from farflow.spec.secrets import Secret
+from farflow.spec.settings import Setting, Slot
+
+
+@dataclass(frozen=True)
+class Component:
+    """One Airflow process kind: its `airflow` sub-command, settings, secrets and health check."""
+
+    name: str
+    command: tuple[str, ...]
+    settings: tuple[Setting, ...]
+    secrets: frozenset[Secret]
+    runs_user_code: bool
+    # How the platform asks whether it is alive: an HTTP path on `port`, or an `airflow` command.
+    port: int | None = None
+    health_path: str | None = None
+    health_command: tuple[str, ...] | None = None
+
+    @property
+    def setting_names(self) -> frozenset[str]:
+        return frozenset(setting.name for setting in self.settings)
+
+    @property
+    def slots(self) -> frozenset[Slot]:
+        return frozenset(slot for setting in self.settings for slot in setting.slots)
+
+
+EXECUTOR_CLASS = "farflow.executor.EcsFargateExecutor"
+
+# What every Airflow process reads: where DAGs are, which executors exist, where the execution API is.
+AIRFLOW_BASE: tuple[Setting, ...] = (
+    Setting("AIRFLOW__CORE__DAGS_FOLDER", Slot.DAGS_FOLDER),
+    Setting("AIRFLOW__CORE__LOAD_EXAMPLES", "False"),
+    Setting("AIRFLOW__CORE__EXECUTOR", (f"{EXECUTOR_CLASS},{WORKER_ALIAS}:", Slot.WORKER_EXECUTOR)),
+    Setting("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", Slot.EXECUTION_API_URL),
+    Setting("AIRFLOW__CORE__AUTH_MANAGER", Slot.AUTH_MANAGER),
+    Setting("PYTHONUNBUFFERED", "1"),
+)
+
+# The FARFLOW_* names DAGs read (farflow.spec.names.DAG_VARIABLES), for everything that parses or runs DAGs.
+DAG_SETTINGS: tuple[Setting, ...] = (
+    Setting("FARFLOW_CLUSTER", Slot.CLUSTER),
+    Setting("FARFLOW_SUBNETS", Slot.SUBNETS),
+    Setting("FARFLOW_SECURITY_GROUPS", Slot.SECURITY_GROUPS),
+    Setting("FARFLOW_TASK_DEFINITION_PREFIX", Slot.TASK_DEFINITION_PREFIX),
+    Setting("FARFLOW_LOG_GROUP", Slot.TASK_LOG_GROUP),
+    Setting("FARFLOW_WAITER_DELAY", Slot.WAITER_DELAY),
+    # Tasks a DAG starts need a public IP where the platform has no NAT gateway (see NetworkConfig).
+    Setting("FARFLOW_ASSIGN_PUBLIC_IP", Slot.ASSIGN_PUBLIC_IP),
+)
+
+# The scheduler's `[ecs_fargate]` keys that the platform decides (the rest keep their defaults).
+EXECUTOR_SETTINGS: tuple[Setting, ...] = (
+    Setting("AIRFLOW__ECS_FARGATE__REGION", Slot.REGION),
+    Setting("AIRFLOW__ECS_FARGATE__CLUSTER", Slot.CLUSTER),
+    Setting("AIRFLOW__ECS_FARGATE__CONTAINER_NAME", Slot.AIRFLOW_CONTAINER),
+    Setting("AIRFLOW__ECS_FARGATE__TASK_DEFINITION", Slot.AIRFLOW_TASK_DEFINITION),
+    Setting("AIRFLOW__ECS_FARGATE__SUBNETS", Slot.SUBNETS),
+    Setting("AIRFLOW__ECS_FARGATE__SECURITY_GROUPS", Slot.SECURITY_GROUPS),
+    Setting("AIRFLOW__ECS_FARGATE__ASSIGN_PUBLIC_IP", Slot.ASSIGN_PUBLIC_IP),
+    # Keeps each task's Airflow token out of its RunTask request (farflow.spec.workload_store).
+    Setting("AIRFLOW__ECS_FARGATE__WORKLOAD_STORE", Slot.WORKLOAD_STORE),
+    Setting("AIRFLOW__ECS_FARGATE__EVENTS_QUEUE_URL", Slot.EVENTS_QUEUE_URL),
+)
+
+_DATABASE = frozenset({Secret.FERNET_KEY, Secret.DATABASE_URL})
+_LOGS = frozenset({Secret.API_SECRET_KEY})
+_TOKENS = frozenset({Secret.JWT_SECRET})
+
+
+def _jobs_check(job_type: str) -> tuple[str, ...]:
+    return ("jobs", "check", "--job-type", job_type, "--local")
+
+
+API_SERVER = Component(
+    name="api-server",
+    command=("api-server",),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, Setting("AIRFLOW__API__BASE_URL", Slot.API_BASE_URL)),
+    secrets=_DATABASE | _LOGS | _TOKENS,
+    runs_user_code=False,
+    port=8080,
+    health_path="/api/v2/monitor/health",
+)
+SCHEDULER = Component(
+    name="scheduler",
+    command=("scheduler",),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *EXECUTOR_SETTINGS),
+    secrets=_DATABASE | _LOGS | _TOKENS,
+    runs_user_code=False,
+    health_command=_jobs_check("SchedulerJob"),
+)
+DAG_PROCESSOR = Component(
+    name="dag-processor",
+    command=("dag-processor",),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS),
+    secrets=_DATABASE,
+    runs_user_code=True,  # parses DAG files; Airflow 3 still gives it the database
+    health_command=_jobs_check("DagProcessorJob"),
+)
+TRIGGERER = Component(
+    name="triggerer",
+    command=("triggerer",),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS),
+    secrets=_DATABASE | _LOGS,
+    runs_user_code=True,  # runs triggers; Airflow 3 still gives it the database
+    health_command=_jobs_check("TriggererJob"),
+)
+# The container farflow's executor starts for every Airflow task: no database, no JWT secret.
+AIRFLOW_TASK = Component(
+    name="airflow-task",
+    command=("python", "-m", "airflow.sdk.execution_time.execute_workload"),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS),
+    secrets=frozenset({Secret.FERNET_KEY}) | _LOGS,
+    runs_user_code=True,
+)
+# The long-running worker pool behind the `worker` executor alias (AWS: Edge workers; locally the
+# LocalExecutor runs inside the scheduler, so there is no separate process).
+WORKER = Component(
+    name="worker",
+    command=("edge", "worker"),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS),
+    secrets=frozenset({Secret.FERNET_KEY}) | _LOGS | _TOKENS,
+    runs_user_code=True,
+    # Signals the running worker (pid file) and waits for its status: fails if it is gone or hung.
+    health_command=("edge", "status"),
+)
+# Runs once per deploy before the services roll: `airflow db migrate`, then the admin user.
+MIGRATION = Component(
+    name="migration",
+    command=("db", "migrate"),
+    settings=AIRFLOW_BASE,
+    secrets=_DATABASE | frozenset({Secret.ADMIN_PASSWORD}),
+    runs_user_code=False,
+)
+
+# The four long-running components both platforms start.
+COMPONENTS: tuple[Component, ...] = (API_SERVER, SCHEDULER, DAG_PROCESSOR, TRIGGERER)
+# Everything the deploy runs as an ECS service.
+SERVICES: tuple[Component, ...] = (*COMPONENTS, WORKER)
+
+
+def render_environment(component: Component, slots: Mapping[Slot, str]) -> dict[str, str]:
+    """The component's plain environment, with every slot filled (KeyError names a missing slot)."""
+    return {setting.name: setting.render(slots) for setting in component.settings}

@@ -1,0 +1,60 @@
+"""The names both platforms give what they create, and the FARFLOW_* variables DAGs read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Read by the sample DAG (and any DAG of the project); set the same way locally and on AWS.
+DAG_VARIABLES = (
+    "FARFLOW_CLUSTER",
+    "FARFLOW_SUBNETS",
+    "FARFLOW_SECURITY_GROUPS",
+    "FARFLOW_TASK_DEFINITION_PREFIX",
+    "FARFLOW_LOG_GROUP",
+    "FARFLOW_WAITER_DELAY",
+    "FARFLOW_ASSIGN_PUBLIC_IP",
+)
+
+AIRFLOW_CONTAINER = "airflow"
+WORKER_ALIAS = "worker"
+
+
+@dataclass(frozen=True)
+class Names:
+    """Every name derives from one prefix, so two deployments in one account differ by it alone."""
+
+    prefix: str = "farflow"
+
+    @property
+    def cluster(self) -> str:
+        return self.prefix
+
+    @property
+    def airflow_family(self) -> str:
+        """The task definition farflow's executor runs Airflow tasks in."""
+        return f"{self.prefix}-airflow"
+
+    @property
+    def airflow_container(self) -> str:
+        return AIRFLOW_CONTAINER
+
+    @property
+    def task_definition_prefix(self) -> str:
+        """Prefix of the task definition made from each tasks/<name> folder."""
+        return f"{self.prefix}-"
+
+    def folder_family(self, folder: str) -> str:
+        return f"{self.task_definition_prefix}{folder}"
+
+    @property
+    def task_log_group(self) -> str:
+        return f"/{self.prefix}/tasks"
+
+    @property
+    def airflow_log_group(self) -> str:
+        return f"/{self.prefix}/airflow"
+
+    @property
+    def remote_log_group(self) -> str:
+        """Where Airflow's remote logging keeps task logs for the UI (AWS: CloudWatch)."""
+        return f"/{self.prefix}/airflow-task-logs"

@@ -1,0 +1,46 @@
+"""DAGs for the scheduler crash and two-scheduler tests.
+
+A gated DAG's tasks run until the file named in the run's conf (`{"gate": PATH}`) exists, so a test can
+hold dozens of tasks running while it kills a scheduler and let them finish only once they were adopted:
+no test depends on how long anything takes. A short DAG's tasks return at once. In both, the tasks whose
+index is a multiple of FAIL_EVERY (after 0) fail on purpose, so "the right state" is checked both ways.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime
+from typing import Any
+
+from airflow.sdk import DAG, task
+
+START = datetime(2024, 1, 1)
+GATED = {"farflow_gated_crash": 56, "farflow_gated_inflight": 24, "farflow_gated_ha": 20}
+SHORT = {f"farflow_short_{number}": 52 for number in range(4)}
+FAIL_EVERY = 11
+GATE_TIMEOUT = 900.0
+
+
+def fails(index: int) -> bool:
+    return index > 0 and index % FAIL_EVERY == 0
+
+
+for dag_id, count in {**GATED, **SHORT}.items():
+    with DAG(dag_id=dag_id, start_date=START, schedule=None, catchup=False, max_active_tasks=count):
+
+        @task
+        def step(index: int, gated: bool = dag_id in GATED, dag_run: Any = None) -> int:
+            if gated:
+                gate = dag_run.conf["gate"]
+                deadline = time.monotonic() + GATE_TIMEOUT
+                while not os.path.exists(gate):
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"the gate {gate} never opened")
+                    time.sleep(0.5)
+            if fails(index):
+                raise ValueError(f"planned failure of step {index}")
+            return index
+
+        for index in range(count):
+            step.override(task_id=f"step_{index}")(index)

@@ -1,0 +1,138 @@
+"""The deploy tests' synthesized stacks: each configuration synthesized once per session, offline.
+
+Two configurations cover the choices: the defaults (with a Region, which synth needs), and a variant
+with no NAT gateway, HTTPS, a non-default database port, Multi-AZ, no deletion protection and narrowed
+CIDRs. Each is synthesized once per pytest session into the session's base temp folder (jsii and the
+CDK are slow on two shared cores), whichever test folder asks first; tests read the JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from farflow.deploy.config import (
+    DatabaseConfig,
+    DeployConfig,
+    LoadBalancerConfig,
+    NetworkConfig,
+    ProjectConfig,
+)
+from farflow.scaffold import init_project
+
+REGION = "eu-west-1"
+CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+DEFAULT = DeployConfig(project=ProjectConfig(region=REGION))
+VARIANT = replace(
+    DEFAULT,
+    network=NetworkConfig(nat_gateways=0),
+    database=DatabaseConfig(port=6543, multi_az=True, deletion_protection=False),
+    load_balancer=LoadBalancerConfig(
+        certificate_arn=CERTIFICATE, allowed_cidrs=("203.0.113.0/24", "2001:db8::/32")
+    ),
+)
+
+
+@dataclass
+class Synthesized:
+    """One synthesized stack: its config, cloud assembly folder, template JSON and synth seconds."""
+
+    config: DeployConfig
+    outdir: Path
+    template: dict[str, Any]
+    seconds: float
+    resources: dict[str, dict[str, Any]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.resources = self.template["Resources"]
+
+    @property
+    def assertions(self) -> Any:
+        """aws_cdk.assertions.Template over the synthesized JSON (no second synth)."""
+        # Imported here, after farflow.deploy has pointed jsii at the bundled Node.js.
+        from aws_cdk.assertions import Template
+
+        return Template.from_json(self.template)
+
+    @property
+    def template_path(self) -> Path:
+        return self.outdir / "farflow.template.json"
+
+    def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {key: value for key, value in self.resources.items() if value["Type"] == resource_type}
+
+    def one(self, resource_type: str) -> tuple[str, dict[str, Any]]:
+        [(key, value)] = self.of_type(resource_type).items()
+        return key, value
+
+    def containers(self) -> dict[str, dict[str, Any]]:
+        """Container definitions by container name (every task definition has one container)."""
+        found = {}
+        for resource in self.of_type("AWS::ECS::TaskDefinition").values():
+            [container] = resource["Properties"]["ContainerDefinitions"]
+            found[container["Name"]] = container
+        return found
+
+    def task_definition_of(self, container_name: str) -> tuple[str, dict[str, Any]]:
+        for key, resource in self.of_type("AWS::ECS::TaskDefinition").items():
+            if resource["Properties"]["ContainerDefinitions"][0]["Name"] == container_name:
+                return key, resource
+        raise KeyError(container_name)
+
+    def service_of(self, container_name: str) -> tuple[str, dict[str, Any]]:
+        task_definition, _ = self.task_definition_of(container_name)
+        for key, resource in self.of_type("AWS::ECS::Service").items():
+            if resource["Properties"]["TaskDefinition"] == {"Ref": task_definition}:
+                return key, resource
+        raise KeyError(container_name)
+
+    def role_of(self, container_name: str, attribute: str = "TaskRoleArn") -> str:
+        """Logical id of a task definition's task role (or ExecutionRoleArn)."""
+        _, resource = self.task_definition_of(container_name)
+        return str(resource["Properties"][attribute]["Fn::GetAtt"][0])
+
+    def acknowledgements(self) -> list[tuple[str, str, str]]:
+        """(construct path, `AwsSolutions-RULE[finding]`, reason) of each acknowledgement cdk-nag honoured.
+
+        Read from the cloud assembly's metadata; aws-cdk-lib's acknowledgements of its own
+        CloudFormation-Validate findings are left out.
+        """
+        metadata = json.loads((self.outdir / "farflow.metadata.json").read_text())
+        return [
+            (path, rule.removeprefix("Annotation::"), reason)
+            for path, entries in metadata.items()
+            for entry in entries
+            if entry["type"] == "aws:cdk:acknowledged-rules"
+            for rule, reason in entry["data"].items()
+            if "AwsSolutions-" in rule
+        ]
+
+    def policies_of(self, role: str) -> list[dict[str, Any]]:
+        return [
+            resource["Properties"]
+            for resource in self.of_type("AWS::IAM::Policy").values()
+            if {"Ref": role} in resource["Properties"].get("Roles", [])
+        ]
+
+
+def synthesized(factory: pytest.TempPathFactory, name: str, config: DeployConfig) -> Synthesized:
+    """The stack for `config`, synthesized on first use in this session and read back after."""
+    base = factory.getbasetemp()
+    project = base / "deploy-project"
+    if not project.exists():
+        init_project(project)
+    outdir = base / f"deploy-cdk.out.{name}"
+    template = outdir / "farflow.template.json"
+    seconds = 0.0
+    if not template.exists():
+        from farflow.deploy.app import synth
+
+        started = time.monotonic()
+        synth(project, config, outdir)
+        seconds = time.monotonic() - started
+    return Synthesized(config, outdir, json.loads(template.read_text()), seconds)

@@ -1,0 +1,207 @@
+"""`farflow init`'s deploy files and `farflow synth/deploy/diff/destroy/bootstrap` at the command line.
+
+AWS, Docker and the toolkit are replaced by the preflight probes and `toolkit.run`; no npx runs here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import types
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from farflow.cli import app
+from farflow.deploy import preflight, toolkit
+from farflow.deploy.config import DeployConfig
+from farflow.deploy.config_file import load
+from farflow.deploy.outputs import ADMIN_SECRET_OUTPUT, UI_URL_OUTPUT
+from tests.support.preflight_probes import ACCOUNT, REGION, ready_probes
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    result = runner.invoke(app, ["init", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "p"
+
+
+def leave_region_to_the_profile(project: Path) -> None:
+    """The deploy commands' tests take the Region from the probes, as with `region = ""`."""
+    config = project / "farflow.toml"
+    config.write_text(config.read_text().replace('region = "us-east-1"', 'region = ""'))
+
+
+def test_init_writes_the_default_farflow_toml_and_cdk_json(project: Path) -> None:
+    assert load(project) == DeployConfig()
+    cdk = json.loads((project / "cdk.json").read_text())
+    assert cdk["app"] == "python -m farflow.deploy.app --project ."
+    assert "cdk.out/" in (project / ".gitignore").read_text()
+
+
+def test_init_config_only_adds_the_deploy_files_to_a_project(tmp_path: Path) -> None:
+    (tmp_path / "dags").mkdir()
+    result = runner.invoke(app, ["init", str(tmp_path), "--config-only"])
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["cdk.json", "dags", "farflow.toml"]
+    (tmp_path / "farflow.toml").write_text("[database]\nport = 6543\n")
+    again = runner.invoke(app, ["init", str(tmp_path), "--config-only"])
+    assert again.exit_code == 2
+    assert "exists already" in again.output
+    assert load(tmp_path).database.port == 6543
+    assert runner.invoke(app, ["init", str(tmp_path), "--config-only", "--force"]).exit_code == 0
+    assert load(tmp_path) == DeployConfig()
+
+
+def test_init_into_a_project_names_config_only(tmp_path: Path) -> None:
+    (tmp_path / "dags").mkdir()
+    result = runner.invoke(app, ["init", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--config-only" in result.output
+
+
+@pytest.mark.parametrize("command", ["synth", "deploy", "diff", "destroy", "bootstrap"])
+def test_a_project_without_farflow_toml_is_sent_to_init(tmp_path: Path, command: str) -> None:
+    result = runner.invoke(app, [command, "--project", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "has no farflow.toml" in result.output
+    assert "--config-only" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_bad_farflow_toml_stops_synth_with_its_key(project: Path) -> None:
+    (project / "farflow.toml").write_text("[logs]\nretention_days = 10\n")
+    result = runner.invoke(app, ["synth", "--project", str(project)])
+    assert result.exit_code == 1
+    assert "[logs] retention_days = 10" in result.output
+    assert "retention_days = 7" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_synth_passes_the_config_and_prints_the_templates(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[Path, DeployConfig, Path]] = []
+
+    def synth(project_dir: Path, config: DeployConfig, outdir: Path) -> Path:
+        calls.append((project_dir, config, outdir))
+        outdir.mkdir()
+        (outdir / "farflow.template.json").write_text("{}")
+        return outdir
+
+    monkeypatch.setitem(sys.modules, "farflow.deploy.app", types.SimpleNamespace(synth=synth))
+    (project / "farflow.toml").write_text('[project]\nname = "data"\n')
+    result = runner.invoke(app, ["synth", "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    assert calls == [
+        (
+            project,
+            replace(DeployConfig(), project=replace(DeployConfig().project, name="data")),
+            project / "cdk.out",
+        )
+    ]
+    assert str(project / "cdk.out" / "farflow.template.json") in result.output
+
+
+def test_synth_writes_a_template_without_aws(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [name for name in os.environ if name.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    result = runner.invoke(app, ["synth", "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    (template,) = (project / "cdk.out").glob("*.template.json")
+    assert str(template) in result.output
+    assert json.loads(template.read_text())["Resources"]
+
+
+class Toolkit:
+    """Stands in for `toolkit.run`: records each command and writes the outputs a real deploy would."""
+
+    def __init__(self, code: int = 0, outputs: dict[str, Any] | None = None) -> None:
+        self.code = code
+        self.outputs = outputs
+        self.commands: list[list[str]] = []
+
+    def __call__(self, command: list[str], cwd: Path, environment: dict[str, str]) -> int:
+        self.commands.append(command)
+        assert environment["AWS_REGION"] == REGION
+        if self.outputs is not None:
+            path = Path(command[command.index("--outputs-file") + 1])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(self.outputs))
+        return self.code
+
+
+def use(monkeypatch: pytest.MonkeyPatch, probes: preflight.Probes, fake: Toolkit) -> Toolkit:
+    monkeypatch.setattr(preflight, "aws_probes", lambda: probes)
+    monkeypatch.setattr(toolkit, "run", fake)
+    return fake
+
+
+SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:farflow-admin-AbC"
+
+
+def test_deploy_prints_the_ui_and_the_secret_command(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    leave_region_to_the_profile(project)
+    outputs = {"farflow": {UI_URL_OUTPUT: "http://farflow.example", ADMIN_SECRET_OUTPUT: SECRET}}
+    fake = use(monkeypatch, ready_probes(), Toolkit(outputs=outputs))
+    result = runner.invoke(app, ["deploy", "--project", str(project), "--yes"])
+    assert result.exit_code == 0, result.output
+    (command,) = fake.commands
+    assert command[2:5] == ["--yes", "aws-cdk@2.1148.1", "deploy"]
+    assert command[-2:] == ["--require-approval", "never"]
+    assert "Airflow UI: http://farflow.example" in result.output
+    assert (
+        f"aws secretsmanager get-secret-value --secret-id {SECRET} --query SecretString --output text "
+        f"--region {REGION}"
+    ) in result.output
+
+
+def test_deploy_stops_before_the_toolkit_when_preflight_fails(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    leave_region_to_the_profile(project)
+    probes = replace(
+        ready_probes(), docker=lambda: "Cannot connect to the Docker daemon", region=lambda: None
+    )
+    fake = use(monkeypatch, probes, Toolkit())
+    result = runner.invoke(app, ["deploy", "--project", str(project)])
+    assert result.exit_code == 1
+    assert fake.commands == []
+    assert "`docker info` failed (Cannot connect to the Docker daemon)" in result.output
+    assert "No AWS Region is set" in result.output
+
+
+def test_a_failed_toolkit_run_is_a_failed_deploy(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    leave_region_to_the_profile(project)
+    use(monkeypatch, ready_probes(), Toolkit(code=3))
+    result = runner.invoke(app, ["deploy", "--project", str(project)])
+    assert result.exit_code == 3
+    assert "cdk deploy failed (exit code 3)" in result.output
+    assert "Airflow UI" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["diff"], ["diff"]),
+        (["destroy", "--yes"], ["destroy", "--force"]),
+        (["bootstrap"], ["bootstrap", f"aws://{ACCOUNT}/{REGION}"]),
+    ],
+)
+def test_other_commands_run_their_toolkit_action(
+    project: Path, monkeypatch: pytest.MonkeyPatch, arguments: list[str], expected: list[str]
+) -> None:
+    leave_region_to_the_profile(project)
+    fake = use(monkeypatch, replace(ready_probes(), docker=lambda: "no docker needed"), Toolkit())
+    result = runner.invoke(app, [*arguments, "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    (command,) = fake.commands
+    assert command[4] == expected[0]
+    assert all(part in command for part in expected)
