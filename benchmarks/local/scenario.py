@@ -89,8 +89,10 @@ class Started:
     steps: dict[str, float] = field(default_factory=dict)  # start-up step -> seconds it took
 
 
-# The stack's progress reports, as start-up steps (each lasts until the next report).
+# The stack's progress reports, by how they begin, as start-up steps (each lasts until the next report).
 STEPS = {
+    "Building the metadata database template": "database template build",
+    "Starting the embedded PostgreSQL": "database start",
     "Starting the local ECS endpoint": "endpoint + seed",
     "Migrating the metadata database": "airflow db migrate",
     "Starting api-server, scheduler, dag-processor and triggerer": "components healthy",
@@ -132,7 +134,7 @@ def start_stack(project: Path, database_url: str | None = None) -> Started:
     marks.append(("parsed", time.monotonic()))
     steps: dict[str, float] = {}
     for (name, began), (_, ended) in itertools.pairwise(marks):
-        step = STEPS.get(name, name)
+        step = next((step for prefix, step in STEPS.items() if name.startswith(prefix)), name)
         steps[step] = steps.get(step, 0.0) + ended - began
     return Started(stack, api, steps)
 

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TypeVar
 
-from farflow.local.process_tree import signal_tree, start_session, tree, wait_gone
+import psutil
+
+from farflow.local.process_tree import signal_each, signal_tree, start_session, tree, wait_gone
 
 T = TypeVar("T")
 CHILD_GRACE = 2.0  # seconds what a stopped process left behind gets between SIGTERM and SIGKILL
@@ -99,18 +101,24 @@ def _close(process: ManagedProcess) -> None:
         process._log = None
 
 
-def stop(processes: Sequence[ManagedProcess], grace: float = 15.0) -> None:
+def stop(
+    processes: Sequence[ManagedProcess], grace: float = 15.0, hurry: Mapping[str, float] | None = None
+) -> None:
     """Stop processes together, each with every process it started, as ECS stops a container: SIGTERM to
     the process itself, which shuts its own children down (Airflow's scheduler ends its executor's
-    workers, the triggerer its trigger runner; signalled as well, that runner waits out a 10 s
-    escalation). What is left once the process has exited, or after `grace` seconds, gets one SIGTERM
-    and CHILD_GRACE seconds; then SIGKILL. (Stop in waves by calling this once per wave.)"""
+    workers, the triggerer its trigger runner). A process named in `hurry` that is still stopping after
+    that many seconds is hurried along (see `_hurry`). What is left once the process has exited, or
+    after `grace` seconds, gets one SIGTERM and CHILD_GRACE seconds; then SIGKILL."""
     deadline = time.monotonic() + grace
     trees = {process.pid: tree(process.pid) for process in processes}
     for process in processes:
         with contextlib.suppress(ProcessLookupError):
             process.popen.send_signal(signal.SIGTERM)
     roots = [members[0] for members in trees.values() if members]
+    hurry = hurry or {}
+    for after in sorted(set(hurry.values())):  # one timeline per delay; in practice there is one
+        hurried = [trees[p.pid] for p in processes if hurry.get(p.name) == after and trees[p.pid]]
+        _hurry(hurried, after, deadline)
     wait_gone(roots, max(0.0, deadline - time.monotonic()))
     rest = [member for members in trees.values() for member in members]
     for group, members in trees.items():  # the group reaches grandchildren re-parented away from the tree
@@ -123,6 +131,33 @@ def stop(processes: Sequence[ManagedProcess], grace: float = 15.0) -> None:
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.popen.wait(timeout=5)
         _close(process)
+
+
+def _hurry(trees: Sequence[Sequence[psutil.Process]], after: float, deadline: float) -> None:
+    """Hurry processes that are slow to stop: once `after` seconds have passed since their SIGTERM, their
+    children get one SIGTERM of their own (the triggerer's runner can miss its parent's SIGINT); and one
+    that has had no child for `after` seconds and still runs waits for nothing and gets SIGKILL. Airflow's
+    triggerer can otherwise sit out its runner's 10 s escalation in a select() on the runner's closed
+    sockets (and a second SIGTERM only starts another 5 s one)."""
+    began = time.monotonic()
+    childless_since: dict[int, float] = {}
+    children_signalled = False
+    while time.monotonic() < deadline:
+        now = time.monotonic()
+        stopping = [members for members in trees if wait_gone(members[:1], 0)]
+        if not stopping:
+            return
+        if not children_signalled and now - began >= after:
+            children_signalled = True
+            signal_each(
+                [child for members in stopping for child in wait_gone(members[1:], 0)], signal.SIGTERM
+            )
+        for members in stopping:
+            if wait_gone(members[1:], 0):
+                childless_since.pop(members[0].pid, None)
+            elif now - childless_since.setdefault(members[0].pid, now) >= after:
+                signal_each(members[:1], signal.SIGKILL)
+        time.sleep(0.1)
 
 
 def check_running(watch: Iterable[ManagedProcess], waiting_for: str = "") -> None:

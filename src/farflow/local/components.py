@@ -17,9 +17,11 @@ from farflow.spec import MIGRATION, Component
 COMPONENTS = tuple(component.name for component in SPEC_COMPONENTS)
 # What the local stack starts from the spec, by name: the four components and the migration.
 BY_NAME: Mapping[str, Component] = {component.name: component for component in (*SPEC_COMPONENTS, MIGRATION)}
-# Stop the scheduler first so nothing new launches, then the rest together (the endpoint then ends the
-# tasks, which need the api-server no more).
-STOP_WAVES = (("scheduler",), ("triggerer", "dag-processor", "api-server"))
+# The scheduler ends its executor's workers itself, in order (a LocalExecutor worker first finishes its
+# task): never hurried. The others are hurried once they have had this long to stop (see
+# component_processes._hurry: Airflow's triggerer can otherwise sit out a 10 s escalation for nothing).
+ENDS_ITS_CHILDREN_ITSELF = frozenset({"scheduler"})
+HURRY_AFTER = 2.0
 HEALTH_KEYS = {
     "metadatabase": "metadatabase",
     "scheduler": "scheduler",
@@ -70,9 +72,6 @@ def unhealthy(health: Mapping[str, Any] | None) -> list[str]:
     return missing
 
 
-def stop_waves(names: Sequence[str]) -> list[list[str]]:
-    """`names` grouped into the waves they stop in (a name of no wave stops last)."""
-    waves = [[name for name in wave if name in names] for wave in STOP_WAVES]
-    known = {name for wave in STOP_WAVES for name in wave}
-    waves.append([name for name in names if name not in known])
-    return [wave for wave in waves if wave]
+def hurry(names: Sequence[str]) -> dict[str, float]:
+    """Which components a stop hurries along, and after how many seconds (component_processes.stop)."""
+    return {name: HURRY_AFTER for name in names if name not in ENDS_ITS_CHILDREN_ITSELF}

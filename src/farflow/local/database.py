@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from farflow.local.embedded_database import EmbeddedPostgres
 from farflow.local.environment import StackConfigError, check_database_url
@@ -88,13 +89,24 @@ class MetadataDatabase:
         assert self.url is not None
         return shown(self.url)
 
-    def start(self, password: str) -> str:
-        """The URL every component gets; starts the embedded server first if it is the one."""
+    @property
+    def is_new(self) -> bool:
+        """The embedded server's first start (initdb, then migrate), unless a template is copied."""
+        return self.is_embedded and not (self.state.postgres_data / "PG_VERSION").exists()
+
+    @property
+    def from_template(self) -> bool:
+        """The embedded database was copied from a migrated template: nothing to migrate."""
+        return self.embedded is not None and self.embedded.from_template
+
+    def start(self, password: str, template: Path | None = None) -> str:
+        """The URL every component gets; starts the embedded server first if it is the one (a new one
+        copied from `template` when given, see database_template.py)."""
         if self.url is not None and self.embedded is None:
             return self.url
         if self.embedded is None:
             self.embedded = EmbeddedPostgres(self.state.postgres_data, password)
-            self.url = self.embedded.start()
+            self.url = self.embedded.start(template)
         assert self.url is not None
         return self.url
 

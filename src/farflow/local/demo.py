@@ -6,7 +6,6 @@ The waits poll the REST API with a deadline, so tests can drive them without a t
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -28,11 +27,6 @@ PARSE_TIMEOUT = 180.0
 
 class DagImportError(RuntimeError):
     """The DAG did not load; the message quotes Airflow's import error and names the file to fix."""
-
-
-def farflow_home(environ: Mapping[str, str] = os.environ) -> Path:
-    """farflow's own state folder: $FARFLOW_HOME, else ~/.farflow."""
-    return Path(environ.get("FARFLOW_HOME") or "~/.farflow").expanduser()
 
 
 def fresh_demo_project(home: Path) -> Path:

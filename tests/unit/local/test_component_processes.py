@@ -125,3 +125,71 @@ def test_stop_sends_each_process_of_the_tree_one_sigterm(tmp_path: Path) -> None
     stop([process], grace=10.0)
     terms = [line for line in process.log_path.read_text().splitlines() if "SIGTERM" in line]
     assert len(terms) == 2 and all(line.endswith("SIGTERM 1") for line in terms), terms
+
+
+# Like Airflow's triggerer: on SIGTERM it asks its runner to stop with SIGINT and escalates if the runner
+# has not ended within ESCALATE seconds. This runner misses SIGINT, and ends on SIGTERM.
+STOPS_ITS_RUNNER = """
+import signal, subprocess, sys, time
+ESCALATE = 8.0
+if sys.argv[1:] == ["runner"]:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: (print("runner: SIGTERM", flush=True), sys.exit(0)))
+    print("runner up", flush=True)
+    time.sleep(600)
+runner = subprocess.Popen([sys.executable, __file__, "runner"])
+stopping = []
+signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+print("parent up", flush=True)
+while not stopping:
+    time.sleep(0.05)
+runner.send_signal(signal.SIGINT)
+try:
+    runner.wait(timeout=ESCALATE)
+    print("parent: runner ended, no escalation", flush=True)
+except subprocess.TimeoutExpired:
+    print("parent: escalating", flush=True)
+    runner.kill()
+"""
+
+
+def test_children_of_a_slow_stopping_process_get_their_own_sigterm(tmp_path: Path) -> None:
+    script = tmp_path / "stops_runner.py"
+    script.write_text(STOPS_ITS_RUNNER)
+    process = start("triggerer-like", [sys.executable, str(script)], {}, tmp_path / "t.log")
+    wait_for(lambda: "runner up" in process.log_path.read_text() or None, timeout=30, what="runner up")
+    stop([process], grace=15.0, hurry={process.name: 0.5})
+    log = process.log_path.read_text()
+    assert "runner: SIGTERM" in log and "parent: runner ended, no escalation" in log, log
+    assert process.exit_code() == 0
+
+
+# Like Airflow's triggerer when its runner ends at once: it then waits out its escalation in a select() on
+# the runner's closed sockets, and a second SIGTERM starts another wait.
+STALLS_AFTER_ITS_RUNNER = """
+import signal, subprocess, sys, time
+if sys.argv[1:] == ["runner"]:
+    print("runner up", flush=True)
+    time.sleep(600)
+runner = subprocess.Popen([sys.executable, __file__, "runner"])
+terms = []
+signal.signal(signal.SIGTERM, lambda *_: terms.append(1))
+print("parent up", flush=True)
+while not terms:
+    time.sleep(0.05)
+runner.send_signal(signal.SIGINT)
+runner.wait()
+time.sleep(8)
+print("parent: stalled wait over", flush=True)
+"""
+
+
+def test_a_process_stalled_with_no_child_left_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "stalls.py"
+    script.write_text(STALLS_AFTER_ITS_RUNNER)
+    process = start("stalls", [sys.executable, str(script)], {}, tmp_path / "s.log")
+    wait_for(lambda: "runner up" in process.log_path.read_text() or None, timeout=30, what="runner up")
+    stop([process], grace=15.0, hurry={process.name: 0.5})
+    log = process.log_path.read_text()
+    assert "stalled wait over" not in log, log  # ended long before its 8 s wait was over
+    assert not process.alive()

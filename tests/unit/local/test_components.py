@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from farflow.local.components import component_argv, stop_waves, unhealthy
+from farflow.local.components import HURRY_AFTER, component_argv, hurry, unhealthy
 
 HEALTHY = {key: {"status": "healthy"} for key in ("metadatabase", "scheduler", "triggerer", "dag_processor")}
 
@@ -34,10 +34,9 @@ def test_unhealthy_lists_what_is_not_green() -> None:
     assert unhealthy(partial) == ["triggerer", "dag-processor"]
 
 
-def test_scheduler_stops_first_then_the_others_together() -> None:
-    assert stop_waves(["api-server", "dag-processor", "scheduler", "triggerer", "extra"]) == [
-        ["scheduler"],
-        ["triggerer", "dag-processor", "api-server"],
-        ["extra"],
-    ]
-    assert stop_waves(["api-server"]) == [["api-server"]]
+def test_every_component_but_the_scheduler_is_hurried_when_it_stops_slowly() -> None:
+    assert hurry(["api-server", "dag-processor", "scheduler", "triggerer"]) == {
+        "api-server": HURRY_AFTER,
+        "dag-processor": HURRY_AFTER,
+        "triggerer": HURRY_AFTER,
+    }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from farflow.local.demo import describe_tasks, farflow_home, fresh_demo_project, import_error_message
+from farflow.local.demo import describe_tasks, fresh_demo_project, import_error_message
+from farflow.local.home import farflow_home
 
 
 def test_farflow_home_defaults_to_the_users_folder() -> None:

@@ -11,6 +11,7 @@ import psutil
 import pytest
 import sqlalchemy
 
+from farflow.local import database_template
 from farflow.local.embedded_database import HBA, EmbeddedDatabaseError, EmbeddedPostgres
 
 pytestmark = pytest.mark.timeout(120)
@@ -114,3 +115,42 @@ def test_a_server_left_by_a_killed_stack_is_taken_over_and_stopped(tmp_path: Pat
     finally:
         server.stop()
     assert gone(processes)
+
+
+def test_a_copy_of_a_template_gets_the_projects_password_and_keeps_the_templates_tables(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "cache"
+
+    def make(data: Path) -> None:  # what `airflow db migrate` does, in small: a table with a row
+        builder = EmbeddedPostgres(data, password=None)
+        try:
+            engine = sqlalchemy.create_engine(builder.start())
+            with engine.begin() as connection:
+                connection.execute(sqlalchemy.text("CREATE TABLE migrated (id int)"))
+                connection.execute(sqlalchemy.text("INSERT INTO migrated VALUES (42)"))
+            engine.dispose()
+        finally:
+            builder.stop()
+
+    template = database_template.build(root, "key", make)
+    assert (template / "pg_hba.conf").read_text() != HBA  # initdb's trust logins: no project's password
+    assert not [name for name in database_template.RUNTIME_FILES if (template / name).exists()]
+    server = EmbeddedPostgres(tmp_path / "project" / ".farflow" / "postgres", "project-pw")
+    assert server.is_new
+    try:
+        url = server.start(template)
+        assert server.from_template and not server.is_new
+        engine = sqlalchemy.create_engine(url)
+        with engine.connect() as connection:
+            assert connection.execute(sqlalchemy.text("SELECT id FROM migrated")).scalar() == 42
+        engine.dispose()
+        assert (server.data / "pg_hba.conf").read_text() == HBA
+        wrong = sqlalchemy.create_engine(url.replace("project-pw", "guess"))
+        with pytest.raises(sqlalchemy.exc.OperationalError), wrong.connect():
+            pass
+        wrong.dispose()
+    finally:
+        server.stop()
+    assert database_template.find(root, "key") == template  # the template itself is unchanged and reusable
+    assert (template / "pg_hba.conf").read_text() != HBA
