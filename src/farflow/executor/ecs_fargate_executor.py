@@ -17,6 +17,7 @@ from typing import Any
 from airflow._shared.observability.metrics import stats
 from airflow.executors import workloads
 from airflow.executors.base_executor import BaseExecutor
+from airflow.utils.state import TaskInstanceState
 
 from farflow.executor import orphans
 from farflow.executor.client import make_client, make_ecs_client, make_sqs_client
@@ -109,6 +110,8 @@ class EcsFargateExecutor(BaseExecutor):
         self._store: WorkloadStore | None = None
         self._events: EventsReader | None = None
         self._unsaved_events: list[Any] = []
+        # Endings held back one heartbeat, behind their task's unread RUNNING event (see _finish).
+        self._held_endings: list[tuple[Hashable, str]] = []
         self.turns = HeartbeatFirst()  # the background threads hold off while heartbeat() runs
         self.sync_failures = 0  # syncs that raised and were caught: the scheduler went on regardless
 
@@ -219,6 +222,7 @@ class EcsFargateExecutor(BaseExecutor):
 
     def end(self) -> None:
         """Stop the background threads. ECS tasks keep running; a restarted scheduler adopts them."""
+        self._release_held_endings()
         if self._events is not None:
             self._events.stop()
         if self._tracker is not None:
@@ -330,6 +334,7 @@ class EcsFargateExecutor(BaseExecutor):
     def sync(self) -> None:
         try:
             self._release_saved_events()
+            self._release_held_endings()
             # A burst (thousands of tasks ending together) is spread over heartbeats, not one long one.
             deadline = time.perf_counter() + SYNC_BUDGET_SECONDS
             for _ in range(MAX_MESSAGES_PER_SYNC):
@@ -346,6 +351,12 @@ class EcsFargateExecutor(BaseExecutor):
             # Never let the executor take the scheduler down; the next sync picks up where this one stopped.
             self.sync_failures += 1
             self.log.exception("farflow's ECS executor failed to sync")
+
+    def _release_held_endings(self) -> None:
+        """Endings held back at the last heartbeat: the scheduler has read their RUNNING events since."""
+        held, self._held_endings = self._held_endings, []
+        for key, outcome in held:
+            self._end(key, outcome)
 
     def _emit_gauges(self) -> None:
         stats.gauge("ecs_fargate.pending", self.launcher.pending())
@@ -461,11 +472,26 @@ class EcsFargateExecutor(BaseExecutor):
         self._forget_arn(record)
         self._records.pop(record.key, None)
         self.log_task_event(event=event, extra=f"{arn_prefix}{reason}", ti_key=record.key)
-        if outcome == "success":
-            self.success(record.key)
-        else:
+        if outcome != "success":
             self.log.warning("Task %s failed on ECS: %s%s", record.key, arn_prefix, reason)
-            self.fail(record.key)
+        if self._running_unread(record.key):
+            # Airflow's event buffer holds one event per task, and the scheduler reads it once a loop. A
+            # task that started and ended within one loop (a fast task, a slow RunTask answer) would have
+            # its RUNNING event, which carries the ECS task ARN into task_instance.external_executor_id,
+            # replaced by this one: the ending waits for the next heartbeat.
+            self._held_endings.append((record.key, outcome))
+        else:
+            self._end(record.key, outcome)
+
+    def _running_unread(self, key: Hashable) -> bool:
+        state, _info = self.event_buffer.get(key, (None, None))
+        return bool(state == TaskInstanceState.RUNNING)
+
+    def _end(self, key: Hashable, outcome: str) -> None:
+        if outcome == "success":
+            self.success(key)
+        else:
+            self.fail(key)
 
     # -- revoke and adoption ---------------------------------------------------------------------------
 

@@ -84,9 +84,15 @@ class EmbeddedPostgres:
         try:
             self._server = _package().get_server(self.data, cleanup_mode="stop")
         except (subprocess.SubprocessError, OSError, RuntimeError, AssertionError) as error:
+            copied = (
+                f" It was copied from the template {template}: delete that folder and {self.data} to "
+                "build a new one."
+                if self.from_template
+                else ""
+            )
             raise EmbeddedDatabaseError(
                 f"The embedded PostgreSQL in {self.data} did not start ({type(error).__name__}: {error}); "
-                f"see {self.data / 'log'}."
+                f"see {self.data / 'log'}.{copied}"
             ) from None
         info = self._server.get_postmaster_info()
         self._postmaster = info.pid

@@ -131,4 +131,7 @@ def _leeway() -> float:
 def _execute_workload(workload: Any) -> None:
     from airflow.sdk.execution_time.execute_workload import execute_workload
 
+    from farflow.workload.prompt_exit import notice_exits_promptly
+
+    notice_exits_promptly()
     execute_workload(workload)

@@ -362,6 +362,7 @@ def test_a_burst_of_endings_is_spread_over_heartbeats(
     executor = make_executor(poll_interval="3600")  # no DescribeTasks round gets in the way
     keys = [queue(executor, f"burst_{index}") for index in range(3)]
     until(lambda: len(executor.tracker.tracked()) == 3, step=executor.heartbeat, what="three tasks tracked")
+    executor.get_event_buffer()  # the scheduler has read their RUNNING events
     for arn in executor.tracker.tracked():
         executor._results.put(
             PhaseChanged(arn, "stopped", {"taskArn": arn, "lastStatus": "STOPPED", "containers": [EXIT_ZERO]})
@@ -380,6 +381,7 @@ def test_what_a_short_sync_leaves_keeps_its_order_and_none_is_lost(
     executor = make_executor(poll_interval="3600")
     keys = [queue(executor, f"ordered_{index}") for index in range(3)]
     until(lambda: len(executor.tracker.tracked()) == 3, step=executor.heartbeat, what="three tasks tracked")
+    executor.get_event_buffer()  # the scheduler has read their RUNNING events
 
     def stopped(key: Any) -> PhaseChanged:
         arn = executor._records[key].arn
@@ -417,3 +419,24 @@ def test_background_threads_hold_off_while_a_heartbeat_runs(
     executor.heartbeat()
     assert turns_during_sync == [False]
     assert executor.turns.wait() is True  # and their turn comes once it has ended
+
+
+def test_a_task_that_starts_and_ends_within_one_heartbeat_keeps_its_arn_for_the_scheduler(
+    make_executor: Callable[..., EcsFargateExecutor], ecs: FakeEcs
+) -> None:
+    executor = make_executor()
+    key = queue(executor, "quick")
+    executor.heartbeat()  # hands the task to the launcher
+    until(lambda: executor._results.qsize() >= 1, step=lambda: None, what="RunTask's answer")
+    [arn] = ecs.tasks
+    ecs.set_status(arn, "STOPPED", stopCode="EssentialContainerExited", containers=[EXIT_ZERO])
+    # The tracker's word that it stopped, waiting in the same heartbeat as the launch (as an early event
+    # does once the task is tracked).
+    executor._results.put(PhaseChanged(arn, "stopped", ecs.tasks[arn]))
+    executor.heartbeat()
+    assert executor.event_buffer[key] == ("running", arn)  # not replaced by the success
+    read = executor.get_event_buffer()  # the scheduler's read: external_executor_id = the ARN
+    assert read[key] == ("running", arn)
+    executor.heartbeat()
+    assert state_of(executor, key) == "success"
+    assert key not in executor.running

@@ -154,3 +154,15 @@ def test_a_copy_of_a_template_gets_the_projects_password_and_keeps_the_templates
         server.stop()
     assert database_template.find(root, "key") == template  # the template itself is unchanged and reusable
     assert (template / "pg_hba.conf").read_text() != HBA
+
+
+def test_a_broken_template_names_itself_and_the_fix(tmp_path: Path) -> None:
+    template = tmp_path / "cache" / "broken"
+    template.mkdir(parents=True)
+    (template / "PG_VERSION").write_text("18\n")  # a data folder with nothing else in it
+    server = EmbeddedPostgres(tmp_path / "project" / ".farflow" / "postgres", "pw")
+    try:
+        with pytest.raises(EmbeddedDatabaseError, match=rf"copied from the template {template}: delete"):
+            server.start(template)
+    finally:
+        server.stop()
