@@ -17,6 +17,7 @@ from farflow.local.component_processes import wait_for
 from farflow.local.dag_run import print_failures
 from farflow.local.demo import result_rows, wait_for_dag
 from farflow.local.demo_table import render_table
+from farflow.local.environment import AIRFLOW_CONTAINER
 from farflow.local.ports import free_port
 from farflow.local.stack import LocalStack, StackOptions
 from farflow.scaffold import init_project
@@ -37,6 +38,27 @@ def why_failed(stack: LocalStack, dag_id: str, run_id: str) -> str:
     console.print(render_table(rows, title=dag_id))
     print_failures(console, stack, dag_id, run_id, rows)
     return console.export_text()
+
+
+def ecs_exit_codes_by_tags(stack: LocalStack) -> dict[tuple[str, str], list[int | None]]:
+    """(dag_id, task_id) -> the Airflow container's exit code of each ECS task the cluster ran for it,
+    found by the tags the executor puts on every task (each DAG here runs once)."""
+    assert stack.network is not None
+    ecs = stack.aws_client("ecs")
+    cluster = stack.network.cluster
+    arns = sorted(
+        set(ecs.list_tasks(cluster=cluster)["taskArns"])
+        | set(ecs.list_tasks(cluster=cluster, desiredStatus="STOPPED")["taskArns"])
+    )
+    found: dict[tuple[str, str], list[int | None]] = {}
+    for start in range(0, len(arns), 100):
+        batch = arns[start : start + 100]
+        for task in ecs.describe_tasks(cluster=cluster, tasks=batch, include=["TAGS"])["tasks"]:
+            tags = {tag["key"]: tag["value"] for tag in task.get("tags", [])}
+            if "airflow:dag_id" in tags:
+                codes = [c.get("exitCode") for c in task["containers"] if c["name"] == AIRFLOW_CONTAINER]
+                found.setdefault((tags["airflow:dag_id"], tags["airflow:task_id"]), []).extend(codes)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +106,7 @@ def test_ten_dags_at_once_each_end_in_the_right_state(stack: LocalStack) -> None
     wrong = [dag_id for dag_id in DAG_IDS if states[dag_id] != expected_states[dag_id]]
     assert not wrong, "\n\n".join(why_failed(stack, dag_id, runs[dag_id]) for dag_id in wrong)
 
+    exits_by_tags = ecs_exit_codes_by_tags(stack)
     for dag_id, run_id in runs.items():
         rows = {row.task_id: row for row in result_rows(stack, api, dag_id, run_id, order=())}
         assert len(rows) == 10
@@ -95,7 +118,13 @@ def test_ten_dags_at_once_each_end_in_the_right_state(stack: LocalStack) -> None
             if task_id == "finish":
                 assert row.executor == "worker"
             elif row.state == "success":
-                assert row.ecs_task_id and row.exit_code == 0, (dag_id, row)
+                # Its one ECS task, found by the tags farflow's executor puts on every task, exited 0.
+                assert exits_by_tags[dag_id, task_id] == [0], (dag_id, row)
+                # The table shows it too, unless the scheduler never recorded the ARN: Airflow skips task
+                # instance rows another transaction holds when it records an executor's RUNNING event
+                # (SELECT ... FOR UPDATE SKIP LOCKED), and under this load a task's own first API call
+                # can hold its row just then (seen in CI: one task of 90).
+                assert row.ecs_task_id is None or row.exit_code == 0, (dag_id, row)
     # Nothing had to be restarted under this load.
     assert stack.supervisor is not None
     assert all(state.restarts == 0 for state in stack.supervisor.states().values())
