@@ -31,8 +31,11 @@ INTERNAL_PATHS = (EXECUTION_API_PATH, EDGE_API_PREFIX)
 # are accepted), and with server_type = gunicorn Airflow keeps that variable too (api_fastapi/
 # gunicorn_app.py). A request the load balancer forwarded from HTTPS then has the https scheme, and
 # Airflow marks its `_token` cookie Secure (`request.base_url.scheme == "https"`,
-# api_fastapi/auth/middlewares/refresh_token.py). The FAB provider's Flask session cookie is Secure
-# only by `[fab] cookie_secure` (providers/fab/www/app.py, apache-airflow-providers-fab 3.10).
+# api_fastapi/auth/middlewares/refresh_token.py), as FAB's login does when it sets that cookie (Flask's
+# `request.scheme`, the ASGI scheme through the WSGI bridge: providers/fab/www/views.py `redirect`,
+# apache-airflow-providers-fab 3.10). FAB's Flask session cookie is Secure only by `[fab]
+# cookie_secure` (providers/fab/www/app.py). FAB's own ProxyFix (`[fab] enable_proxy_fix`) stays off:
+# it trusts the headers from any peer.
 PROXY_HEADERS = "--proxy-headers"
 # A login and roles fit for a shared deployment (the local stack uses Airflow's simple auth manager).
 FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"

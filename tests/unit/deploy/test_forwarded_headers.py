@@ -4,6 +4,7 @@ load balancer forwards counts from inside the VPC only, and then Airflow's cooki
 from __future__ import annotations
 
 import asyncio
+import warnings
 from typing import Any
 
 import pytest
@@ -19,20 +20,36 @@ RENDERED = ENVIRONMENT.for_component(API_SERVER)
 FLAG = PROXY_HEADERS in AwsEnvironment.command(API_SERVER)
 
 
-def scheme_seen(monkeypatch: pytest.MonkeyPatch, client: str, *, proxy_headers: bool = FLAG) -> str:
-    """The scheme of `request.base_url` (what Airflow's cookie code reads) for an HTTPS request the load
-    balancer forwarded, arriving from `client`, with the api-server's rendered FORWARDED_ALLOW_IPS."""
+def scheme_seen(
+    monkeypatch: pytest.MonkeyPatch, client: str, *, proxy_headers: bool = FLAG, wsgi: bool = False
+) -> str:
+    """The scheme of `request.base_url` (what Airflow's cookie code reads), or with `wsgi` of the WSGI
+    environ (Flask's `request.scheme`, what FAB's login reads), for an HTTPS request the load balancer
+    forwarded, arriving from `client`, with the api-server's rendered FORWARDED_ALLOW_IPS."""
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", RENDERED["FORWARDED_ALLOW_IPS"])
     seen: list[str] = []
 
+    def flask_like(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.append(environ["wsgi.url_scheme"])
+        start_response("204 No Content", [])
+        return []
+
     async def app(scope: Any, receive: Any, send: Any) -> None:
-        seen.append(Request(scope).base_url.scheme)
+        if not wsgi:
+            seen.append(Request(scope).base_url.scheme)
+            return
+        with warnings.catch_warnings():
+            # The bridge FAB mounts its Flask app with; starlette deprecates it in favour of a2wsgi.
+            warnings.simplefilter("ignore")
+            from fastapi.middleware.wsgi import WSGIMiddleware
+        await WSGIMiddleware(flask_like)(scope, receive, send)
 
     config = Config(app, proxy_headers=proxy_headers)
     config.load()
     scope = {
         "type": "http",
         "scheme": "http",
+        "http_version": "1.1",
         "method": "GET",
         "path": "/",
         "raw_path": b"/",
@@ -42,7 +59,14 @@ def scheme_seen(monkeypatch: pytest.MonkeyPatch, client: str, *, proxy_headers: 
         "client": (client, 40000),
         "server": ("10.0.2.9", 8080),
     }
-    asyncio.run(config.loaded_app(scope, None, None))
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        pass
+
+    asyncio.run(config.loaded_app(scope, receive, send))
     return seen[0]
 
 
@@ -53,6 +77,11 @@ def test_the_load_balancers_scheme_counts_from_the_vpc(monkeypatch: pytest.Monke
 
 def test_nobody_outside_the_vpc_can_claim_https(monkeypatch: pytest.MonkeyPatch) -> None:
     assert scheme_seen(monkeypatch, "198.51.100.7") == "http"
+
+
+def test_fabs_login_sees_the_forwarded_scheme_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert scheme_seen(monkeypatch, "10.0.1.17", wsgi=True) == "https"
+    assert scheme_seen(monkeypatch, "198.51.100.7", wsgi=True) == "http"
 
 
 def test_without_the_flag_the_header_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
