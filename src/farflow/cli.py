@@ -87,7 +87,8 @@ def init(
     if not config_only:
         console.print(f"Next: [bold]farflow local up --project {directory}[/bold]")
     console.print(
-        f"On AWS: edit {directory / 'farflow.toml'}, then [bold]farflow deploy --project {directory}[/bold]"
+        f"On AWS: put your address in \\[load_balancer] allowed_cidrs in {directory / 'farflow.toml'} "
+        f"(docs/deploy.md), then [bold]farflow deploy --project {directory}[/bold]"
     )
 
 

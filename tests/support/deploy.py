@@ -1,8 +1,9 @@
 """The deploy tests' synthesized stacks: each configuration synthesized once per session, offline.
 
-Two configurations cover the choices: the defaults (with a Region, which synth needs), and a variant
-with no NAT gateway, HTTPS, a non-default database port, Multi-AZ, no deletion protection and narrowed
-CIDRs. Each is synthesized once per pytest session into the session's base temp folder (jsii and the
+Two configurations cover the choices: the defaults (with a Region, which synth needs; HTTP from the
+placeholder address), and a variant with no NAT gateway, HTTPS on a domain name with its Route 53
+record, open to the internet (allowed behind HTTPS), a non-default database port, Multi-AZ and no
+deletion protection. Each is synthesized once per pytest session into the session's base temp folder (jsii and the
 CDK are slow on two shared cores), whichever test folder asks first; tests read the JSON.
 """
 
@@ -27,13 +28,19 @@ from farflow.scaffold import init_project
 
 REGION = "eu-west-1"
 CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+DOMAIN = "airflow.example.com"
+ZONE_ID = "Z0123456789ABCDEFGHIJ"
 DEFAULT = DeployConfig(project=ProjectConfig(region=REGION))
 VARIANT = replace(
     DEFAULT,
     network=NetworkConfig(nat_gateways=0),
     database=DatabaseConfig(port=6543, multi_az=True, deletion_protection=False),
     load_balancer=LoadBalancerConfig(
-        certificate_arn=CERTIFICATE, allowed_cidrs=("203.0.113.0/24", "2001:db8::/32")
+        allowed_cidrs=("0.0.0.0/0", "2001:db8::/32"),
+        certificate_arn=CERTIFICATE,
+        domain_name=DOMAIN,
+        hosted_zone_id=ZONE_ID,
+        hosted_zone_name="example.com",
     ),
 )
 

@@ -34,9 +34,11 @@ def project(tmp_path: Path) -> Path:
 
 
 def leave_region_to_the_profile(project: Path) -> None:
-    """The deploy commands' tests take the Region from the probes, as with `region = ""`."""
+    """The deploy commands' tests take the Region from the probes, as with `region = ""`, and allow an
+    address someone has (deploy refuses the placeholder `farflow init` writes)."""
     config = project / "farflow.toml"
-    config.write_text(config.read_text().replace('region = "us-east-1"', 'region = ""'))
+    text = config.read_text().replace('region = "us-east-1"', 'region = ""')
+    config.write_text(text.replace('allowed_cidrs = ["192.0.2.1/32"]', 'allowed_cidrs = ["100.64.0.7/32"]'))
 
 
 def test_init_writes_the_default_farflow_toml_and_cdk_json(project: Path) -> None:
@@ -176,6 +178,28 @@ def test_deploy_stops_before_the_toolkit_when_preflight_fails(
     assert fake.commands == []
     assert "`docker info` failed (Cannot connect to the Docker daemon)" in result.output
     assert "No AWS Region is set" in result.output
+
+
+def test_deploy_of_a_new_project_asks_for_your_address_first(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = use(monkeypatch, ready_probes(), Toolkit())
+    result = runner.invoke(app, ["deploy", "--project", str(project)])
+    assert result.exit_code == 1
+    assert fake.commands == []
+    assert "[load_balancer] allowed_cidrs holds" in result.output
+    assert "<your address>/32" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_synth_refuses_a_login_open_to_the_internet_over_http(project: Path) -> None:
+    config = project / "farflow.toml"
+    config.write_text(config.read_text().replace('["192.0.2.1/32"]', '["0.0.0.0/0"]'))
+    result = runner.invoke(app, ["synth", "--project", str(project)])
+    assert result.exit_code == 1
+    assert '[load_balancer] allowed_cidrs = ["0.0.0.0/0"]' in result.output
+    assert "<your address>/32" in result.output
+    assert not (project / "cdk.out").exists()
 
 
 def test_a_failed_toolkit_run_is_a_failed_deploy(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -69,12 +69,23 @@ class WorkerConfig:
     memory: int = 2048
 
 
+# What `farflow init` writes for `allowed_cidrs`: an address from a block reserved for documentation
+# (RFC 5737), so a new project synthesizes, opens nothing, and `farflow deploy` refuses it until the
+# user puts their own address there (farflow.deploy.config_rules.unreachable_cidrs).
+PLACEHOLDER_CIDR = "192.0.2.1/32"
+
+
 @dataclass(frozen=True)
 class LoadBalancerConfig:
-    # An ACM certificate ARN turns on HTTPS (443) and redirects HTTP to it.
+    # Who may reach the UI. The default is a placeholder that reaches nothing; deploy refuses it.
+    allowed_cidrs: tuple[str, ...] = (PLACEHOLDER_CIDR,)
+    # An ACM certificate ARN turns on HTTPS (443) and redirects HTTP to it; it needs `domain_name`.
     certificate_arn: str = ""
-    # Who may reach the UI. The default is open to the internet behind Airflow's login: narrow it.
-    allowed_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
+    # The name users open the UI at (the certificate's); empty: the load balancer's own DNS name.
+    domain_name: str = ""
+    # A Route 53 public hosted zone holding `domain_name`: the stack adds the alias record to the ALB.
+    hosted_zone_id: str = ""
+    hosted_zone_name: str = ""
 
 
 @dataclass(frozen=True)

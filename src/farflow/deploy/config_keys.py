@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
-from farflow.deploy.config import DeployConfig
+from farflow.deploy.config import PLACEHOLDER_CIDR, DeployConfig
 from farflow.deploy.config_rules import (
     BACKUP_DAYS,
     DATABASE_PORTS,
@@ -40,7 +40,8 @@ TABLE_HELP: dict[str, str] = {
     "airflow.triggerer": "The triggerer, which runs deferred tasks' triggers.",
     "logs": "CloudWatch Logs of the services and tasks.",
     "worker": "The worker pool for tasks sent to the 'worker' executor alias; scales on CPU.",
-    "load_balancer": "The Application Load Balancer in front of the api-server.",
+    "load_balancer": "The Application Load Balancer in front of the api-server: who may reach the UI, "
+    "HTTPS, and the name the UI has.",
 }
 
 KEY_HELP: dict[str, str] = {
@@ -70,10 +71,19 @@ KEY_HELP: dict[str, str] = {
     "worker.cpu_target_percent": "Average CPU (1-100) the pool scales to keep.",
     "worker.cpu": "CPU units of each worker.",
     "worker.memory": "Memory (MiB) of each worker; a Fargate size together with cpu.",
+    "load_balancer.allowed_cidrs": "IPv4 blocks that may reach the UI. REPLACE the default: "
+    f"{PLACEHOLDER_CIDR} is a documentation address that reaches nothing, and `farflow deploy` refuses it. "
+    "Put your own address as /32 (`curl -s https://checkip.amazonaws.com` prints it) or your office's "
+    "block. Without a certificate, a block open to the whole internet is refused.",
     "load_balancer.certificate_arn": "ACM certificate ARN in the stack's Region: turns on HTTPS (443) and "
-    "redirects HTTP to it; empty: HTTP only.",
-    "load_balancer.allowed_cidrs": 'IPv4 blocks that may reach the UI, e.g. ["203.0.113.0/24"]. The '
-    "default lets anyone reach Airflow's login page: narrow it.",
+    "redirects HTTP to it; needs domain_name. Empty: HTTP only.",
+    "load_balancer.domain_name": 'The name users open the UI at, e.g. "airflow.example.com": the UI URL, '
+    "Airflow's base_url and its login redirects use it. Required with certificate_arn (the certificate "
+    "must cover it). Empty: the load balancer's own DNS name.",
+    "load_balancer.hosted_zone_id": 'Route 53 public hosted zone holding domain_name, e.g. "Z0123456789ABC": '
+    "the stack adds the alias record to the load balancer. Empty: point domain_name at the load balancer "
+    "yourself (a CNAME).",
+    "load_balancer.hosted_zone_name": 'That hosted zone\'s name, e.g. "example.com".',
 }
 
 SIZE_HELP = {"cpu": "CPU units (1024 = 1 vCPU).", "memory": "Memory (MiB); a Fargate size with cpu."}

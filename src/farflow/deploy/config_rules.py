@@ -47,7 +47,21 @@ _ACCOUNT = re.compile(r"\d{12}")
 _INSTANCE_CLASS = re.compile(
     r"(db\.)?[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|\d*x?large|metal(-\d+xl)?)"
 )
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_DOMAIN = re.compile(rf"({_LABEL}\.)+[a-z]{{2,63}}")
+_ZONE_ID = re.compile(r"[A-Z0-9]{1,32}")
+DOMAIN_MAX = 253
 _CERTIFICATE = re.compile(r"arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+")
+
+
+DOCUMENTATION_BLOCKS = tuple(
+    ipaddress.ip_network(block)
+    for block in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)
+"""Addresses reserved for documentation (RFC 5737, RFC 3849): no client on the internet has one."""
+
+YOUR_ADDRESS = "<your address>/32"
+CHECK_IP = "`curl -s https://checkip.amazonaws.com`"
 
 
 def show(value: Any) -> str:
@@ -254,26 +268,134 @@ def _worker(worker: WorkerConfig) -> list[str]:
 
 
 def _load_balancer(balancer: LoadBalancerConfig, region: str) -> list[str]:
-    found = []
-    arn = balancer.certificate_arn
+    return [
+        *_certificate(balancer.certificate_arn, region),
+        *_domain(balancer),
+        *_allowed_cidrs(balancer),
+    ]
+
+
+def _certificate(arn: str, region: str) -> list[str]:
     if arn and not (match := _CERTIFICATE.fullmatch(arn)):
-        found.append(
+        return [
             f"{at('load_balancer', 'certificate_arn', arn)}: not an ACM certificate ARN; it looks like "
             '"arn:aws:acm:us-east-1:123456789012:certificate/<id>" (`aws acm list-certificates` lists '
             "yours), or leave it empty for HTTP only."
-        )
-    elif arn and region and match and match["region"] != region:
-        found.append(
+        ]
+    if arn and region and match and match["region"] != region:
+        return [
             f"{at('load_balancer', 'certificate_arn', arn)}: the certificate is in {match['region']}, but the "
             f"stack deploys to {region} ([project] region); a load balancer can only use a certificate from "
             f"its own Region, so request or import one in {region}."
-        )
-    if not balancer.allowed_cidrs:
+        ]
+    return []
+
+
+def domain_problem(name: str) -> str | None:
+    """None for a DNS name such as airflow.example.com; else what is wrong and the name to write."""
+    if _DOMAIN.fullmatch(name) and len(name) <= DOMAIN_MAX:
+        return None
+    guess = re.sub(r"^[a-z]+://", "", name.strip().lower()).split("/", 1)[0].split(":", 1)[0].rstrip(".")
+    hint = f"; did you mean {show(guess)}?" if guess != name and _DOMAIN.fullmatch(guess) else "."
+    return (
+        f"not a DNS name{hint} Write the bare name, lowercase letters, digits, hyphens and dots, like "
+        '"airflow.example.com" (no scheme, port, path or trailing dot).'
+    )
+
+
+def _domain(balancer: LoadBalancerConfig) -> list[str]:
+    found = []
+    domain, zone_id, zone_name = balancer.domain_name, balancer.hosted_zone_id, balancer.hosted_zone_name
+    if domain and (problem := domain_problem(domain)):
+        found.append(f"{at('load_balancer', 'domain_name', domain)}: {problem}")
+    if balancer.certificate_arn and not domain:
         found.append(
-            f"{at('load_balancer', 'allowed_cidrs', balancer.allowed_cidrs)}: nobody could reach the UI; "
-            'give at least one block, e.g. allowed_cidrs = ["203.0.113.0/24"] for your office network.'
+            "[load_balancer] certificate_arn is set but domain_name is empty: users would open the UI at the "
+            "load balancer's own name (*.elb.amazonaws.com), which your certificate does not cover, and "
+            'Airflow\'s login redirects there. Set domain_name = "airflow.example.com", the name the '
+            "certificate is for (and hosted_zone_id and hosted_zone_name if Route 53 holds its zone)."
         )
-    for cidr in balancer.allowed_cidrs:
-        if problem := cidr_problem(cidr):
-            found.append(f"[load_balancer] allowed_cidrs: {show(cidr)} {problem}")
+    if bool(zone_id) != bool(zone_name):
+        given, missing = (
+            ("hosted_zone_id", "hosted_zone_name") if zone_id else ("hosted_zone_name", "hosted_zone_id")
+        )
+        found.append(
+            f"[load_balancer] {given} is set but {missing} is empty: give both (`aws route53 "
+            "list-hosted-zones` lists each zone's Id and Name), or neither to make the DNS record yourself."
+        )
+    if zone_id and not _ZONE_ID.fullmatch(zone_id):
+        bare = zone_id.rsplit("/", 1)[-1]
+        hint = f"; write hosted_zone_id = {show(bare)}" if _ZONE_ID.fullmatch(bare) else ""
+        found.append(
+            f"{at('load_balancer', 'hosted_zone_id', zone_id)}: not a Route 53 hosted zone id, which is "
+            f'uppercase letters and digits like "Z0123456789ABCDEFGHIJ"{hint}.'
+        )
+    if zone_name and (problem := domain_problem(zone_name)):
+        found.append(f"{at('load_balancer', 'hosted_zone_name', zone_name)}: {problem}")
+    elif zone_name and not domain:
+        found.append(
+            "[load_balancer] hosted_zone_name is set but domain_name is empty: set domain_name to the name "
+            f'in {zone_name} the UI should have, e.g. domain_name = "airflow.{zone_name}".'
+        )
+    elif zone_name and domain and not (domain == zone_name or domain.endswith(f".{zone_name}")):
+        found.append(
+            f"[load_balancer] domain_name = {show(domain)}, hosted_zone_name = {show(zone_name)}: the name "
+            f"is not in that zone, so the zone cannot hold its record; give the zone that holds it, or a "
+            f'name in this one such as "airflow.{zone_name}".'
+        )
+    return found
+
+
+def _parsed(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """The network `cidr` falls in, IPv4 or IPv6, or None if it is none (cidr_problem says why)."""
+    try:
+        return ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return None
+
+
+def world_open(cidrs: tuple[str, ...]) -> bool:
+    """True if the blocks admit every address, IPv4 or IPv6 (a /0, or IPv4 blocks that add up to all)."""
+    networks = [network for network in map(_parsed, cidrs) if network is not None]
+    if any(network.prefixlen == 0 for network in networks):
+        return True
+    ipv4 = [network for network in networks if isinstance(network, ipaddress.IPv4Network)]
+    return ipaddress.IPv4Network("0.0.0.0/0") in ipaddress.collapse_addresses(ipv4)
+
+
+def unreachable_cidrs(cidrs: tuple[str, ...]) -> list[str]:
+    """The blocks reserved for documentation (RFC 5737, RFC 3849), like the placeholder `farflow init` writes.
+
+    No client has such an address, so a UI allowed only from them is one nobody can open.
+    """
+    found = []
+    for cidr in cidrs:
+        network = _parsed(cidr)
+        if network is not None and any(
+            network.version == block.version and network.subnet_of(block)  # type: ignore[arg-type]
+            for block in DOCUMENTATION_BLOCKS
+        ):
+            found.append(cidr)
+    return found
+
+
+def _allowed_cidrs(balancer: LoadBalancerConfig) -> list[str]:
+    cidrs = balancer.allowed_cidrs
+    found = [
+        f"[load_balancer] allowed_cidrs: {show(cidr)} {problem}"
+        for cidr in cidrs
+        if (problem := cidr_problem(cidr))
+    ]
+    if not cidrs:
+        found.append(
+            f"{at('load_balancer', 'allowed_cidrs', cidrs)}: nobody could reach the UI; give at least one "
+            f"block, e.g. allowed_cidrs = [{show(YOUR_ADDRESS)}] ({CHECK_IP} prints your address)."
+        )
+    elif not balancer.certificate_arn and world_open(cidrs):
+        found.append(
+            f"{at('load_balancer', 'allowed_cidrs', cidrs)}: opens Airflow's login to the whole internet over "
+            "plain HTTP (there is no certificate_arn), so passwords and session cookies would cross it in "
+            f"cleartext. Allow only your own address as /32, allowed_cidrs = [{show(YOUR_ADDRESS)}] "
+            f"({CHECK_IP} prints it), or your office's block; or set certificate_arn and domain_name for HTTPS."
+        )
     return found

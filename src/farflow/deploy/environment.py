@@ -18,7 +18,25 @@ from farflow.spec import API_SERVER, WORKER, Component, Names, Secret, Slot, ren
 IMAGE_DAGS_FOLDER = "/opt/airflow/dags"
 # The worker pool behind the `worker` executor alias: Edge workers poll the api-server over HTTP.
 EDGE_EXECUTOR = "airflow.providers.edge3.executors.EdgeExecutor"
-EDGE_API_PATH = "/edge_worker/v1/rpcapi"
+# The api-server's APIs for tasks (the Task SDK's execution API) and Edge workers: they reach them inside
+# the VPC by the internal URL, and the public load balancer answers these paths 403 (load_balancer.py).
+EXECUTION_API_PATH = "/execution"
+EDGE_API_PREFIX = "/edge_worker"
+EDGE_API_PATH = f"{EDGE_API_PREFIX}/v1/rpcapi"
+INTERNAL_PATHS = (EXECUTION_API_PATH, EDGE_API_PREFIX)
+# `airflow api-server --proxy-headers` hands uvicorn proxy_headers=True (airflow/cli/commands/
+# api_server_command.py, Airflow 3.3.2; without it uvicorn ignores X-Forwarded-*). uvicorn then takes
+# the scheme and client address from X-Forwarded-Proto/-For only when the connection comes from an
+# address in FORWARDED_ALLOW_IPS (uvicorn/config.py reads the variable; default 127.0.0.1; CIDR blocks
+# are accepted), and with server_type = gunicorn Airflow keeps that variable too (api_fastapi/
+# gunicorn_app.py). A request the load balancer forwarded from HTTPS then has the https scheme, and
+# Airflow marks its `_token` cookie Secure (`request.base_url.scheme == "https"`,
+# api_fastapi/auth/middlewares/refresh_token.py), as FAB's login does when it sets that cookie (Flask's
+# `request.scheme`, the ASGI scheme through the WSGI bridge: providers/fab/www/views.py `redirect`,
+# apache-airflow-providers-fab 3.10). FAB's Flask session cookie is Secure only by `[fab]
+# cookie_secure` (providers/fab/www/app.py). FAB's own ProxyFix (`[fab] enable_proxy_fix`) stays off:
+# it trusts the headers from any peer.
+PROXY_HEADERS = "--proxy-headers"
 # A login and roles fit for a shared deployment (the local stack uses Airflow's simple auth manager).
 FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
 # Airflow runs this (through sql_alchemy_conn's `_cmd` variant) and reads the URL from its stdout.
@@ -34,8 +52,11 @@ class PlatformValues:
     region: str
     # The api-server as tasks and workers reach it inside the VPC, e.g. http://api-server.farflow.internal:8080
     internal_api_url: str
-    # Where users open the UI (the load balancer).
+    # Where users open the UI (the load balancer, or its domain name): https:// when it serves HTTPS.
     ui_url: str
+    # The VPC's block: the load balancer's nodes connect from there, so the api-server trusts their
+    # X-Forwarded-* headers from it, and from nowhere else.
+    trusted_proxies: str
     subnets: Sequence[str]
     security_groups: Sequence[str]
     assign_public_ip: bool
@@ -59,7 +80,7 @@ class AwsEnvironment:
         names, values = self.names, self.values
         return {
             Slot.DAGS_FOLDER: IMAGE_DAGS_FOLDER,
-            Slot.EXECUTION_API_URL: f"{values.internal_api_url}/execution/",
+            Slot.EXECUTION_API_URL: f"{values.internal_api_url}{EXECUTION_API_PATH}/",
             Slot.API_BASE_URL: values.ui_url,
             Slot.WORKER_EXECUTOR: EDGE_EXECUTOR,
             Slot.AUTH_MANAGER: FAB_AUTH_MANAGER,
@@ -95,9 +116,18 @@ class AwsEnvironment:
             settings["CONNECTION_CHECK_MAX_COUNT"] = "0"
         if component == API_SERVER:
             settings["AIRFLOW__EDGE__API_ENABLED"] = "True"
+            # Behind the load balancer's TLS: the scheme it forwards (see PROXY_HEADERS), trusted from the
+            # VPC only, and FAB's session cookie Secure whenever users reach the UI over HTTPS.
+            settings["FORWARDED_ALLOW_IPS"] = self.values.trusted_proxies
+            settings["AIRFLOW__FAB__COOKIE_SECURE"] = str(self.values.ui_url.startswith("https://"))
         if component == WORKER:
             settings["AIRFLOW__EDGE__API_URL"] = f"{self.values.internal_api_url}{EDGE_API_PATH}"
         return settings
+
+    @staticmethod
+    def command(component: Component) -> tuple[str, ...]:
+        """The component's command on AWS: the spec's, and the api-server reads the load balancer's headers."""
+        return (*component.command, PROXY_HEADERS) if component == API_SERVER else component.command
 
     def for_component(self, component: Component) -> dict[str, str]:
         """The component's plain environment on AWS: its spec settings, then the AWS-only extras."""

@@ -1,8 +1,11 @@
 """The internet-facing Application Load Balancer in front of the api-server.
 
 Inbound only from `load_balancer.allowed_cidrs`. With `certificate_arn`, HTTPS on 443 and HTTP
-redirects to it; without, plain HTTP on 80. Access logs go to an encrypted S3 bucket that refuses
-plain HTTP and expires objects after `logs.retention_days`.
+redirects to it; without, plain HTTP on 80 (farflow.toml refuses that open to the whole internet).
+Users open the UI at `domain_name` when set (a Route 53 alias record with a hosted zone), else at the
+load balancer's own name. Every listener answers the tasks' and workers' APIs 403: those are for the
+VPC. Access logs go to an encrypted S3 bucket that refuses plain HTTP and expires objects after
+`logs.retention_days`.
 """
 
 from __future__ import annotations
@@ -13,14 +16,23 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_route53_targets as route53_targets
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from farflow.deploy.config import LoadBalancerConfig
+from farflow.deploy.config_rules import world_open
+from farflow.deploy.environment import INTERNAL_PATHS
 from farflow.deploy.nag import acknowledge
 from farflow.spec import Component
 
-OPEN_CIDRS = ("0.0.0.0/0", "::/0")
+# Before the forward (the default action). A rule holds one path condition of at most three values and
+# five wildcards ("Listener rules for your Application Load Balancer", Elastic Load Balancing docs), so
+# one rule per internal API: the path itself and everything below it. ALB compares paths case-sensitively,
+# as the api-server routes them.
+INTERNAL_PRIORITY = 1
+INTERNAL_BODY = "Not served here: this API is for Airflow's tasks and workers inside the VPC."
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,12 @@ class LoadBalancer(Construct):
         super().__init__(scope, construct_id)
         config = props.config
         https = bool(config.certificate_arn)
+        if not https and world_open(config.allowed_cidrs):
+            # farflow.toml refuses this with the fix (config_rules); a config built in code must not slip by.
+            raise ValueError(
+                "[load_balancer] allowed_cidrs opens the login to the whole internet over plain HTTP; "
+                "narrow it or set certificate_arn and domain_name."
+            )
         self.security_group = ec2.SecurityGroup(
             self,
             "SecurityGroup",
@@ -49,12 +67,12 @@ class LoadBalancer(Construct):
             for cidr in config.allowed_cidrs:
                 peer = ec2.Peer.ipv6(cidr) if ":" in cidr else ec2.Peer.ipv4(cidr)
                 self.security_group.add_ingress_rule(peer, ec2.Port.tcp(port), f"Airflow UI from {cidr}")
-        if any(cidr in OPEN_CIDRS for cidr in config.allowed_cidrs):
+        if world_open(config.allowed_cidrs):
             acknowledge(
                 self.security_group,
                 "EC23",
-                "[load_balancer] allowed_cidrs in farflow.toml opens the UI to the internet, behind "
-                "Airflow's login; narrow it to your network.",
+                "[load_balancer] allowed_cidrs in farflow.toml opens the UI to the internet, over HTTPS only "
+                "and behind Airflow's login; narrow it to your network.",
             )
         self.alb = elbv2.ApplicationLoadBalancer(
             self,
@@ -68,7 +86,25 @@ class LoadBalancer(Construct):
         self.alb.log_access_logs(self._access_log_bucket(props.log_retention_days), prefix="alb")
         self._config = config
         self._vpc = props.vpc
-        self.url = f"{'https' if https else 'http'}://{self.alb.load_balancer_dns_name}"
+        host = config.domain_name or self.alb.load_balancer_dns_name
+        # Airflow's base_url and the UiUrl output: the name the certificate covers, not the ALB's own.
+        self.url = f"{'https' if https else 'http'}://{host}"
+        if config.hosted_zone_id:
+            self._alias_record(config)
+
+    def _alias_record(self, config: LoadBalancerConfig) -> None:
+        """`domain_name` in the hosted zone, an alias to the load balancer (IPv4: the ALB is IPv4-only)."""
+        zone = route53.HostedZone.from_hosted_zone_attributes(
+            self, "Zone", hosted_zone_id=config.hosted_zone_id, zone_name=config.hosted_zone_name
+        )
+        route53.ARecord(
+            self,
+            "Alias",
+            zone=zone,
+            record_name=f"{config.domain_name}.",
+            target=route53.RecordTarget.from_alias(route53_targets.LoadBalancerTarget(self.alb)),
+            comment="The Airflow UI",
+        )
 
     def serve(self, service: ecs.FargateService, container_name: str, component: Component) -> None:
         """Forward to `component`'s container of `service`, checked at the component's health path."""
@@ -92,24 +128,30 @@ class LoadBalancer(Construct):
             ],
         )
         if config.certificate_arn:
-            self.alb.add_listener(
-                "Https",
-                port=443,
-                protocol=elbv2.ApplicationProtocol.HTTPS,
-                open=False,
-                certificates=[elbv2.ListenerCertificate.from_arn(config.certificate_arn)],
-                ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
-                default_target_groups=[target_group],
-            )
-            self.alb.add_redirect(source_port=80, target_port=443, open=False)
+            listeners = [
+                self.alb.add_listener(
+                    "Https",
+                    port=443,
+                    protocol=elbv2.ApplicationProtocol.HTTPS,
+                    open=False,
+                    certificates=[elbv2.ListenerCertificate.from_arn(config.certificate_arn)],
+                    ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
+                    default_target_groups=[target_group],
+                ),
+                self.alb.add_redirect(source_port=80, target_port=443, open=False),
+            ]
         else:
-            self.alb.add_listener(
-                "Http",
-                port=80,
-                protocol=elbv2.ApplicationProtocol.HTTP,
-                open=False,
-                default_target_groups=[target_group],
-            )
+            listeners = [
+                self.alb.add_listener(
+                    "Http",
+                    port=80,
+                    protocol=elbv2.ApplicationProtocol.HTTP,
+                    open=False,
+                    default_target_groups=[target_group],
+                )
+            ]
+        for listener in listeners:
+            _refuse_internal_paths(listener)
 
     def _access_log_bucket(self, retention_days: int) -> s3.Bucket:
         bucket = s3.Bucket(
@@ -129,3 +171,16 @@ class LoadBalancer(Construct):
             "would need yet another bucket.",
         )
         return bucket
+
+
+def _refuse_internal_paths(listener: elbv2.ApplicationListener) -> None:
+    """403 for the execution and Edge APIs, ahead of the listener's default action."""
+    for offset, path in enumerate(INTERNAL_PATHS):
+        listener.add_action(
+            f"Refuse{path.strip('/').title().replace('_', '')}",
+            priority=INTERNAL_PRIORITY + offset,
+            conditions=[elbv2.ListenerCondition.path_patterns([path, f"{path}/*"])],
+            action=elbv2.ListenerAction.fixed_response(
+                403, content_type="text/plain", message_body=INTERNAL_BODY
+            ),
+        )

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from farflow.deploy.config import DeployConfig
+from farflow.deploy.config_rules import CHECK_IP, YOUR_ADDRESS, show, unreachable_cidrs
 from farflow.deploy.toolkit import CDK_PACKAGE, Node, NodeSearch, bundled_node, find_node, system_node
 
 BOOTSTRAP_PARAMETER = "/cdk-bootstrap/hnb659fds/version"
@@ -25,6 +26,8 @@ MIN_BOOTSTRAP_VERSION = 6
 # What each toolkit action needs besides a Node.js: Docker builds image assets, which only deploy publishes.
 NEEDS_DOCKER = frozenset({"deploy"})
 NEEDS_BOOTSTRAP = frozenset({"deploy"})
+# Only deploy makes the UI: synth and diff of a new project's placeholder address are fine.
+NEEDS_REACHABLE_UI = frozenset({"deploy"})
 
 
 class ProbeError(RuntimeError):
@@ -59,6 +62,8 @@ def preflight(action: str, config: DeployConfig, probes: Probes, project: Path) 
     """Every check `action` needs, all run, so one attempt lists everything that is missing."""
     problems: list[str] = []
     notes: list[str] = []
+    if action in NEEDS_REACHABLE_UI and (problem := placeholder_problem(config, project)):
+        problems.append(problem)
     search = probes.node()
     if search.node is None:
         problems.append(node_problem(search))
@@ -89,6 +94,20 @@ def preflight(action: str, config: DeployConfig, probes: Probes, project: Path) 
             if problem := bootstrap_problem(version, account, region, project):
                 problems.append(problem)
     return Preflight(search.node, account, region, tuple(problems), tuple(notes))
+
+
+def placeholder_problem(config: DeployConfig, project: Path) -> str | None:
+    """None unless `allowed_cidrs` holds a documentation address (the placeholder `farflow init` writes):
+    a UI allowed from there is one nobody can open, deployed for nothing."""
+    placeholders = unreachable_cidrs(config.load_balancer.allowed_cidrs)
+    if not placeholders:
+        return None
+    return (
+        f"{project / 'farflow.toml'}: [load_balancer] allowed_cidrs holds {show(placeholders)}, reserved for "
+        "documentation: no one has such an address, so nobody could open the UI. Replace it with your "
+        f"own address as /32, allowed_cidrs = [{show(YOUR_ADDRESS)}] ({CHECK_IP} prints it), or your "
+        "office's block."
+    )
 
 
 def node_problem(search: NodeSearch) -> str:

@@ -48,7 +48,7 @@ class AirflowService(Construct):
             props.runtime,
             name=component.name,
             stream_prefix=component.name,
-            command=component.command,
+            command=props.runtime.environment.command(component),
             # Fargate's maximum: a stopping component finishes its work (an Edge worker drains its jobs).
             stop_timeout=120,
         )

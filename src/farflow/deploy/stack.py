@@ -135,6 +135,7 @@ class FarflowStack(Stack):
                     region=self.region,
                     internal_api_url=internal_api_url,
                     ui_url=load_balancer.url,
+                    trusted_proxies=config.network.cidr,
                     subnets=tasks.subnet_ids,
                     security_groups=[network.tasks.security_group_id],
                     assign_public_ip=tasks.assign_public_ip,

@@ -63,6 +63,11 @@ DAG_SETTINGS: tuple[Setting, ...] = (
     Setting("FARFLOW_ASSIGN_PUBLIC_IP", Slot.ASSIGN_PUBLIC_IP),
 )
 
+# Where users open the UI: FAB builds its login and post-login redirect from it, and every process that
+# writes a link does too (the scheduler and triggerer, task log and alert e-mail links in tasks and
+# workers, DAG callbacks in the dag-processor), so each gets it, not only the api-server.
+LINK_SETTINGS: tuple[Setting, ...] = (Setting("AIRFLOW__API__BASE_URL", Slot.API_BASE_URL),)
+
 # The scheduler's `[ecs_fargate]` keys that the platform decides (the rest keep their defaults).
 EXECUTOR_SETTINGS: tuple[Setting, ...] = (
     Setting("AIRFLOW__ECS_FARGATE__REGION", Slot.REGION),
@@ -89,7 +94,7 @@ def _jobs_check(job_type: str) -> tuple[str, ...]:
 API_SERVER = Component(
     name="api-server",
     command=("api-server",),
-    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, Setting("AIRFLOW__API__BASE_URL", Slot.API_BASE_URL)),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *LINK_SETTINGS),
     secrets=_DATABASE | _LOGS | _TOKENS,
     runs_user_code=False,
     port=8080,
@@ -98,7 +103,7 @@ API_SERVER = Component(
 SCHEDULER = Component(
     name="scheduler",
     command=("scheduler",),
-    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *EXECUTOR_SETTINGS),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *LINK_SETTINGS, *EXECUTOR_SETTINGS),
     secrets=_DATABASE | _LOGS | _TOKENS,
     runs_user_code=False,
     health_command=_jobs_check("SchedulerJob"),
@@ -106,7 +111,7 @@ SCHEDULER = Component(
 DAG_PROCESSOR = Component(
     name="dag-processor",
     command=("dag-processor",),
-    settings=(*AIRFLOW_BASE, *DAG_SETTINGS),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *LINK_SETTINGS),
     secrets=_DATABASE,
     runs_user_code=True,  # parses DAG files; Airflow 3 still gives it the database
     health_command=_jobs_check("DagProcessorJob"),
@@ -114,7 +119,7 @@ DAG_PROCESSOR = Component(
 TRIGGERER = Component(
     name="triggerer",
     command=("triggerer",),
-    settings=(*AIRFLOW_BASE, *DAG_SETTINGS),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *LINK_SETTINGS),
     secrets=_DATABASE | _LOGS,
     runs_user_code=True,  # runs triggers; Airflow 3 still gives it the database
     health_command=_jobs_check("TriggererJob"),
@@ -123,7 +128,7 @@ TRIGGERER = Component(
 AIRFLOW_TASK = Component(
     name="airflow-task",
     command=("python", "-m", "airflow.sdk.execution_time.execute_workload"),
-    settings=(*AIRFLOW_BASE, *DAG_SETTINGS),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *LINK_SETTINGS),
     secrets=frozenset({Secret.FERNET_KEY}) | _LOGS,
     runs_user_code=True,
 )
@@ -132,7 +137,7 @@ AIRFLOW_TASK = Component(
 WORKER = Component(
     name="worker",
     command=("edge", "worker"),
-    settings=(*AIRFLOW_BASE, *DAG_SETTINGS),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *LINK_SETTINGS),
     secrets=frozenset({Secret.FERNET_KEY}) | _LOGS | _TOKENS,
     runs_user_code=True,
     # Signals the running worker (pid file) and waits for its status: fails if it is gone or hung.

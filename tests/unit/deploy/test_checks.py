@@ -16,6 +16,7 @@ ACKNOWLEDGED_RULES = {
     "AwsSolutions-EC23",
     "AwsSolutions-IAM5",
     "AwsSolutions-RDS3",
+    "AwsSolutions-RDS10",
     "AwsSolutions-RDS11",
     "AwsSolutions-S1",
     "AwsSolutions-SF2",
@@ -37,8 +38,10 @@ def _rule(acknowledged: str) -> str:
     return acknowledged.split("[", 1)[0]
 
 
-def test_every_acknowledgement_has_a_reason_and_a_known_rule(stack: Synthesized) -> None:
-    acknowledged = acknowledgements(stack)
+def test_every_acknowledgement_has_a_reason_and_a_known_rule(
+    stack: Synthesized, variant: Synthesized
+) -> None:
+    acknowledged = acknowledgements(stack) | acknowledgements(variant)
     assert {_rule(rule) for rule in acknowledged} == ACKNOWLEDGED_RULES
     assert all(len(reason) > 30 for reason in acknowledged.values())
 
@@ -52,10 +55,10 @@ def test_wildcard_acknowledgements_name_each_finding(stack: Synthesized) -> None
 def test_choices_acknowledged_only_when_made(stack: Synthesized, variant: Synthesized) -> None:
     default_rules = {_rule(rule) for rule in acknowledgements(stack)}
     variant_rules = {_rule(rule) for rule in acknowledgements(variant)}
-    # Defaults: one AZ, the default port, the UI open to all (deletion protection on).
-    assert default_rules & BY_CHOICE == {"AwsSolutions-RDS3", "AwsSolutions-RDS11", "AwsSolutions-EC23"}
-    # Variant: Multi-AZ, port 6543, narrowed CIDRs, deletion protection off.
-    assert variant_rules & BY_CHOICE == {"AwsSolutions-RDS10"}
+    # Defaults: one AZ, the default port, HTTP from one address (deletion protection on).
+    assert default_rules & BY_CHOICE == {"AwsSolutions-RDS3", "AwsSolutions-RDS11"}
+    # Variant: Multi-AZ, port 6543, the UI open to all behind HTTPS, deletion protection off.
+    assert variant_rules & BY_CHOICE == {"AwsSolutions-RDS10", "AwsSolutions-EC23"}
 
 
 def test_a_finding_nobody_acknowledged_fails_synth_and_is_listed(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ import pytest
 from farflow.deploy.config import DeployConfig, ServiceSize
 from farflow.deploy.config_file import DeployConfigError, MissingConfigError, load, parse, render_default
 from farflow.deploy.config_keys import KEY_HELP, TABLE_HELP, keys, tables
-from farflow.deploy.config_rules import LOG_RETENTION_DAYS, nearest_retention
+from farflow.deploy.config_rules import LOG_RETENTION_DAYS, nearest_retention, unreachable_cidrs
+from tests.support.deploy import CERTIFICATE
 
 
 def refused(tmp_path: Path, text: str) -> str:
@@ -171,12 +172,51 @@ BAD = {
     "cidr ipv6": ('[network]\ncidr = "fd00::/56"\n', ["is IPv6", "IPv4"]),
     "allowed cidr garbage": (
         '[load_balancer]\nallowed_cidrs = ["0.0.0.0/0", "my office"]\n',
-        ['[load_balancer] allowed_cidrs: "my office" is not an IPv4 CIDR block'],
+        ['[load_balancer] allowed_cidrs: "my office" is not an IPv4 CIDR block', "whole internet"],
     ),
     "allowed cidr host bits": ('[load_balancer]\nallowed_cidrs = ["203.0.113.9/24"]\n', ['"203.0.113.0/24"']),
     "allowed cidrs empty": (
         "[load_balancer]\nallowed_cidrs = []\n",
         ["allowed_cidrs = []", "nobody could reach the UI"],
+    ),
+    "open to the internet over http": (
+        '[load_balancer]\nallowed_cidrs = ["0.0.0.0/0"]\n',
+        ['[load_balancer] allowed_cidrs = ["0.0.0.0/0"]', "plain HTTP", '["<your address>/32"]', "checkip"],
+    ),
+    "open to the ipv6 internet over http": (
+        '[load_balancer]\nallowed_cidrs = ["::/0"]\n',
+        ['[load_balancer] allowed_cidrs = ["::/0"]', "whole internet", '["<your address>/32"]'],
+    ),
+    "open in two halves": (
+        '[load_balancer]\nallowed_cidrs = ["0.0.0.0/1", "128.0.0.0/1"]\n',
+        ["whole internet", "certificate_arn and domain_name"],
+    ),
+    "certificate without a domain": (
+        f'[project]\nregion = "eu-west-1"\n[load_balancer]\ncertificate_arn = "{CERTIFICATE}"\n',
+        ["certificate_arn is set but domain_name is empty", 'domain_name = "airflow.example.com"'],
+    ),
+    "domain with a scheme": (
+        '[load_balancer]\ndomain_name = "https://Airflow.Example.com/"\n',
+        ['domain_name = "https://Airflow.Example.com/"', 'did you mean "airflow.example.com"?'],
+    ),
+    "domain with a trailing dot": ('[load_balancer]\ndomain_name = "a.example.com."\n', ['"a.example.com"?']),
+    "zone id without its name": (
+        '[load_balancer]\ndomain_name = "a.example.com"\nhosted_zone_id = "Z0123"\n',
+        ["hosted_zone_id is set but hosted_zone_name is empty", "aws route53 list-hosted-zones"],
+    ),
+    "zone id as a path": (
+        '[load_balancer]\ndomain_name = "a.example.com"\nhosted_zone_id = "/hostedzone/Z0123"\n'
+        'hosted_zone_name = "example.com"\n',
+        ['hosted_zone_id = "/hostedzone/Z0123"', 'write hosted_zone_id = "Z0123"'],
+    ),
+    "domain outside the zone": (
+        '[load_balancer]\ndomain_name = "airflow.example.org"\nhosted_zone_id = "Z0123"\n'
+        'hosted_zone_name = "example.com"\n',
+        ["is not in that zone", '"airflow.example.com"'],
+    ),
+    "zone without a domain": (
+        '[load_balancer]\nhosted_zone_id = "Z0123"\nhosted_zone_name = "example.com"\n',
+        ["domain_name is empty", 'domain_name = "airflow.example.com"'],
     ),
     "database port low": ("[database]\nport = 80\n", ["[database] port = 80", "1150 to 65535"]),
     "database port high": ("[database]\nport = 70000\n", ["[database] port = 70000", "1150 to 65535"]),
@@ -243,12 +283,17 @@ def test_good_unusual_values_are_accepted() -> None:
         '[network]\ncidr = "172.20.0.0/20"\nnat_gateways = 0\n'
         '[database]\ninstance_class = "m7g.2xlarge"\nport = 15432\nbackup_retention_days = 0\n'
         '[load_balancer]\ncertificate_arn = "arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/ab-12"\n'
+        'domain_name = "example.com"\nhosted_zone_id = "Z0123"\nhosted_zone_name = "example.com"\n'
+        'allowed_cidrs = ["0.0.0.0/0"]\n'
         "[worker]\nmin_count = 2\nmax_count = 2\ncpu_target_percent = 100\n"
         "[logs]\nretention_days = 3653\n"
     )
     assert config.project.name == "Data-Team2"
     assert config.network.nat_gateways == 0
     assert config.database.instance_class == "m7g.2xlarge"
+    # Open to the internet is allowed behind HTTPS; the UI at the zone's apex.
+    assert config.load_balancer.allowed_cidrs == ("0.0.0.0/0",)
+    assert config.load_balancer.domain_name == "example.com"
 
 
 def test_nearest_retention_prefers_keeping_logs_longer_on_a_tie() -> None:
@@ -259,3 +304,9 @@ def test_nearest_retention_prefers_keeping_logs_longer_on_a_tie() -> None:
 
 def test_every_table_is_a_dataclass_field() -> None:
     assert [name for name, _ in tables() if "." not in name] == [item.name for item in fields(DeployConfig)]
+
+
+def test_documentation_addresses_are_unreachable_and_others_are_not() -> None:
+    assert unreachable_cidrs(DeployConfig().load_balancer.allowed_cidrs) == ["192.0.2.1/32"]
+    cidrs = ("203.0.113.0/24", "198.51.100.7/32", "2001:db8::/48", "8.8.8.8/32", "192.0.0.0/16", "10.0.0.0/8")
+    assert unreachable_cidrs(cidrs) == ["203.0.113.0/24", "198.51.100.7/32", "2001:db8::/48"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from farflow.deploy.environment import (
@@ -16,6 +18,7 @@ VALUES = PlatformValues(
     region="eu-west-1",
     internal_api_url="http://api-server.demo.internal:8080",
     ui_url="https://airflow.example.com",
+    trusted_proxies="10.0.0.0/16",
     subnets=("subnet-a", "subnet-b"),
     security_groups=("sg-tasks",),
     assign_public_ip=False,
@@ -76,3 +79,16 @@ def test_a_secret_smuggled_into_the_spec_is_refused() -> None:
     leaky = Component("leaky", ("x",), (Setting(Secret.FERNET_KEY.env_var, "oops"),), frozenset(), False)
     with pytest.raises(ValueError, match="FERNET_KEY"):
         ENVIRONMENT.for_component(leaky)
+
+
+def test_the_api_server_reads_forwarded_headers_from_the_vpc_only() -> None:
+    assert AwsEnvironment.command(API_SERVER) == (*API_SERVER.command, "--proxy-headers")
+    assert all(AwsEnvironment.command(c) == c.command for c in ALL if c != API_SERVER)
+    extras = ENVIRONMENT.aws_only_settings(API_SERVER)
+    assert extras["FORWARDED_ALLOW_IPS"] == "10.0.0.0/16"
+    assert extras["AIRFLOW__FAB__COOKIE_SECURE"] == "True"
+    plain = AwsEnvironment(Names("demo"), replace(VALUES, ui_url="http://lb.example"))
+    assert plain.aws_only_settings(API_SERVER)["AIRFLOW__FAB__COOKIE_SECURE"] == "False"
+    assert not {"FORWARDED_ALLOW_IPS", "AIRFLOW__FAB__COOKIE_SECURE"} & set(
+        ENVIRONMENT.aws_only_settings(WORKER)
+    )

@@ -29,6 +29,7 @@ PLACEHOLDERS = PlatformValues(
     region="r",
     internal_api_url="u",
     ui_url="u",
+    trusted_proxies="t",
     subnets=(),
     security_groups=(),
     assign_public_ip=False,

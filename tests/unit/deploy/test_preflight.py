@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from farflow.deploy.config import DeployConfig, ProjectConfig
+from farflow.deploy.config import DeployConfig, LoadBalancerConfig, ProjectConfig
 from farflow.deploy.preflight import (
     BOOTSTRAP_PARAMETER,
     REGION_PROBLEM,
@@ -27,8 +27,10 @@ from tests.support.preflight_probes import ACCOUNT, NODE, REGION, ready_probes
 PROJECT = Path("my-project")
 
 
+# An address someone has: `farflow init`'s placeholder is one no one has, which deploy refuses.
+REACHABLE = LoadBalancerConfig(allowed_cidrs=("100.64.0.7/32",))
 # farflow.toml's `region = ""`: the Region comes from the probes (the profile), as these tests want.
-PROFILE_REGION = DeployConfig(project=ProjectConfig(region=""))
+PROFILE_REGION = DeployConfig(project=ProjectConfig(region=""), load_balancer=REACHABLE)
 
 
 def check(probes: Probes, action: str = "deploy", config: DeployConfig | None = None) -> Any:
@@ -96,7 +98,7 @@ def test_no_credentials_say_how_to_get_them() -> None:
 
 
 def test_credentials_for_another_account_are_refused() -> None:
-    config = DeployConfig(project=ProjectConfig(account="999999999999"))
+    config = DeployConfig(project=ProjectConfig(account="999999999999"), load_balancer=REACHABLE)
     result = check(replace(ready_probes(), bootstrap_version=never), config=config)
     (problem,) = result.problems
     assert f"credentials are for account {ACCOUNT}" in problem
@@ -138,6 +140,17 @@ def test_every_problem_is_listed_at_once() -> None:
         bootstrap_version=never,
     )
     assert len(check(probes).problems) == 3
+
+
+def test_deploy_refuses_the_placeholder_address_with_the_fix() -> None:
+    placeholder = replace(PROFILE_REGION, load_balancer=LoadBalancerConfig())
+    (problem,) = check(ready_probes(), config=placeholder).problems
+    assert problem.startswith(
+        f'{PROJECT / "farflow.toml"}: [load_balancer] allowed_cidrs holds ["192.0.2.1/32"]'
+    )
+    assert 'allowed_cidrs = ["<your address>/32"]' in problem
+    assert "https://checkip.amazonaws.com" in problem
+    assert check(ready_probes(), "diff", placeholder).ok
 
 
 def completed(code: int, stderr: str = "") -> Any:

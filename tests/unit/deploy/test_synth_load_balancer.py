@@ -1,12 +1,23 @@
-"""The load balancer: inbound only from allowed CIDRs, HTTPS with a certificate, health at the spec's path."""
+"""The load balancer: inbound only from allowed CIDRs, HTTPS on a domain with a certificate, health at the
+spec's path, the internal APIs refused, and the api-server trusting its forwarded scheme from the VPC only."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Match
 
+from farflow.deploy.config import LoadBalancerConfig
+from farflow.deploy.environment import INTERNAL_PATHS, PROXY_HEADERS
+from farflow.deploy.load_balancer import LoadBalancer, LoadBalancerProps
 from farflow.deploy.outputs import UI_URL_OUTPUT
-from farflow.spec import API_SERVER
-from tests.support.deploy import CERTIFICATE, Synthesized
+from farflow.spec import API_SERVER, WORKER, Names
+from tests.support.deploy import CERTIFICATE, DOMAIN, ZONE_ID, Synthesized
+
+BASE_URL = "AIRFLOW__API__BASE_URL"
 
 
 def _ingress(synthesized: Synthesized) -> set[tuple[str, int]]:
@@ -26,7 +37,10 @@ def test_default_is_http_from_the_configured_cidrs(stack: Synthesized) -> None:
     [(_, listener)] = stack.of_type("AWS::ElasticLoadBalancingV2::Listener").items()
     assert (listener["Properties"]["Port"], listener["Properties"]["Protocol"]) == (80, "HTTP")
     assert listener["Properties"]["DefaultActions"][0]["Type"] == "forward"
-    assert "http://" in str(stack.template["Outputs"][UI_URL_OUTPUT]["Value"])
+    balancer, _ = stack.one("AWS::ElasticLoadBalancingV2::LoadBalancer")
+    # No domain name: the load balancer's own.
+    url = {"Fn::Join": ["", ["http://", {"Fn::GetAtt": [balancer, "DNSName"]}]]}
+    assert stack.template["Outputs"][UI_URL_OUTPUT]["Value"] == url
 
 
 def test_certificate_turns_on_https_and_redirects_http(variant: Synthesized) -> None:
@@ -51,7 +65,109 @@ def test_certificate_turns_on_https_and_redirects_http(variant: Synthesized) -> 
             ],
         },
     )
-    assert "https://" in str(variant.template["Outputs"][UI_URL_OUTPUT]["Value"])
+    assert variant.template["Outputs"][UI_URL_OUTPUT]["Value"] == f"https://{DOMAIN}"
+
+
+def test_the_domain_gets_an_alias_record_to_the_load_balancer(
+    variant: Synthesized, stack: Synthesized
+) -> None:
+    balancer, _ = variant.one("AWS::ElasticLoadBalancingV2::LoadBalancer")
+    _, record = variant.one("AWS::Route53::RecordSet")
+    properties = record["Properties"]
+    assert (properties["Name"], properties["Type"], properties["HostedZoneId"]) == (
+        f"{DOMAIN}.",
+        "A",
+        ZONE_ID,
+    )
+    assert properties["AliasTarget"]["DNSName"]["Fn::Join"][1][1] == {"Fn::GetAtt": [balancer, "DNSName"]}
+    assert not stack.of_type("AWS::Route53::RecordSet")
+
+
+def _listeners(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
+    return synthesized.of_type("AWS::ElasticLoadBalancingV2::Listener")
+
+
+def _refused_paths(synthesized: Synthesized, listener: str) -> set[str]:
+    """The paths a listener answers 403, from its rules (each within ALB's limits per rule)."""
+    refused = set()
+    for rule in synthesized.of_type("AWS::ElasticLoadBalancingV2::ListenerRule").values():
+        properties = rule["Properties"]
+        if properties["ListenerArn"] != {"Ref": listener}:
+            continue
+        [action] = properties["Actions"]
+        assert action["Type"] == "fixed-response"
+        assert action["FixedResponseConfig"]["StatusCode"] == "403"
+        [condition] = properties["Conditions"]
+        values = condition["PathPatternConfig"]["Values"]
+        # "Up to three match evaluations per condition", "five wildcard characters per rule".
+        assert len(values) <= 3
+        assert sum(value.count("*") + value.count("?") for value in values) <= 5
+        refused |= set(values)
+    return refused
+
+
+@pytest.mark.parametrize("name", ["stack", "variant"])
+def test_every_listener_answers_the_internal_apis_403(name: str, request: pytest.FixtureRequest) -> None:
+    synthesized: Synthesized = request.getfixturevalue(name)
+    listeners = _listeners(synthesized)
+    assert len(listeners) == (2 if synthesized.config.load_balancer.certificate_arn else 1)
+    expected = {pattern for path in INTERNAL_PATHS for pattern in (path, f"{path}/*")}
+    assert expected == {"/execution", "/execution/*", "/edge_worker", "/edge_worker/*"}
+    for listener in listeners:
+        assert _refused_paths(synthesized, listener) == expected
+
+
+@pytest.mark.parametrize("name", ["stack", "variant"])
+def test_tasks_and_workers_reach_the_api_server_inside_the_vpc(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    """The 403 cannot break them: they never use the load balancer."""
+    synthesized: Synthesized = request.getfixturevalue(name)
+    internal = f"http://{API_SERVER.name}.{Names().prefix}.internal:{API_SERVER.port}"
+    containers = synthesized.containers()
+    task = _environment(containers[Names().airflow_container])
+    assert task["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == f"{internal}/execution/"
+    assert _environment(containers[WORKER.name])["AIRFLOW__EDGE__API_URL"].startswith(
+        f"{internal}/edge_worker/"
+    )
+
+
+def _environment(container: dict[str, Any]) -> dict[str, Any]:
+    return {item["Name"]: item["Value"] for item in container.get("Environment", [])}
+
+
+@pytest.mark.parametrize(("name", "secure"), [("stack", "False"), ("variant", "True")])
+def test_the_api_server_trusts_forwarded_headers_from_the_vpc_only(
+    name: str, secure: str, request: pytest.FixtureRequest
+) -> None:
+    synthesized: Synthesized = request.getfixturevalue(name)
+    container = synthesized.containers()[API_SERVER.name]
+    assert container["Command"] == [*API_SERVER.command, PROXY_HEADERS]
+    environment = _environment(container)
+    assert environment["FORWARDED_ALLOW_IPS"] == synthesized.config.network.cidr
+    assert environment["AIRFLOW__FAB__COOKIE_SECURE"] == secure
+
+
+@pytest.mark.parametrize("name", ["stack", "variant"])
+def test_every_link_writer_has_the_ui_url_as_base_url(name: str, request: pytest.FixtureRequest) -> None:
+    synthesized: Synthesized = request.getfixturevalue(name)
+    url = synthesized.template["Outputs"][UI_URL_OUTPUT]["Value"]
+    having = {
+        container: environment[BASE_URL]
+        for container, definition in synthesized.containers().items()
+        if BASE_URL in (environment := _environment(definition))
+    }
+    assert {API_SERVER.name, "scheduler", "triggerer", "dag-processor", WORKER.name} <= set(having)
+    assert Names().airflow_container in having  # the container every Airflow task runs in
+    assert all(value == url for value in having.values())
+
+
+def test_the_construct_refuses_a_login_open_to_the_internet_over_http() -> None:
+    stack = Stack(App(), "Refused", env={"region": "eu-west-1"})
+    vpc = ec2.Vpc(stack, "Vpc")
+    open_http = LoadBalancerConfig(allowed_cidrs=("0.0.0.0/1", "128.0.0.0/1"))
+    with pytest.raises(ValueError, match="whole internet over plain HTTP"):
+        LoadBalancer(stack, "LoadBalancer", LoadBalancerProps(open_http, vpc, 30))
 
 
 def test_target_group_checks_the_api_servers_health_path(stack: Synthesized) -> None:

@@ -13,6 +13,7 @@ from farflow.deploy.environment import (
     EDGE_EXECUTOR,
     FAB_AUTH_MANAGER,
     IMAGE_DAGS_FOLDER,
+    AwsEnvironment,
 )
 from farflow.deploy.secrets import secret_variable
 from farflow.spec import (
@@ -123,7 +124,8 @@ def test_remote_logs_go_to_the_remote_log_group(stack: Synthesized) -> None:
 @pytest.mark.parametrize("component", SERVICES, ids=lambda c: c.name)
 def test_command_and_health_check_come_from_the_spec(stack: Synthesized, component: Component) -> None:
     container = stack.containers()[component.name]
-    assert container["Command"] == list(component.command)
+    assert container["Command"] == list(AwsEnvironment.command(component))
+    assert container["Command"][: len(component.command)] == list(component.command)
     check = container["HealthCheck"]["Command"]
     if component.health_path:
         assert check[:2] == ["CMD", "curl"]

@@ -32,6 +32,12 @@ def test_jwt_secret_only_where_tokens_are_signed_or_checked():
     assert holders == {API_SERVER.name, SCHEDULER.name, WORKER.name}
 
 
+def test_every_process_that_writes_links_knows_the_ui_url():
+    """FAB's login, task log links and alert e-mails are built from `[api] base_url`, wherever they are."""
+    holders = {component.name for component in ALL if "AIRFLOW__API__BASE_URL" in component.setting_names}
+    assert holders == {component.name for component in ALL} - {MIGRATION.name}
+
+
 def test_admin_password_only_for_the_migration():
     holders = {component.name for component in ALL if Secret.ADMIN_PASSWORD in component.secrets}
     assert holders == {MIGRATION.name}
