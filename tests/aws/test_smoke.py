@@ -74,9 +74,14 @@ def account() -> Iterator[Account]:
 
 
 def bootstrap_if_needed(account: Account, project: Path) -> None:
-    from farflow.deploy.preflight import MIN_BOOTSTRAP_VERSION, bootstrap_version
+    """`farflow bootstrap` unless the Region is bootstrapped recently enough (when unknown, bootstrap:
+    bootstrapping a bootstrapped Region only brings it up to date)."""
+    from farflow.deploy.preflight import MIN_BOOTSTRAP_VERSION, ProbeError, bootstrap_version
 
-    version = bootstrap_version(account.client("ssm"), account.client("cloudformation"))
+    try:
+        version = bootstrap_version(account.client("ssm"), account.client("cloudformation"))
+    except ProbeError:
+        version = None
     if version is None or version < MIN_BOOTSTRAP_VERSION:
         farflow("bootstrap", "--project", str(project), environment=account.environment, cwd=project)
 
