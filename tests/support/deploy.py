@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,29 @@ class Synthesized:
             for rule, reason in entry["data"].items()
             if "AwsSolutions-" in rule
         ]
+
+    def checkov_skips(self) -> list[tuple[str, str, str]]:
+        """(logical id, `CKV_...`, reason) of each checkov acknowledgement written into the template."""
+        return [
+            (logical_id, skip["id"], skip["comment"])
+            for logical_id, resource in self.resources.items()
+            for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+        ]
+
+    @cached_property
+    def logical_paths(self) -> dict[str, str]:
+        """Logical id -> construct path, from the cloud assembly's metadata."""
+        metadata = json.loads((self.outdir / "farflow.metadata.json").read_text())
+        return {
+            entry["data"]: path
+            for path, entries in metadata.items()
+            for entry in entries
+            if entry["type"] == "aws:cdk:logicalId"
+        }
+
+    def construct_path(self, logical_id: str) -> str:
+        """The construct path below the stack of a resource (`Logs/Airflow` for its `.../Resource`)."""
+        return self.logical_paths[logical_id].removeprefix("/farflow/").removesuffix("/Resource")
 
     def policies_of(self, role: str) -> list[dict[str, Any]]:
         return [

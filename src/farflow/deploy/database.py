@@ -15,7 +15,8 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from farflow.deploy.config import DatabaseConfig
-from farflow.deploy.nag import acknowledge
+from farflow.deploy.nag import acknowledge, acknowledge_checkov
+from farflow.deploy.secrets import NO_CUSTOMER_KEY
 
 # PostgreSQL 17 (Airflow 3 supports it); minor upgrades are applied automatically in maintenance windows.
 ENGINE_VERSION = rds.PostgresEngineVersion.VER_17_9
@@ -79,14 +80,29 @@ class Database(Construct):
             "Airflow reads the database credentials when a process starts; a rotation would break the "
             "running ones until they restart. Rotate by hand with a redeploy.",
         )
+        acknowledge_checkov(self.instance.node.find_child("Secret"), "CKV_AWS_149", NO_CUSTOMER_KEY)
+        acknowledge_checkov(
+            self.instance,
+            "CKV_AWS_161",
+            "Airflow connects with the generated password from Secrets Manager; IAM database "
+            "authentication needs a new token every 15 minutes, which Airflow's SQLAlchemy engine does "
+            "not fetch.",
+        )
+        acknowledge_checkov(
+            self.instance,
+            "CKV_AWS_118",
+            "RDS's CloudWatch metrics (CPU, memory, storage, connections, every minute) and the exported "
+            "PostgreSQL log cover a metadata database; Enhanced Monitoring would add a role for RDS and a "
+            "log group outside the stack.",
+        )
         self._acknowledge_choices(config)
 
     def _acknowledge_choices(self, config: DatabaseConfig) -> None:
         """Findings that follow from a farflow.toml choice, acknowledged only when that choice is made."""
         if not config.multi_az:
-            acknowledge(
-                self.instance, "RDS3", "[database] multi_az = false in farflow.toml (one AZ costs half)."
-            )
+            single_az = "[database] multi_az = false in farflow.toml (one AZ costs half)."
+            acknowledge(self.instance, "RDS3", single_az)
+            acknowledge_checkov(self.instance, "CKV_AWS_157", single_az)
         if not config.deletion_protection:
             acknowledge(self.instance, "RDS10", "[database] deletion_protection = false in farflow.toml.")
         if config.port == DEFAULT_PORT:

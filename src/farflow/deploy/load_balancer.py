@@ -24,7 +24,7 @@ from constructs import Construct
 from farflow.deploy.config import LoadBalancerConfig
 from farflow.deploy.config_rules import world_open
 from farflow.deploy.environment import INTERNAL_PATHS
-from farflow.deploy.nag import acknowledge
+from farflow.deploy.nag import acknowledge, acknowledge_checkov
 from farflow.spec import Component
 
 # Before the forward (the default action). A rule holds one path condition of at most three values and
@@ -33,6 +33,15 @@ from farflow.spec import Component
 # as the api-server routes them.
 INTERNAL_PRIORITY = 1
 INTERNAL_BODY = "Not served here: this API is for Airflow's tasks and workers inside the VPC."
+OPEN_UI = (
+    "[load_balancer] allowed_cidrs in farflow.toml opens the UI to the internet, over HTTPS only "
+    "and behind Airflow's login; narrow it to your network."
+)
+PLAIN_HTTP = (
+    "[load_balancer] certificate_arn is empty in farflow.toml: the UI is served over plain HTTP, to "
+    "[load_balancer] allowed_cidrs only; set an ACM certificate to serve HTTPS (TLS 1.2+) and redirect "
+    "HTTP to it."
+)
 
 
 @dataclass(frozen=True)
@@ -68,12 +77,8 @@ class LoadBalancer(Construct):
                 peer = ec2.Peer.ipv6(cidr) if ":" in cidr else ec2.Peer.ipv4(cidr)
                 self.security_group.add_ingress_rule(peer, ec2.Port.tcp(port), f"Airflow UI from {cidr}")
         if world_open(config.allowed_cidrs):
-            acknowledge(
-                self.security_group,
-                "EC23",
-                "[load_balancer] allowed_cidrs in farflow.toml opens the UI to the internet, over HTTPS only "
-                "and behind Airflow's login; narrow it to your network.",
-            )
+            acknowledge(self.security_group, "EC23", OPEN_UI)
+            acknowledge_checkov(self.security_group, "CKV_AWS_260", OPEN_UI)
         self.alb = elbv2.ApplicationLoadBalancer(
             self,
             "LoadBalancer",
@@ -141,15 +146,16 @@ class LoadBalancer(Construct):
                 self.alb.add_redirect(source_port=80, target_port=443, open=False),
             ]
         else:
-            listeners = [
-                self.alb.add_listener(
-                    "Http",
-                    port=80,
-                    protocol=elbv2.ApplicationProtocol.HTTP,
-                    open=False,
-                    default_target_groups=[target_group],
-                )
-            ]
+            listener = self.alb.add_listener(
+                "Http",
+                port=80,
+                protocol=elbv2.ApplicationProtocol.HTTP,
+                open=False,
+                default_target_groups=[target_group],
+            )
+            for check in ("CKV_AWS_2", "CKV_AWS_103"):
+                acknowledge_checkov(listener, check, PLAIN_HTTP)
+            listeners = [listener]
         for listener in listeners:
             _refuse_internal_paths(listener)
 
@@ -164,11 +170,17 @@ class LoadBalancer(Construct):
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(retention_days))],
             removal_policy=RemovalPolicy.RETAIN,
         )
-        acknowledge(
-            bucket,
-            "S1",
+        no_access_logs = (
             "This bucket holds the load balancer's access logs; logging access to the log bucket itself "
-            "would need yet another bucket.",
+            "would need yet another bucket."
+        )
+        acknowledge(bucket, "S1", no_access_logs)
+        acknowledge_checkov(bucket, "CKV_AWS_18", no_access_logs)
+        acknowledge_checkov(
+            bucket,
+            "CKV_AWS_21",
+            "The load balancer writes each log object once and never overwrites it; objects expire after "
+            "[logs] retention_days, and versions would only keep them longer.",
         )
         return bucket
 

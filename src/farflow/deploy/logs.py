@@ -16,6 +16,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from farflow.deploy.config import LogsConfig
+from farflow.deploy.nag import acknowledge_checkov
 from farflow.spec import Names
 
 
@@ -44,13 +45,22 @@ class LogGroups(Construct):
         }
 
     def _group(self, construct_id: str, name: str | None) -> logs.LogGroup:
-        return logs.LogGroup(
+        group = logs.LogGroup(
             self,
             construct_id,
             log_group_name=name,
             retention=retention(self._retention),
             removal_policy=RemovalPolicy.DESTROY,
         )
+        acknowledge_checkov(group, "CKV_AWS_158", SERVICE_ENCRYPTION)
+        return group
+
+
+SERVICE_ENCRYPTION = (
+    "CloudWatch Logs encrypts every log group at rest; reading one takes logs: permissions on it, which "
+    "this stack grants only to the roles that read it. A customer managed key would add a key with a "
+    "policy for the Logs service, and $1 a month."
+)
 
 
 # CloudWatch accepts only these retentions (days), in the order of CDK's RetentionDays members.

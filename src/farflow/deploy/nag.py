@@ -3,6 +3,11 @@
 cdk-nag 3 plugs into CDK's policy validation (`Validations.of(app).add_plugins`): a finding that is not
 acknowledged fails synth with the findings listed. Each acknowledgement names one rule (and, for rules
 that report several findings per resource, one finding) on one construct, with its reason in code.
+
+checkov, the independent scanner tests/unit/deploy/test_checkov.py runs on the synthesized templates,
+reads its acknowledgements from the template itself: `acknowledge_checkov` writes checkov's own skip
+metadata (`Metadata: {"checkov": {"skip": [{"id": ..., "comment": ...}]}}`, read by checkov's
+CloudFormation context parser) onto one resource, with its reason.
 """
 
 from __future__ import annotations
@@ -10,11 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Acknowledgment, App, Stack, Validations
+from aws_cdk import Acknowledgment, App, CfnResource, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
 PACK = "AwsSolutions"
+# The template metadata key checkov reads its skips from.
+CHECKOV = "checkov"
 
 
 def checked_app(outdir: Path) -> App:
@@ -28,6 +35,26 @@ def acknowledge(construct: IConstruct, rule: str, reason: str, *findings: str) -
     """Accept `AwsSolutions-<rule>` on `construct` (only the given findings, when the rule has several)."""
     ids = [f"{PACK}-{rule}[{finding}]" for finding in findings] if findings else [f"{PACK}-{rule}"]
     Validations.of(construct).acknowledge(*(Acknowledgment(id=rule_id, reason=reason) for rule_id in ids))
+
+
+def acknowledge_checkov(construct: IConstruct, check: str, reason: str) -> None:
+    """Accept checkov's `check` (`CKV_AWS_...`) on `construct`'s CloudFormation resource, with `reason`."""
+    resource = cfn_resource(construct)
+    metadata = resource.get_metadata(CHECKOV) or {"skip": []}
+    if any(skip["id"] == check for skip in metadata["skip"]):
+        raise ValueError(f"{check} is already acknowledged on {resource.node.path}")
+    metadata["skip"].append({"id": check, "comment": reason})
+    resource.add_metadata(CHECKOV, metadata)
+
+
+def cfn_resource(construct: IConstruct) -> CfnResource:
+    """The CloudFormation resource a construct stands for: itself, or its default child."""
+    if isinstance(construct, CfnResource):
+        return construct
+    child = construct.node.default_child
+    if not isinstance(child, CfnResource):
+        raise TypeError(f"{construct.node.path} stands for no single CloudFormation resource")
+    return child
 
 
 def finding_text(scope: IConstruct, value: str) -> str:

@@ -18,12 +18,17 @@ from constructs import Construct, IDependable
 
 from farflow.database_url import SECRET_VARIABLE
 from farflow.deploy.functions import handler_function, provider
-from farflow.deploy.nag import acknowledge
+from farflow.deploy.nag import acknowledge, acknowledge_checkov
 from farflow.spec import Component, Secret
 
 NO_ROTATION = (
     "Airflow reads this secret once, when a process starts; rotating it would break running processes "
     "and (Fernet key) make stored connections unreadable. Replace it by hand and redeploy."
+)
+NO_CUSTOMER_KEY = (
+    "Encrypted with Secrets Manager's AWS managed key; reading it takes secretsmanager:GetSecretValue on "
+    "this secret, which this stack grants only to the roles that need it. A customer managed key would "
+    "add a key policy to keep in step with those grants, and $1 a month."
 )
 _DESCRIPTIONS = {
     Secret.FERNET_KEY: "Airflow [core] fernet_key: encrypts connections and variables in the database",
@@ -69,6 +74,7 @@ class AirflowSecrets(Construct):
             ),
         )
         acknowledge(generated, "SMG4", NO_ROTATION)
+        acknowledge_checkov(generated, "CKV_AWS_149", NO_CUSTOMER_KEY)
         return generated
 
     def for_component(self, component: Component) -> dict[str, ecs.Secret]:

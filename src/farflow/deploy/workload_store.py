@@ -20,7 +20,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from farflow.deploy.iam import StoreTargets
-from farflow.deploy.nag import acknowledge
+from farflow.deploy.nag import acknowledge, acknowledge_checkov
 from farflow.spec import Names
 from farflow.spec import workload_store as spec
 
@@ -78,12 +78,18 @@ class WorkloadStore(Construct):
         # bucket's Ref, not its name, so cdk-nag (S10) sees the policy is this bucket's.
         for statement in spec.bucket_policy_statements(self.bucket.bucket_name, self.key.key_arn):
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
-        acknowledge(
-            self.bucket,
-            "S1",
+        in_cloudtrail = (
             "Workloads live for minutes and are read by one task role each; who wrote, read and deleted "
             "them is in CloudTrail (S3 data events, and the KMS calls each read needs), which names the "
-            "role, where S3 server access logs would not.",
+            "role, where S3 server access logs would not."
+        )
+        acknowledge(self.bucket, "S1", in_cloudtrail)
+        acknowledge_checkov(self.bucket, "CKV_AWS_18", in_cloudtrail)
+        acknowledge_checkov(
+            self.bucket,
+            "CKV_AWS_21",
+            "Each workload carries an execution API token and is written once, read once and expired: "
+            "versioning would keep deleted workloads, tokens included, as noncurrent versions.",
         )
 
     @property

@@ -26,6 +26,9 @@ CONSTRUCTS = (
 )
 MODULES = "<!-- modules: checked against src/farflow/deploy; tests/unit/deploy/test_deploy_docs.py -->"
 NAG = "<!-- cdk-nag: generated from synths of two configurations; tests/unit/deploy/test_deploy_docs.py -->"
+CHECKOV = (
+    "<!-- checkov: generated from synths of two configurations; tests/unit/deploy/test_deploy_docs.py -->"
+)
 END_OF_TABLE = "<!-- end of table -->"
 
 
@@ -88,19 +91,42 @@ def test_the_module_table_names_every_module() -> None:
     assert set(first_column(between(MODULES))) == modules | {"handlers/"}
 
 
-def acknowledgements(synthesized: Synthesized) -> dict[tuple[str, str], set[str]]:
-    """(rule, reason) -> where: construct paths below the stack, a tasks/<name> folder's name as `<folder>`."""
-    found: dict[tuple[str, str], set[str]] = defaultdict(set)
+Acknowledged = dict[tuple[str, str], set[str]]
+
+
+def _where(path: str) -> str:
+    """A construct path below the stack, a tasks/<name> folder's name as `<folder>`."""
+    return re.sub(r"^FolderTasks/[^/]+/", "FolderTasks/<folder>/", path.removeprefix("/farflow/"))
+
+
+def acknowledgements(synthesized: Synthesized) -> Acknowledged:
+    """(rule, reason) -> where cdk-nag honoured it."""
+    found: Acknowledged = defaultdict(set)
     for path, rule_id, reason in synthesized.acknowledgements():
-        where = re.sub(r"^FolderTasks/[^/]+/", "FolderTasks/<folder>/", path.removeprefix("/farflow/"))
-        found[rule_id.split("[", 1)[0], reason].add(where)
+        found[rule_id.split("[", 1)[0], reason].add(_where(path))
+    return found
+
+
+def checkov_acknowledgements(synthesized: Synthesized) -> Acknowledged:
+    """(check, reason) -> where the template carries checkov's skip metadata."""
+    found: Acknowledged = defaultdict(set)
+    for logical_id, check, reason in synthesized.checkov_skips():
+        found[check, reason].add(_where(synthesized.construct_path(logical_id)))
     return found
 
 
 def nag_table(*synths: Synthesized) -> str:
     """One row per rule and reason: where it is acknowledged, and whether every configuration does."""
-    found = [acknowledgements(synthesized) for synthesized in synths]
-    rows = ["| rule | where | when | why (the reason given in code) |", "|---|---|---|---|"]
+    return acknowledgement_table("rule", [acknowledgements(synthesized) for synthesized in synths])
+
+
+def checkov_table(*synths: Synthesized) -> str:
+    """The same table for checkov's checks, from the templates' skip metadata."""
+    return acknowledgement_table("check", [checkov_acknowledgements(synthesized) for synthesized in synths])
+
+
+def acknowledgement_table(kind: str, found: list[Acknowledged]) -> str:
+    rows = [f"| {kind} | where | when | why (the reason given in code) |", "|---|---|---|---|"]
     for rule, reason in sorted(set().union(*found)):
         places = set().union(*(acknowledged.get((rule, reason), set()) for acknowledged in found))
         where = ", ".join(f"`{place}`" for place in sorted(places))
@@ -115,6 +141,13 @@ def nag_table(*synths: Synthesized) -> str:
 def test_the_cdk_nag_table_is_what_the_app_acknowledges(stack: Synthesized, variant: Synthesized) -> None:
     table = nag_table(stack, variant)
     assert between(NAG) == table, f"regenerate the table in docs/deploy.md:\n{table}"
+
+
+def test_the_checkov_table_is_what_the_templates_acknowledge(
+    stack: Synthesized, variant: Synthesized
+) -> None:
+    table = checkov_table(stack, variant)
+    assert between(CHECKOV) == table, f"regenerate the table in docs/deploy.md:\n{table}"
 
 
 def monthly_fargate(cpu: int, memory: int, count: int = 1) -> str:
