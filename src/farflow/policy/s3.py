@@ -16,6 +16,7 @@ What is relied on:
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
@@ -59,6 +60,7 @@ ACTIONS = {
 }
 # Virtual-hosted style: <bucket>.s3.<region>.amazonaws.com, <bucket>.s3-<region>..., <bucket>.s3.amazonaws.com
 _VIRTUAL_HOST = re.compile(r"^(?P<bucket>.+?)\.s3[.-]")
+_DELETE_KEY = re.compile(r"<Key>(.*?)</Key>", re.DOTALL)
 
 
 def resource_of(url: str) -> str:
@@ -99,3 +101,19 @@ def s3_request(
         principal=principal,
         keys=condition_keys(url, headers, principal),
     )
+
+
+def s3_requests(
+    operation: str,
+    url: str,
+    headers: Mapping[str, str | bytes],
+    body: bytes = b"",
+    principal: str | None = None,
+) -> list[Request]:
+    """The requests AWS authorises for one sent call: DeleteObjects is s3:DeleteObject on each key its
+    body lists ("DeleteObjects", Amazon S3 API Reference); any other call is itself."""
+    one = s3_request(operation, url, headers, principal)
+    if operation != "DeleteObjects":
+        return [one]
+    keys = [html.unescape(key) for key in _DELETE_KEY.findall(body.decode("utf-8", "replace"))]
+    return [Request(one.action, f"{one.resource}/{key}", principal, one.keys) for key in keys]

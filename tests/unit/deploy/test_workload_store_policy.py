@@ -5,7 +5,8 @@ the key's policy and the scheduler role's policies (made concrete for one accoun
 `farflow.policy` against the exact S3 requests the executor sends: configured from the scheduler
 container's `AIRFLOW__ECS_FARGATE__*` environment, against a moto bucket with the template's default
 encryption, each request read off the wire with botocore's `before-send` hook. Its start-up probe and a
-launch's write must be allowed; a write naming another encryption must be denied.
+launch's write must be allowed; a write naming another encryption must be denied; and on stack delete
+the custom resource that empties the bucket must be allowed to.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from farflow.deploy.handlers import empty_bucket
 from farflow.executor.client import make_client
 from farflow.executor.health import check_workload_store
 from farflow.executor.settings import ExecutorSettings, settings_from_mapping
 from farflow.executor.workload_store import WorkloadStore
 from farflow.policy import Decision, Request, Statement, evaluate, parse_policy
-from farflow.policy.s3 import s3_request
+from farflow.policy.s3 import s3_request, s3_requests
 from farflow.spec import SCHEDULER
 from tests.support.cloudformation import Resolver
 from tests.support.deploy import REGION, Synthesized
@@ -56,6 +58,7 @@ class Store:
     key_policy: tuple[Statement, ...]
     scheduler_policies: list[tuple[Statement, ...]]
     sent: list[Sent]
+    resolve: Resolver
 
     def decide(self, request: Request, *resource_policies: tuple[Statement, ...]) -> Decision:
         return evaluate([*resource_policies, *self.scheduler_policies], request).decision
@@ -167,6 +170,7 @@ def deployed(stack: Synthesized, monkeypatch: pytest.MonkeyPatch) -> Iterator[St
                 for policy in stack.policies_of(stack.role_of(SCHEDULER.name))
             ],
             sent=sent,
+            resolve=resolve,
         )
 
 
@@ -238,3 +242,45 @@ def test_a_write_with_the_stores_own_key_named_is_allowed_and_plain_http_is_not(
     assert deployed.decide(put, deployed.bucket_policy) is Decision.ALLOW
     plain = Request(put.action, put.resource, put.principal, {**put.keys, "aws:SecureTransport": "false"})
     assert deployed.decide(plain, deployed.bucket_policy) is Decision.EXPLICIT_DENY
+
+
+def test_the_emptier_may_empty_the_bucket_on_stack_delete(deployed: Store, stack: Synthesized) -> None:
+    store = deployed.store
+    for token in ("a", "b"):
+        store.put(store.stash(deployed.settings.task_definition, token, b"{}"))
+    import boto3
+
+    client = boto3.client("s3", region_name=REGION)
+    _record(deployed.sent, client)
+    bucket = store.location.bucket
+    event = {
+        "RequestType": "Delete",
+        "PhysicalResourceId": bucket,
+        "ResourceProperties": {"BucketName": bucket},
+    }
+    empty_bucket.on_event(event, client=client)
+    assert boto3.client("s3", region_name=REGION).list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    [function] = [
+        value
+        for value in stack.of_type("AWS::Lambda::Function").values()
+        if value["Properties"].get("Handler") == "empty_bucket.on_event"
+    ]
+    role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    role_policies = [parse_policy(deployed.resolve(p["PolicyDocument"])) for p in stack.policies_of(role)]
+    requests = [
+        request
+        for sent in deployed.sent
+        if sent.operation in ("ListObjectsV2", "DeleteObjects")
+        for request in s3_requests(
+            sent.operation, sent.url, sent.headers, sent.body, deployed.resolve.arn(role)
+        )
+    ]
+    assert sorted(r.action for r in requests) == [
+        "s3:DeleteObject",
+        "s3:DeleteObject",
+        "s3:ListBucket",
+        "s3:ListBucket",
+    ]
+    for request in requests:
+        evaluation = evaluate([deployed.bucket_policy, *role_policies], request)
+        assert evaluation.decision is Decision.ALLOW, (request, evaluation)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from farflow.policy.s3 import resource_of, s3_request
+from farflow.policy.s3 import resource_of, s3_request, s3_requests
 
 ROLE = "arn:aws:iam::123456789012:role/scheduler"
 
@@ -47,3 +47,15 @@ def test_plain_http_is_not_secure_transport_and_operations_map_to_their_actions(
     assert listing.action == "s3:ListBucket" and listing.principal is None
     assert listing.context["aws:securetransport"] == ("false",)
     assert s3_request("HeadObject", "http://h/b/k", {}).action == "s3:GetObject"
+
+
+def test_delete_objects_is_a_delete_of_each_key_it_lists() -> None:
+    body = b"<Delete><Object><Key>workloads/a.json</Key></Object><Object><Key>b&amp;c</Key></Object></Delete>"
+    requests = s3_requests("DeleteObjects", "https://b.s3.eu-west-1.amazonaws.com/?delete", {}, body, ROLE)
+    assert [(r.action, r.resource) for r in requests] == [
+        ("s3:DeleteObject", "arn:aws:s3:::b/workloads/a.json"),
+        ("s3:DeleteObject", "arn:aws:s3:::b/b&c"),
+    ]
+    assert s3_requests("PutObject", "https://b.s3.amazonaws.com/k", {}) == [
+        s3_request("PutObject", "https://b.s3.amazonaws.com/k", {})
+    ]
