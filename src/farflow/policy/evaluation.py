@@ -11,6 +11,8 @@ What is relied on, from AWS's IAM User Guide:
 - "IAM JSON policy elements: Action / NotAction / Principal / NotPrincipal": actions are matched without
   regard to case; a principal of an account (`123456789012` or `arn:aws:iam::123456789012:root`) stands
   for every principal of that account; `"*"` and `{"AWS": "*"}` for everyone.
+- "Key policies in AWS KMS" (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html):
+  a key's own policy must allow a request; naming the account hands the decision to IAM (`authorize`).
 Not modelled: cross-account requests, SCPs and RCPs, permissions boundaries, session policies, KMS grants,
 and policy variables. The caller names the principal by its IAM ARN (a role's, for a role session).
 """
@@ -181,18 +183,30 @@ def _account_of(arn: str) -> str | None:
     return parts[4] if len(parts) == 6 and parts[0] == "arn" else None
 
 
-def _principal_matches(kind: str, value: str, principal: str | None) -> bool:
+def _principal_match(kind: str, value: str, principal: str | None) -> str | None:
+    """How a Principal entry names the caller: "direct" (itself, or everyone), "account" (its account),
+    or None (not at all)."""
     if kind == "AWS" and value == "*":
-        return True
+        return "direct"
     if principal is None:
-        return False
+        return None
     if kind != "AWS":  # Service, Federated, CanonicalUser: the name itself
-        return value == principal
+        return "direct" if value == principal else None
     if value.isdigit():
-        return _account_of(principal) == value
+        return "account" if _account_of(principal) == value else None
     if value.endswith(":root") and _account_of(value) is not None:
-        return _account_of(principal) == _account_of(value)
-    return value == principal
+        return "account" if _account_of(principal) == _account_of(value) else None
+    return "direct" if value == principal else None
+
+
+def _principal_matches(kind: str, value: str, principal: str | None) -> bool:
+    return _principal_match(kind, value, principal) is not None
+
+
+def _names_caller_directly(statement: Statement, principal: str | None) -> bool:
+    if statement.principals is None or statement.not_principals:
+        return True
+    return any(_principal_match(kind, value, principal) == "direct" for kind, value in statement.principals)
 
 
 def evaluate(policies: Iterable[Sequence[Statement]], request: Request) -> Evaluation:
@@ -209,4 +223,34 @@ def evaluate(policies: Iterable[Sequence[Statement]], request: Request) -> Evalu
         return Evaluation(Decision.EXPLICIT_DENY, tuple(denies))
     if allows:
         return Evaluation(Decision.ALLOW, tuple(allows))
+    return Evaluation(Decision.IMPLICIT_DENY)
+
+
+def authorize(
+    request: Request,
+    identity: Iterable[Sequence[Statement]] = (),
+    resource: Sequence[Statement] = (),
+    *,
+    resource_must_allow: bool = False,
+) -> Evaluation:
+    """One same-account request decided on the caller's identity-based policies and the resource's
+    policy: `evaluate` on all of them, their Allows a union.
+
+    `resource_must_allow` is for a KMS key, whose key policy must itself allow the request ("Key
+    policies in AWS KMS", https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html): a
+    statement naming the caller (or everyone) is enough; one naming only the caller's account hands the
+    decision to IAM, so an identity-based policy must allow it as well.
+    """
+    identity = list(identity)
+    overall = evaluate([*identity, resource], request)
+    if overall.decision is not Decision.ALLOW or not resource_must_allow:
+        return overall
+    context = request.context
+    allowing = [s for s in resource if s.effect == "Allow" and s.applies(request, context)]
+    direct = tuple(s.sid for s in allowing if _names_caller_directly(s, request.principal))
+    if direct:
+        return Evaluation(Decision.ALLOW, direct)
+    by_identity = evaluate(identity, request)
+    if allowing and by_identity.allowed:
+        return Evaluation(Decision.ALLOW, (*(s.sid for s in allowing), *by_identity.statements))
     return Evaluation(Decision.IMPLICIT_DENY)

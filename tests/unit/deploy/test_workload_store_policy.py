@@ -25,7 +25,7 @@ from farflow.executor.client import make_client
 from farflow.executor.health import check_workload_store
 from farflow.executor.settings import ExecutorSettings, settings_from_mapping
 from farflow.executor.workload_store import WorkloadStore
-from farflow.policy import Decision, Request, Statement, evaluate, parse_policy
+from farflow.policy import Decision, Request, Statement, authorize, parse_policy
 from farflow.policy.s3 import s3_request, s3_requests
 from farflow.spec import SCHEDULER
 from tests.support.cloudformation import Resolver
@@ -61,15 +61,13 @@ class Store:
     sent: list[Sent]
     resolve: Resolver
 
-    def decide(self, request: Request, *resource_policies: tuple[Statement, ...]) -> Decision:
-        return evaluate([*resource_policies, *self.scheduler_policies], request).decision
+    def decide(self, request: Request, resource_policy: tuple[Statement, ...]) -> Decision:
+        """The scheduler's request on the bucket (its policy and the role's, a union)."""
+        return authorize(request, self.scheduler_policies, resource_policy).decision
 
     def key_decides(self, request: Request) -> Decision:
-        """A KMS request: the key policy must allow it by itself (it does not hand use to IAM policies:
-        "Key policies in AWS KMS", AWS KMS Developer Guide), and no policy may deny it."""
-        if evaluate([self.key_policy], request).decision is not Decision.ALLOW:
-            return Decision.IMPLICIT_DENY
-        return self.decide(request, self.key_policy)
+        """The scheduler's request on the key, whose policy must allow it by itself."""
+        return authorize(request, self.scheduler_policies, self.key_policy, resource_must_allow=True).decision
 
     def s3_requests(self, operation: str) -> list[Request]:
         return [
@@ -191,7 +189,7 @@ def test_the_executors_probe_and_launch_writes_are_allowed(deployed: Store) -> N
     for put in puts:
         assert put.context.get("aws:securetransport") == ("true",)
         assert "s3:x-amz-server-side-encryption" not in put.context  # S3 encrypts by default
-        evaluation = evaluate([deployed.bucket_policy, *deployed.scheduler_policies], put)
+        evaluation = authorize(put, deployed.scheduler_policies, deployed.bucket_policy)
         assert evaluation.decision is Decision.ALLOW, (put.resource, evaluation)
         # S3 then asks KMS for a data key under the bucket's key, as the scheduler, via S3.
         data_key = Request(
@@ -233,7 +231,7 @@ def test_a_write_naming_another_encryption_is_denied(deployed: Store, encryption
             Bucket=location.bucket, Key=f"{location.prefix}x.json", Body=b"{}", **encryption
         )
     [put] = deployed.s3_requests("PutObject")
-    evaluation = evaluate([deployed.bucket_policy, *deployed.scheduler_policies], put)
+    evaluation = authorize(put, deployed.scheduler_policies, deployed.bucket_policy)
     assert evaluation.decision is Decision.EXPLICIT_DENY, evaluation
 
 
@@ -290,5 +288,5 @@ def test_the_emptier_may_empty_the_bucket_on_stack_delete(deployed: Store, stack
         "s3:ListBucket",
     ]
     for request in requests:
-        evaluation = evaluate([deployed.bucket_policy, *role_policies], request)
+        evaluation = authorize(request, role_policies, deployed.bucket_policy)
         assert evaluation.decision is Decision.ALLOW, (request, evaluation)

@@ -7,7 +7,16 @@ from typing import Any
 
 import pytest
 
-from farflow.policy import Decision, PolicyError, Request, evaluate, parse_policy, parse_statement
+from farflow.policy import (
+    Decision,
+    PolicyError,
+    Request,
+    Statement,
+    authorize,
+    evaluate,
+    parse_policy,
+    parse_statement,
+)
 from farflow.policy.evaluation import resource_matches
 
 ACCOUNT = "123456789012"
@@ -144,3 +153,38 @@ def test_a_malformed_statement_is_an_error(raw: dict[str, Any]) -> None:
 def test_a_document_and_a_single_statement_both_parse() -> None:
     assert len(parse_policy({"Version": "2012-10-17", "Statement": statement()})) == 1
     assert [s.sid for s in parse_policy({"Statement": [statement(), statement(Sid="B")]})] == ["#0", "B"]
+
+
+KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/k"
+DATA_KEY = Request("kms:GenerateDataKey", KEY, ROLE)
+IAM_ALLOWS = parse_policy([{"Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": KEY}])
+
+
+def key_policy(principal: Any) -> tuple[Statement, ...]:
+    return parse_policy([{"Effect": "Allow", "Principal": principal, "Action": "kms:*", "Resource": "*"}])
+
+
+def test_same_account_allows_are_a_union_of_identity_and_resource_policies() -> None:
+    bucket = parse_policy([statement(Principal={"AWS": ROLE})])
+    assert authorize(PUT, [], bucket).allowed
+    assert authorize(PUT, [parse_policy([statement()])], ()).allowed
+    denying = parse_policy([statement(Effect="Deny", Principal="*")])
+    assert authorize(PUT, [parse_policy([statement()])], denying).decision is Decision.EXPLICIT_DENY
+
+
+def test_a_key_policy_must_allow_by_itself_or_hand_the_account_to_iam() -> None:
+    # Naming the role: enough without IAM.
+    assert authorize(DATA_KEY, [], key_policy({"AWS": ROLE}), resource_must_allow=True).allowed
+    # IAM alone: not enough for a key, though it would be for a bucket.
+    nothing = parse_policy(
+        [{"Effect": "Allow", "Principal": {"AWS": OTHER}, "Action": "kms:*", "Resource": "*"}]
+    )
+    assert (
+        authorize(DATA_KEY, [IAM_ALLOWS], nothing, resource_must_allow=True).decision
+        is Decision.IMPLICIT_DENY
+    )
+    assert authorize(DATA_KEY, [IAM_ALLOWS], nothing).allowed
+    # Naming the account: IAM decides.
+    root = key_policy({"AWS": f"arn:aws:iam::{ACCOUNT}:root"})
+    assert authorize(DATA_KEY, [], root, resource_must_allow=True).decision is Decision.IMPLICIT_DENY
+    assert authorize(DATA_KEY, [IAM_ALLOWS], root, resource_must_allow=True).allowed
