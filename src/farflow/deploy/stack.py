@@ -123,7 +123,7 @@ class FarflowStack(Stack):
         components = placement(network, network.components)
         network.admit_tasks(port_of(API_SERVER), "Airflow tasks and Edge workers reach the api-server")
         internal_api_url = cluster.internal_url(API_SERVER)
-        workload_store = WorkloadStore(self, "WorkloadStore", WorkloadStoreProps(names))
+        workload_store = WorkloadStore(self, "WorkloadStore", WorkloadStoreProps(names, log_groups.functions))
         task_events = TaskEvents(self, "TaskEvents", TaskEventsProps(names, cluster.cluster))
         airflow_task = airflow_task_shape(names, config.airflow.task_cpu, config.airflow.task_memory)
         image = airflow_image(self, "AirflowImage", props.project)
@@ -183,6 +183,9 @@ class FarflowStack(Stack):
         )
         for service in [*services.values(), workers.workers]:
             service.node.add_dependency(migration.done)
+        # The scheduler writes to the workload store: on stack delete its service goes before the store
+        # is emptied. (Its service only: the store's key policy names the scheduler's role.)
+        services[SCHEDULER].service.node.add_dependency(workload_store.emptied)
         api = services[API_SERVER]
         load_balancer.serve(api.service, api.container.container_name, API_SERVER)
         Permissions(

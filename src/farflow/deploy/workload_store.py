@@ -13,18 +13,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from farflow.deploy.functions import handler_function, provider
 from farflow.deploy.iam import StoreTargets
-from farflow.deploy.nag import acknowledge, acknowledge_checkov
+from farflow.deploy.nag import acknowledge, acknowledge_checkov, finding_text
 from farflow.spec import Names
 from farflow.spec import workload_store as spec
 
-# Objects live for minutes and the bucket is emptied by the lifecycle rule: nothing to keep on delete.
+# Objects live for minutes and are removed with the bucket (`_BucketEmptier`): nothing to keep on delete.
 KEY_PENDING_WINDOW = Duration.days(7)
 
 
@@ -37,6 +39,8 @@ def bucket_name(names: Names, stack: Stack) -> str:
 @dataclass(frozen=True)
 class WorkloadStoreProps:
     names: Names
+    function_logs: logs.ILogGroup
+    """Where the custom resource that empties the bucket on stack delete writes its logs."""
 
 
 class WorkloadStore(Construct):
@@ -91,6 +95,8 @@ class WorkloadStore(Construct):
             "Each workload carries an execution API token and is written once, read once and expired: "
             "versioning would keep deleted workloads, tokens included, as noncurrent versions.",
         )
+        # On stack delete, the bucket's objects go first, so CloudFormation can delete the bucket.
+        self.emptied = _BucketEmptier(self, "Emptier", self.bucket, props.function_logs).resource
 
     @property
     def url(self) -> str:
@@ -113,6 +119,45 @@ class WorkloadStore(Construct):
             task_role_arns={family: role.role_arn for family, role in task_roles.items()},
         ):
             self.key.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
+
+
+class _BucketEmptier(Construct):
+    """Custom resource that empties the bucket when the stack is deleted (`handlers/empty_bucket.py`).
+
+    Not CDK's `auto_delete_objects`: its provider runs on a role with AWSLambdaBasicExecutionRole and
+    may rewrite the bucket's policy; this one may only list the bucket and delete its objects, and
+    logs to the stack's function log group like the stack's other functions. It needs no bucket or key
+    policy statement: same-account requests are allowed by the role's own policy, the bucket policy
+    denies only plain-HTTP requests and writes, and deleting an object needs no KMS key. Whatever writes
+    to the store must depend on `resource`, so CloudFormation deletes the writer first.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, bucket: s3.IBucket, log_group: logs.ILogGroup
+    ) -> None:
+        super().__init__(scope, construct_id)
+        function = handler_function(self, "Function", "empty_bucket.on_event", log_group, Duration.minutes(5))
+        objects = bucket.arn_for_objects("*")
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn])
+        )
+        function.add_to_role_policy(iam.PolicyStatement(actions=["s3:DeleteObject"], resources=[objects]))
+        role = function.role
+        assert role is not None
+        acknowledge(
+            role,
+            "IAM5",
+            "Emptying the workload store on stack delete means deleting whatever objects it holds: all of "
+            "this one bucket's objects, nothing else.",
+            f"Resource::{finding_text(self, objects)}",
+        )
+        self.resource = CustomResource(
+            self,
+            "Resource",
+            service_token=provider(self, "Provider", log_group, function).service_token,
+            resource_type="Custom::FarflowEmptyBucket",
+            properties={"BucketName": bucket.bucket_name},
+        )
 
 
 def _lifecycle_rule(rule: Mapping[str, Any]) -> s3.LifecycleRule:

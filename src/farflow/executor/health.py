@@ -12,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from farflow.executor.aws_actions import action_names
 from farflow.executor.outcomes import LaunchVerdict, classify_launch_error
 from farflow.executor.settings import ExecutorSettings, where
-from farflow.executor.workload_store import WorkloadStore
+from farflow.executor.workload_store import Stash, WorkloadStore
 from farflow.workload.reference import HEALTH_CHECK_OBJECT
 
 ATTEMPTS = 5
@@ -87,7 +87,7 @@ def check_workload_store(store: WorkloadStore, kms: Any) -> None:
     location = store.location
     probe = f"{location.prefix}{HEALTH_CHECK_OBJECT}"
     try:
-        answer = _patiently(store.client.put_object, Bucket=location.bucket, Key=probe, Body=b"{}")
+        answer = _patiently(store.put, stash=Stash(location.reference(probe), probe, b"{}"))
     except ClientError as error:
         raise _denied(error, "s3:PutObject") or HealthCheckError(
             f"Cannot write to the workload store {location.url} ({error}). Create the bucket, or fix "

@@ -44,9 +44,15 @@ class WorkloadStore:
         key = self.location.key(family_of(task_definition), client_token)
         return Stash(self.location.reference(key), key, body)
 
-    def put(self, stash: Stash) -> None:
-        """Write the workload; raises what S3 raises. A retried launch writes the same object again."""
-        self.client.put_object(
+    def put(self, stash: Stash) -> Any:
+        """Write the workload and return S3's answer; raises what S3 raises. A retried launch writes the
+        same object again. The one write the executor makes (launches and the start-up probe alike).
+
+        No encryption headers: S3 encrypts with the bucket's default, the store's own KMS key, and the
+        store's bucket policy denies only writes that name another encryption
+        (`farflow.spec.workload_store.bucket_policy_statements` says why).
+        """
+        return self.client.put_object(
             Bucket=self.location.bucket, Key=stash.key, Body=stash.body, ContentType="application/json"
         )
 

@@ -215,7 +215,18 @@ def key_policy_statements(
 
 
 def bucket_policy_statements(bucket: str, key_arn: str) -> list[dict[str, Any]]:
-    """The bucket's policy: TLS only, and no object written under any other encryption or key."""
+    """The bucket's policy: TLS only, and no object written under any other encryption or key.
+
+    It denies only a write that names another encryption, never one that names none. S3 decides the
+    bucket policy on the request as sent, before it applies the bucket's default encryption, so a write
+    without encryption headers has no `s3:x-amz-server-side-encryption*` keys; and a negated operator
+    (`StringNotEquals`), or any operator with `IfExists`, matches a key that is absent ("IAM JSON policy
+    elements: Condition operators", docs.aws.amazon.com/IAM/latest/UserGuide/
+    reference_policies_elements_condition_operators.html). A Deny written that way refused the executor's
+    own writes. Such a write gets the default encryption, which is this key: so the executor sends no
+    encryption headers and needs no key id in its configuration (one setting less that could disagree
+    with the bucket), and the start-up probe checks what S3 answered (customer managed SSE-KMS).
+    """
     objects = f"arn:aws:s3:::{bucket}/*"
     return [
         {
@@ -227,21 +238,27 @@ def bucket_policy_statements(bucket: str, key_arn: str) -> list[dict[str, Any]]:
             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         },
         {
+            # A write that names server-side encryption must name this key: denies AES256, another key,
+            # and `aws:kms` without a key id, which S3 would encrypt under the AWS managed key aws/s3
+            # (PutObject, x-amz-server-side-encryption-aws-kms-key-id, in the Amazon S3 API Reference).
+            # S3 compares the header as sent: it must be the key's ARN (not its id or an alias).
             "Sid": "StoreKeyOnly",
             "Effect": "Deny",
             "Principal": "*",
             "Action": "s3:PutObject",
             "Resource": objects,
             "Condition": {
-                "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}
+                "Null": {"s3:x-amz-server-side-encryption": "false"},
+                "StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn},
             },
         },
         {
-            "Sid": "KmsEncryptionOnly",
+            # SSE-C: S3 would encrypt with the caller's own key, out of reach of this key's policy.
+            "Sid": "NoCustomerKeys",
             "Effect": "Deny",
             "Principal": "*",
             "Action": "s3:PutObject",
             "Resource": objects,
-            "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+            "Condition": {"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "false"}},
         },
     ]

@@ -101,3 +101,30 @@ def test_the_scheduler_is_told_the_store_and_the_events_queue(stack: Synthesized
     )
     queue = next(key for key in stack.of_type("AWS::SQS::Queue") if key.startswith("TaskEventsQueue"))
     assert environment["AIRFLOW__ECS_FARGATE__EVENTS_QUEUE_URL"] == {"Ref": queue}
+
+
+def test_the_bucket_is_emptied_on_stack_delete_after_the_scheduler_is_gone(stack: Synthesized) -> None:
+    bucket, _ = _store(stack)
+    [(emptier, resource)] = stack.of_type("Custom::FarflowEmptyBucket").items()
+    assert resource["Properties"]["BucketName"] == {"Ref": bucket}
+    # CloudFormation deletes dependents first: the scheduler's service, then the emptier, then the bucket.
+    _, service = stack.service_of(SCHEDULER.name)
+    assert emptier in service["DependsOn"]
+    [function] = [
+        value
+        for value in stack.of_type("AWS::Lambda::Function").values()
+        if value["Properties"].get("Handler") == "empty_bucket.on_event"
+    ]
+    role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    statements = [normal(s) for p in stack.policies_of(role) for s in p["PolicyDocument"]["Statement"]]
+    s3_statements = [s for s in statements if any(a.startswith("s3:") for a in s["Action"])]
+    assert s3_statements == [
+        {"Action": ["s3:ListBucket"], "Effect": "Allow", "Resource": [f"<{bucket}.Arn>"]},
+        {"Action": ["s3:DeleteObject"], "Effect": "Allow", "Resource": [f"<{bucket}.Arn>/*"]},
+    ]
+    assert {a for s in statements for a in s["Action"]} == {
+        "s3:ListBucket",
+        "s3:DeleteObject",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }

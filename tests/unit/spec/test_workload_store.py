@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from farflow.executor.aws_actions import EXECUTOR_ACTIONS, TASK_ACTIONS
+from farflow.policy import Decision, Request, evaluate, parse_policy
 from farflow.spec import workload_store
 from farflow.workload.reference import parse_store_url
 
@@ -79,3 +82,39 @@ def test_leftovers_expire_after_a_day_and_the_prefix_is_a_valid_store_prefix() -
     assert rule["Expiration"] == {"Days": 1} and rule["Filter"] == {"Prefix": workload_store.PREFIX}
     assert parse_store_url(f"s3://{BUCKET}/{workload_store.PREFIX}").prefix == workload_store.PREFIX
     assert not workload_store.BUCKET.versioned and not workload_store.BUCKET.bucket_key_enabled
+
+
+@pytest.mark.parametrize(
+    ("headers", "denied"),
+    [
+        ({}, False),  # the executor's writes: S3 applies the default encryption, the store's key
+        (
+            {
+                "s3:x-amz-server-side-encryption": "aws:kms",
+                "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY,
+            },
+            False,
+        ),
+        ({"s3:x-amz-server-side-encryption": "aws:kms"}, True),  # aws/s3
+        (
+            {
+                "s3:x-amz-server-side-encryption": "aws:kms",
+                "s3:x-amz-server-side-encryption-aws-kms-key-id": "k2",
+            },
+            True,
+        ),
+        ({"s3:x-amz-server-side-encryption": "AES256"}, True),
+        ({"s3:x-amz-server-side-encryption-customer-algorithm": "AES256"}, True),
+    ],
+)
+def test_the_bucket_policy_denies_only_writes_naming_another_encryption(
+    headers: dict[str, str], denied: bool
+) -> None:
+    policy = parse_policy(workload_store.bucket_policy_statements(BUCKET, KEY))
+    put = Request(
+        "s3:PutObject",
+        f"arn:aws:s3:::{BUCKET}/workloads/farflow-airflow/t.json",
+        SCHEDULER,
+        {"aws:SecureTransport": "true", **headers},
+    )
+    assert (evaluate([policy], put).decision is Decision.EXPLICIT_DENY) is denied

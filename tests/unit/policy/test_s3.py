@@ -1,0 +1,61 @@
+"""A sent S3 request's context: the resource its URL names (either addressing style), its `s3:x-amz-*`
+headers as condition keys (absent when not sent), TLS, the caller, and the action of its operation."""
+
+from __future__ import annotations
+
+import pytest
+
+from farflow.policy.s3 import resource_of, s3_request, s3_requests
+
+ROLE = "arn:aws:iam::123456789012:role/scheduler"
+
+
+@pytest.mark.parametrize(
+    ("url", "resource"),
+    [
+        ("https://b.s3.eu-west-1.amazonaws.com/workloads/f/t.json", "arn:aws:s3:::b/workloads/f/t.json"),
+        ("https://b.s3.amazonaws.com/k", "arn:aws:s3:::b/k"),
+        ("https://s3.eu-west-1.amazonaws.com/b/workloads/t.json", "arn:aws:s3:::b/workloads/t.json"),
+        ("http://127.0.0.1:4566/b/a%20b.json", "arn:aws:s3:::b/a b.json"),
+        ("https://b.s3.eu-west-1.amazonaws.com/?list-type=2", "arn:aws:s3:::b"),
+        ("http://127.0.0.1:4566/b?list-type=2", "arn:aws:s3:::b"),
+    ],
+)
+def test_the_url_names_the_bucket_or_object(url: str, resource: str) -> None:
+    assert resource_of(url) == resource
+
+
+def test_encryption_headers_become_condition_keys_and_unsent_ones_are_absent() -> None:
+    request = s3_request(
+        "PutObject",
+        "https://b.s3.eu-west-1.amazonaws.com/k",
+        {"X-Amz-Server-Side-Encryption": b"aws:kms", "Content-Type": "application/json"},
+        ROLE,
+    )
+    context = request.context
+    assert request.action == "s3:PutObject" and request.resource == "arn:aws:s3:::b/k"
+    assert context["s3:x-amz-server-side-encryption"] == ("aws:kms",)
+    assert "s3:x-amz-server-side-encryption-aws-kms-key-id" not in context
+    assert "s3:content-type" not in context
+    assert context["aws:securetransport"] == ("true",)
+    assert context["aws:principalarn"] == (ROLE,)
+    assert context["aws:principalaccount"] == ("123456789012",)
+
+
+def test_plain_http_is_not_secure_transport_and_operations_map_to_their_actions() -> None:
+    listing = s3_request("ListObjectsV2", "http://127.0.0.1:4566/b?list-type=2", {})
+    assert listing.action == "s3:ListBucket" and listing.principal is None
+    assert listing.context["aws:securetransport"] == ("false",)
+    assert s3_request("HeadObject", "http://h/b/k", {}).action == "s3:GetObject"
+
+
+def test_delete_objects_is_a_delete_of_each_key_it_lists() -> None:
+    body = b"<Delete><Object><Key>workloads/a.json</Key></Object><Object><Key>b&amp;c</Key></Object></Delete>"
+    requests = s3_requests("DeleteObjects", "https://b.s3.eu-west-1.amazonaws.com/?delete", {}, body, ROLE)
+    assert [(r.action, r.resource) for r in requests] == [
+        ("s3:DeleteObject", "arn:aws:s3:::b/workloads/a.json"),
+        ("s3:DeleteObject", "arn:aws:s3:::b/b&c"),
+    ]
+    assert s3_requests("PutObject", "https://b.s3.amazonaws.com/k", {}) == [
+        s3_request("PutObject", "https://b.s3.amazonaws.com/k", {})
+    ]
