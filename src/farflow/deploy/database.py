@@ -17,8 +17,13 @@ from constructs import Construct
 from farflow.deploy.config import DatabaseConfig
 from farflow.deploy.nag import acknowledge
 
-# PostgreSQL 17 (Airflow 3 supports it); minor upgrades are applied automatically in maintenance windows.
-ENGINE_VERSION = rds.PostgresEngineVersion.VER_17_9
+# PostgreSQL 17, the major version only (Airflow 3.3 supports 14 to 18). RDS retires minor versions: a
+# template that names one (17.9) fails to create a new stack once it is gone, and names a version the
+# running instance has left behind after an automatic minor upgrade. With "17" RDS creates the
+# instance on its current default minor, and `auto_minor_version_upgrade` keeps it current in the
+# maintenance window ("Upgrading a DB instance engine version", RDS User Guide); a major upgrade is a
+# deliberate change of this constant.
+ENGINE_VERSION = rds.PostgresEngineVersion.VER_17
 DEFAULT_PORT = 5432
 
 
