@@ -2,6 +2,10 @@
 
 The namespace is Cloud Map (DNS), not Service Connect: the executor's Airflow tasks are started with
 RunTask, and Service Connect names resolve only inside ECS services.
+
+The cluster has the FARGATE and FARGATE_SPOT capacity providers associated (`farflow.spec.cluster`):
+without them ECS refuses every RunTask that asks for Spot or names a provider. No default strategy is
+set, so a RunTask without one still needs its launch type (the executor sends FARGATE).
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ class Cluster(Construct):
             cluster_name=props.names.cluster,
             vpc=props.vpc,
             container_insights_v2=ecs.ContainerInsights.ENABLED,
+            # AWS::ECS::ClusterCapacityProviderAssociations with exactly the spec's CAPACITY_PROVIDERS
+            # (tests/unit/deploy/test_local_and_deploy_agree.py checks they stay equal).
+            enable_fargate_capacity_providers=True,
         )
         self.namespace = servicediscovery.PrivateDnsNamespace(
             self, "Namespace", name=self.namespace_name, vpc=props.vpc, description="Airflow inside the VPC"

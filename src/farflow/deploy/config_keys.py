@@ -18,8 +18,8 @@ from farflow.deploy.config_rules import (
     MAX_NAT_GATEWAYS,
     NAME_MAX,
     STORAGE_GB,
-    VPC_PREFIXES,
 )
+from farflow.deploy.subnet_plan import VPC_PREFIXES
 
 FILE_NAME = "farflow.toml"
 
@@ -50,7 +50,8 @@ KEY_HELP: dict[str, str] = {
     "project.region": "AWS Region the stack is for; empty: AWS_REGION or your profile's (synth then needs AWS_REGION).",
     "project.account": "12-digit AWS account id; empty: the account of your credentials. When set, "
     "deploy refuses other accounts' credentials.",
-    "network.cidr": f"The VPC's IPv4 block, /{VPC_PREFIXES[0]} to /{VPC_PREFIXES[1]}.",
+    "network.cidr": f"The VPC's IPv4 block, /{VPC_PREFIXES[0]} to /{VPC_PREFIXES[1]}; subnets are "
+    "sized from it (a /16: public /22, private /20, database /24).",
     "network.nat_gateways": f"0 to {MAX_NAT_GATEWAYS}. 0 saves the NAT cost but runs tasks in public "
     "subnets with public IPs; 2 keeps outbound traffic up when one Availability Zone fails.",
     "database.name": "Database name: a letter, then letters, digits, underscores.",

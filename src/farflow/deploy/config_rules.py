@@ -22,6 +22,7 @@ from farflow.deploy.config import (
     ProjectConfig,
     WorkerConfig,
 )
+from farflow.deploy.subnet_plan import plan_problem
 from farflow.executor.request.sizes import fargate_size_problem, nearest_fargate_size
 
 # fmt: off
@@ -37,7 +38,6 @@ NAME_MAX = 20
 DATABASE_PORTS = (1150, 65535)
 STORAGE_GB = (20, 65536)
 BACKUP_DAYS = (0, 35)
-VPC_PREFIXES = (16, 24)
 MAX_NAT_GATEWAYS = 2
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
@@ -155,12 +155,8 @@ def _network(network: NetworkConfig) -> list[str]:
     found = []
     if problem := cidr_problem(network.cidr):
         found.append(f"{at('network', 'cidr', network.cidr)}: this {problem}")
-    elif not VPC_PREFIXES[0] <= ipaddress.ip_network(network.cidr).prefixlen <= VPC_PREFIXES[1]:
-        found.append(
-            f"{at('network', 'cidr', network.cidr)}: the VPC needs a block from /{VPC_PREFIXES[0]} to "
-            f"/{VPC_PREFIXES[1]} (AWS allows no larger; smaller leaves too few addresses for the subnets "
-            'of two Availability Zones); for example cidr = "10.0.0.0/16".'
-        )
+    elif problem := plan_problem(ipaddress.ip_network(network.cidr).prefixlen):
+        found.append(f'{at("network", "cidr", network.cidr)}: {problem}; for example cidr = "10.0.0.0/16".')
     if not 0 <= network.nat_gateways <= MAX_NAT_GATEWAYS:
         found.append(
             f"{at('network', 'nat_gateways', network.nat_gateways)}: give 0 (tasks in public subnets with "

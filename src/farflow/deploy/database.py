@@ -7,6 +7,7 @@ Backups, deletion protection, Multi-AZ and the port come from `[database]` in fa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
@@ -18,8 +19,17 @@ from farflow.deploy.config import DatabaseConfig
 from farflow.deploy.nag import acknowledge, acknowledge_checkov
 from farflow.deploy.secrets import NO_CUSTOMER_KEY
 
-# PostgreSQL 17 (Airflow 3 supports it); minor upgrades are applied automatically in maintenance windows.
-ENGINE_VERSION = rds.PostgresEngineVersion.VER_17_9
+# PostgreSQL 17, the major version only (Airflow 3.3 supports 14 to 18). RDS retires minor versions: a
+# template that names one (17.9) fails to create a new stack once it is gone, and names a version the
+# running instance has left behind after an automatic minor upgrade. With "17" RDS creates the
+# instance on its current default minor, and `auto_minor_version_upgrade` keeps it current in the
+# maintenance window ("Upgrading a DB instance engine version", RDS User Guide); a major upgrade is a
+# deliberate change of this constant. "If a major version is specified but a minor version is not,
+# Amazon RDS defaults to a recent release of the major version you have specified" (RDS User Guide,
+# "Supported PostgreSQL versions"); cfn-lint's W3691 data lists the bare "17" as deprecated because
+# 17.1 is, so the instance tells cfn-lint to skip that one check (`LINT_SKIPS`).
+ENGINE_VERSION = rds.PostgresEngineVersion.VER_17
+LINT_SKIPS = ["W3691"]
 DEFAULT_PORT = 5432
 
 
@@ -67,6 +77,8 @@ class Database(Construct):
             auto_minor_version_upgrade=True,
             cloudwatch_logs_exports=["postgresql"],
         )
+        cfn_instance = cast(rds.CfnDBInstance, self.instance.node.default_child)
+        cfn_instance.add_metadata("cfn-lint", {"config": {"ignore_checks": LINT_SKIPS}})
         self.instance.connections.allow_from(
             props.clients, ec2.Port.tcp(config.port), "Airflow processes that hold the credentials"
         )

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from farflow.database_url import SECRET_VARIABLE
+from farflow.database_tls import ASYNC_CONNECT_ARGS_PATH
+from farflow.database_url import ASYNC_FLAG, SECRET_VARIABLE
 from farflow.spec import API_SERVER, WORKER, Component, Names, Secret, Slot, render_environment
 
 # Where the template's Dockerfile copies dags/ in the Airflow image.
@@ -41,6 +42,8 @@ PROXY_HEADERS = "--proxy-headers"
 FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
 # Airflow runs this (through sql_alchemy_conn's `_cmd` variant) and reads the URL from its stdout.
 DATABASE_URL_COMMAND = "python -m farflow.database_url"
+# The async engine's URL and TLS (asyncpg takes neither libpq's URL options nor Airflow's derived URL).
+ASYNC_DATABASE_URL_COMMAND = f"{DATABASE_URL_COMMAND} {ASYNC_FLAG}"
 # Seconds between the sample DAG's ECS status checks: gentler on the real ECS API than locally.
 WAITER_DELAY = "15"
 
@@ -111,6 +114,8 @@ class AwsEnvironment:
         }
         if Secret.DATABASE_URL in component.secrets:
             settings["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD"] = DATABASE_URL_COMMAND
+            settings["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC_CMD"] = ASYNC_DATABASE_URL_COMMAND
+            settings["AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC"] = ASYNC_CONNECT_ARGS_PATH
         else:
             # The official image's entrypoint would otherwise wait for a database this container never gets.
             settings["CONNECTION_CHECK_MAX_COUNT"] = "0"

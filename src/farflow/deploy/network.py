@@ -1,7 +1,9 @@
 """The VPC over two Availability Zones, its flow log, and the two security groups Airflow runs in.
 
-Subnets: public (the load balancer, and everything when there is no NAT gateway), private with egress
-(Airflow and its tasks, when `network.nat_gateways` > 0) and isolated (the database, always).
+Subnets (`farflow.deploy.subnet_plan`, the same blocks whatever the NAT gateways): public (the load
+balancer, and everything when there is no NAT gateway), private with egress (Airflow and its tasks,
+when `network.nat_gateways` > 0; only reserved otherwise) and isolated (the database, always). An S3
+gateway endpoint serves the subnets Airflow runs in.
 Security groups: `components` for the processes that hold the database credentials (api-server,
 scheduler, dag-processor, triggerer, migration), the only ones the database admits; `tasks` for
 everything that runs task code (Airflow tasks, workers, tasks/<name> containers).
@@ -9,6 +11,7 @@ everything that runs task code (Airflow tasks, workers, tasks/<name> containers)
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from aws_cdk import aws_ec2 as ec2
@@ -16,8 +19,13 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from farflow.deploy.config import NetworkConfig
+from farflow.deploy.subnet_plan import AVAILABILITY_ZONES, PLAN, SubnetGroup, Tier
 
-AVAILABILITY_ZONES = 2
+SUBNET_TYPES = {
+    Tier.PUBLIC: ec2.SubnetType.PUBLIC,
+    Tier.PRIVATE: ec2.SubnetType.PRIVATE_WITH_EGRESS,
+    Tier.DATABASE: ec2.SubnetType.PRIVATE_ISOLATED,
+}
 
 
 @dataclass(frozen=True)
@@ -32,19 +40,8 @@ class Network(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: NetworkProps) -> None:
         super().__init__(scope, construct_id)
         self.has_nat = props.config.nat_gateways > 0
-        subnets = [
-            ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=22),
-            ec2.SubnetConfiguration(
-                name="Database", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24
-            ),
-        ]
-        if self.has_nat:
-            subnets.insert(
-                1,
-                ec2.SubnetConfiguration(
-                    name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=20
-                ),
-            )
+        vpc_prefix = ipaddress.ip_network(props.config.cidr).prefixlen
+        subnets = [self._subnet_group(group, vpc_prefix) for group in PLAN]
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
@@ -59,6 +56,10 @@ class Network(Construct):
                 )
             },
         )
+        # Image layers (ECR keeps them in S3) and workload objects reach S3 without NAT processing charges.
+        self.vpc.add_gateway_endpoint(
+            "S3", service=ec2.GatewayVpcEndpointAwsService.S3, subnets=[self.placement]
+        )
         self.components = ec2.SecurityGroup(
             self,
             "Components",
@@ -70,6 +71,15 @@ class Network(Construct):
             "Tasks",
             vpc=self.vpc,
             description="Airflow tasks, Edge workers and the tasks folder containers",
+        )
+
+    def _subnet_group(self, group: SubnetGroup, vpc_prefix: int) -> ec2.SubnetConfiguration:
+        """One group of the plan; the private one only reserves its space when there is no NAT gateway."""
+        return ec2.SubnetConfiguration(
+            name=group.name,
+            subnet_type=SUBNET_TYPES[group.tier],
+            cidr_mask=group.prefix(vpc_prefix),
+            reserved=group.tier is Tier.PRIVATE and not self.has_nat,
         )
 
     def admit_tasks(self, port: int, why: str) -> None:

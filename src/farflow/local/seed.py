@@ -20,6 +20,7 @@ import boto3
 from farflow.local.layout import DEFAULT_NAMES, Network
 from farflow.local.local_only import DUMMY_CREDENTIALS
 from farflow.spec import (
+    CAPACITY_PROVIDERS,
     EventsQueueShape,
     Names,
     TaskDefinitionShape,
@@ -181,7 +182,10 @@ def seed_network(endpoint_url: str, region: str, names: Names = DEFAULT_NAMES) -
     group = ec2.create_security_group(
         GroupName=f"{names.prefix}-tasks", Description="farflow local tasks", VpcId=vpc_id
     )["GroupId"]
-    cluster = _client("ecs", endpoint_url, region).create_cluster(clusterName=names.cluster)["cluster"]
+    # With the capacity providers the deployed cluster has, so Spot tasks run here and others fail as on AWS.
+    cluster = _client("ecs", endpoint_url, region).create_cluster(
+        clusterName=names.cluster, capacityProviders=list(CAPACITY_PROVIDERS)
+    )["cluster"]
     seed_events(endpoint_url, region, cluster["clusterArn"], names)
     logs = _client("logs", endpoint_url, region)
     existing = {g["logGroupName"] for g in logs.describe_log_groups().get("logGroups", [])}

@@ -6,6 +6,7 @@ that differs between them is a `Slot`, which each renderer fills.
 """
 
 from farflow.spec import workload_store
+from farflow.spec.cluster import CAPACITY_PROVIDERS
 from farflow.spec.components import (
     AIRFLOW_TASK,
     API_SERVER,
@@ -44,6 +45,7 @@ __all__ = [
     "AIRFLOW_TASK",
     "AIRFLOW_TASK_SHAPE",
     "API_SERVER",
+    "CAPACITY_PROVIDERS",
     "COMPONENTS",
     "DAG_PROCESSOR",
     "DAG_VARIABLES",

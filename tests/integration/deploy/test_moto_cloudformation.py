@@ -39,6 +39,7 @@ MOTO_LACKS = {
     "AWS::ApplicationAutoScaling::ScalableTarget",
     "AWS::ApplicationAutoScaling::ScalingPolicy",
     "AWS::EC2::SecurityGroupEgress",
+    "AWS::ECS::ClusterCapacityProviderAssociations",
     "AWS::S3::BucketPolicy",
     "AWS::SQS::QueuePolicy",
     "AWS::SecretsManager::Secret",

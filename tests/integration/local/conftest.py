@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from farflow.local.endpoint import FaultSettings, ImageResolver, LocalEcsEndpoint
+from farflow.spec import CAPACITY_PROVIDERS
 
 CLUSTER = "local-test"
 LOG_GROUP = "/farflow/local-test"
@@ -120,7 +121,7 @@ def seed(endpoint: LocalEcsEndpoint) -> Local:
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})  # moto needs it for awsvpc
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-    endpoint.client("ecs").create_cluster(clusterName=CLUSTER, capacityProviders=["FARGATE", "FARGATE_SPOT"])
+    endpoint.client("ecs").create_cluster(clusterName=CLUSTER, capacityProviders=list(CAPACITY_PROVIDERS))
     endpoint.client("logs").create_log_group(logGroupName=LOG_GROUP)
     return Local(endpoint, subnet)
 

@@ -9,9 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from farflow.database_tls import CA_BUNDLE, CA_BUNDLE_URL
 from farflow.deploy.environment import IMAGE_DAGS_FOLDER
 from farflow.deploy.farflow_wheel import DIST_FOLDER
-from farflow.deploy.images import AIRFLOW_DOCKERFILE
+from farflow.deploy.images import (
+    AIRFLOW_DOCKERFILE,
+    OutdatedDockerfileError,
+    airflow_image,
+    dockerfile_problem,
+)
 from farflow.scaffold import init_project
 
 
@@ -70,3 +76,31 @@ def test_the_image_installs_the_staged_wheel_else_the_pinned_version(tmp_path: P
     arguments = done.stdout.splitlines()
     assert arguments[:2] == ["apache-airflow==3.3.2", str(wheel) if staged else "farflow==9.9.9"]
     assert arguments[-2:] == ["-r", "/tmp/farflow/requirements.txt"]
+
+
+def test_the_image_adds_the_rds_ca_bundle_readable_by_airflow(tmp_path: Path) -> None:
+    """What verify-full reads (farflow.database_tls), fetched from AWS at build time, mode 0644 (ADD
+    of a URL is 0600 otherwise, and Airflow does not run as root)."""
+    init_project(tmp_path)
+    text = (tmp_path / AIRFLOW_DOCKERFILE).read_text()
+    assert re.findall(r"^ADD .*$", text, re.MULTILINE) == [f"ADD --chmod=0644 {CA_BUNDLE_URL} {CA_BUNDLE}"]
+    assert CA_BUNDLE_URL == "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+    assert dockerfile_problem(text) is None
+
+
+def test_a_dockerfile_without_the_bundle_is_refused_in_one_line_naming_the_line_to_add(
+    tmp_path: Path,
+) -> None:
+    from aws_cdk import App, Stack
+
+    init_project(tmp_path)
+    dockerfile = tmp_path / AIRFLOW_DOCKERFILE
+    dockerfile.write_text(
+        "\n".join(line for line in dockerfile.read_text().splitlines() if CA_BUNDLE not in line)
+    )
+    with pytest.raises(OutdatedDockerfileError) as caught:
+        airflow_image(Stack(App(outdir=str(tmp_path / "out")), "S"), "Image", tmp_path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{dockerfile}: ")
+    assert message.endswith(f"ADD --chmod=0644 {CA_BUNDLE_URL} {CA_BUNDLE}")

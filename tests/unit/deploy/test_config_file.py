@@ -167,8 +167,12 @@ BAD = {
         '[network]\ncidr = "10.1.2.3/16"\n',
         ["has bits set after the /16 prefix", '"10.1.0.0/16"'],
     ),
-    "cidr too big": ('[network]\ncidr = "10.0.0.0/8"\n', ['[network] cidr = "10.0.0.0/8"', "/16 to /24"]),
-    "cidr too small": ('[network]\ncidr = "10.0.0.0/28"\n', ["/16 to /24", 'cidr = "10.0.0.0/16"']),
+    "cidr too big": ('[network]\ncidr = "10.0.0.0/8"\n', ['[network] cidr = "10.0.0.0/8"', "/16 to /20"]),
+    "cidr too small": ('[network]\ncidr = "10.0.0.0/28"\n', ["/16 to /20", 'cidr = "10.0.0.0/16"']),
+    "cidr below the plan": (
+        '[network]\ncidr = "10.0.0.0/21"\nnat_gateways = 1\n',
+        ['[network] cidr = "10.0.0.0/21"', "/16 to /20", "database subnets would be /29", "smallest, /28"],
+    ),
     "cidr ipv6": ('[network]\ncidr = "fd00::/56"\n', ["is IPv6", "IPv4"]),
     "allowed cidr garbage": (
         '[load_balancer]\nallowed_cidrs = ["0.0.0.0/0", "my office"]\n',

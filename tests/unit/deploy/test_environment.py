@@ -57,10 +57,16 @@ def test_database_command_only_where_the_database_is() -> None:
         c.name for c in ALL if "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD" in ENVIRONMENT.for_component(c)
     }
     assert holders == {c.name for c in ALL if Secret.DATABASE_URL in c.secrets}
-    assert (
-        ENVIRONMENT.for_component(API_SERVER)["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD"]
-        == DATABASE_URL_COMMAND
-    )
+    api_server = ENVIRONMENT.for_component(API_SERVER)
+    assert {key: value for key, value in api_server.items() if key.startswith("AIRFLOW__DATABASE__")} == {
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD": DATABASE_URL_COMMAND,
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC_CMD": f"{DATABASE_URL_COMMAND} --async",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC": "farflow.database_tls.ASYNC_CONNECT_ARGS",
+    }
+    holders_async = {
+        c.name for c in ALL if "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC_CMD" in ENVIRONMENT.for_component(c)
+    }
+    assert holders_async == holders
 
 
 def test_edge_api_on_the_api_server_and_its_url_on_workers() -> None:

@@ -18,7 +18,7 @@ from farflow.database_url import SECRET_VARIABLE
 from farflow.deploy.environment import DATABASE_URL_COMMAND, AwsEnvironment, PlatformValues
 from farflow.local.environment import airflow_task_env, component_environment
 from farflow.local.local_only import LOCAL_ONLY
-from farflow.spec import AIRFLOW_TASK, COMPONENTS, Component, Names, Secret
+from farflow.spec import AIRFLOW_TASK, CAPACITY_PROVIDERS, COMPONENTS, Component, Names, Secret
 from tests.support.deploy import Synthesized
 from tests.support.layouts import NETWORK, SECRETS, example_layout
 
@@ -96,3 +96,12 @@ def test_fixed_values_are_equal(component: Component, stack: Synthesized, tmp_pa
     assert fixed
     for setting in fixed:
         assert local[setting.name] == environment[setting.name] == setting.value
+
+
+def test_the_deployed_cluster_has_the_capacity_providers_the_local_one_has(stack: Synthesized) -> None:
+    """Spot DAGs that run locally must find FARGATE_SPOT on AWS too (ECS refuses an unassociated one)."""
+    _, association = stack.one("AWS::ECS::ClusterCapacityProviderAssociations")
+    _, cluster = stack.one("AWS::ECS::Cluster")
+    assert tuple(association["Properties"]["CapacityProviders"]) == CAPACITY_PROVIDERS
+    assert association["Properties"]["Cluster"] == {"Ref": next(iter(stack.of_type("AWS::ECS::Cluster")))}
+    assert cluster["Properties"]["ClusterName"] == Names().cluster

@@ -5,7 +5,8 @@ HTTP 500 after its tasks were created; RegisterTaskDefinition lets the runtime w
 the interpreter an Airflow task definition's tasks will fork from.
 
 RunTask also refuses, as ECS does, a container override naming a container the task definition lacks
-(moto would start the task without it). Also smooths three places where moto 5.2.5 answers HTTP 500 where ECS would not: RunTask for a task
+(moto would start the task without it) and a capacity provider strategy naming a provider the cluster
+does not have associated (moto would start the task anyway; see `farflow.spec.cluster`). Also smooths three places where moto 5.2.5 answers HTTP 500 where ECS would not: RunTask for a task
 definition whose containers have no container-level memory (normal on Fargate), an awsvpcConfiguration
 without securityGroups (ECS uses the VPC's default group), and launchType EC2 on a cluster with no
 container instances (ECS answers InvalidParameterException). Anything else moto cannot handle becomes a
@@ -30,6 +31,7 @@ from moto.moto_server.werkzeug_app import create_backend_app
 from farflow.local.endpoint.faults import ERRORS, FaultSwitch
 from farflow.local.endpoint.moto_state import ecs_backend
 from farflow.local.endpoint.runtime import TaskRuntime
+from farflow.spec.cluster import NOT_ASSOCIATED
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +83,7 @@ class LocalEcsResponse(EC2ContainerServiceResponse):  # type: ignore[misc]
         cluster = backend._get_cluster(self._get_param("cluster", "default"))
         definition = backend.describe_task_definition(self._get_param("taskDefinition"))
         _check_override_names(self._get_param("overrides") or {}, definition)
+        _check_capacity_providers(self._get_param("capacityProviderStrategy") or [], cluster)
         token = self._get_param("clientToken")
         if token:
             arns = self.runtime.replay(cluster.arn, token)
@@ -144,6 +147,14 @@ def _check_override_names(overrides: Any, definition: Any) -> None:
             raise InvalidParameterException(
                 f"Override for container named {override.get('name')} is not a container in the TaskDefinition."
             )
+
+
+def _check_capacity_providers(strategy: Sequence[Any], cluster: Any) -> None:
+    """ECS's answer to a strategy naming a capacity provider that is not associated with the cluster."""
+    associated = set(cluster.capacity_providers or [])
+    for item in strategy:
+        if item.get("capacityProvider") not in associated:
+            raise InvalidParameterException(NOT_ASSOCIATED)
 
 
 def find_tasks(backend: Any, cluster: Any, refs: Sequence[str]) -> tuple[list[Any], list[dict[str, str]]]:
