@@ -1,9 +1,10 @@
 """The deploy tests' synthesized stacks: each configuration synthesized once per session, offline.
 
 Two configurations cover the choices: the defaults (with a Region, which synth needs), and a variant
-with no NAT gateway, HTTPS, a non-default database port, Multi-AZ, no deletion protection and narrowed
-CIDRs. Each is synthesized once per pytest session into the session's base temp folder (jsii and the
-CDK are slow on two shared cores), whichever test folder asks first; tests read the JSON.
+with no NAT gateway, HTTPS, a non-default database port, Multi-AZ, no deletion protection, narrowed
+CIDRs and no worker pool. Each is synthesized once per pytest session into the session's base temp
+folder (jsii and the CDK are slow on two shared cores), whichever test folder asks first; tests read
+the JSON.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from farflow.deploy.config import (
     LoadBalancerConfig,
     NetworkConfig,
     ProjectConfig,
+    WorkerConfig,
 )
 from farflow.scaffold import init_project
 
@@ -35,6 +37,7 @@ VARIANT = replace(
     load_balancer=LoadBalancerConfig(
         certificate_arn=CERTIFICATE, allowed_cidrs=("203.0.113.0/24", "2001:db8::/32")
     ),
+    worker=WorkerConfig(enabled=False),
 )
 
 
