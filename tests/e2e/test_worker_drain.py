@@ -4,7 +4,8 @@ The deploy's worker pool as it runs on AWS, on one machine: the embedded Postgre
 migrate`, an api-server serving the Edge API, a scheduler with edge3's EdgeExecutor, a dag-processor,
 and the worker container's command, `python -m farflow.worker`, which runs `airflow edge worker`. ECS
 stops a task with SIGTERM; here the test sends it. Without the entry (the previous command, `airflow
-edge worker` itself), the same SIGTERM ends the job and it fails: the second test shows it.
+edge worker` itself), the same SIGTERM ends the job and it fails: the second test shows it. The
+worker's task scale-in protection goes to a loopback stand-in for the ECS agent (tests/support).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import secrets
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from farflow.local.demo import wait_for_dag
 from farflow.local.embedded_database import EmbeddedPostgres
 from farflow.local.local_only import LOCAL_TUNING
 from farflow.local.ports import free_port
+from tests.support.ecs_agent import loopback_agent
 
 pytest.importorskip("airflow.providers.edge3", reason="the Edge worker needs apache-airflow-providers-edge3")
 
@@ -35,7 +37,7 @@ pytestmark = pytest.mark.e2e
 DAG_ID = "farflow_worker_drain"
 TASK_ID = "slow"
 # Long enough to SIGTERM the worker while the task runs, short next to the drain timeout (95 s).
-TASK_SECONDS = 15
+TASK_SECONDS = 20
 DAG = f'''
 import time
 
@@ -129,10 +131,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeSite]:
         database.stop()
 
 
-def _start_worker(site: EdgeSite, name: str, argv: list[str]) -> ManagedProcess:
+def _start_worker(
+    site: EdgeSite, name: str, argv: list[str], extra: dict[str, str] | None = None
+) -> ManagedProcess:
     home = site.root / name
     home.mkdir()
-    environment = {**site.worker_environment, "AIRFLOW_HOME": str(home)}
+    environment = {**site.worker_environment, "AIRFLOW_HOME": str(home), **(extra or {})}
     return component_processes.start(name, argv, environment, site.root / f"{name}.log")
 
 
@@ -146,8 +150,11 @@ def _task_state(site: EdgeSite, run_id: str) -> str | None:
     return str(state) if state else None
 
 
-def _run_and_sigterm(site: EdgeSite, worker: ManagedProcess) -> tuple[str, int]:
-    """Trigger the DAG, SIGTERM the worker once its task runs; the task's final state, the exit code."""
+def _run_and_sigterm(
+    site: EdgeSite, worker: ManagedProcess, before: Callable[[], object] = lambda: True
+) -> tuple[str, int]:
+    """Trigger the DAG, SIGTERM the worker once its task runs (and `before` holds); the task's final
+    state, and the worker's exit code."""
     try:
         run_id = site.api.trigger(DAG_ID)
         wait_for(
@@ -156,6 +163,7 @@ def _run_and_sigterm(site: EdgeSite, worker: ManagedProcess) -> tuple[str, int]:
             what="the task to run on the worker",
             watch=[worker, *site.processes],
         )
+        wait_for(lambda: before() or None, timeout=RUN, what="the worker to be ready to stop", watch=[worker])
         worker.popen.send_signal(signal.SIGTERM)
         ended = wait_for(
             lambda: state if (state := _task_state(site, run_id)) in {"success", "failed"} else None,
@@ -170,11 +178,17 @@ def _run_and_sigterm(site: EdgeSite, worker: ManagedProcess) -> tuple[str, int]:
 
 
 def test_sigterm_drains_the_worker_and_the_running_job_succeeds(site: EdgeSite) -> None:
-    worker = _start_worker(site, "entry", [sys.executable, "-m", "farflow.worker"])
-    state, code = _run_and_sigterm(site, worker)
+    """With an ECS agent stand-in, the busy worker also asks for task scale-in protection first."""
+    with loopback_agent() as agent:
+        worker = _start_worker(
+            site, "entry", [sys.executable, "-m", "farflow.worker"], {"ECS_AGENT_URI": agent.uri}
+        )
+        state, code = _run_and_sigterm(site, worker, before=lambda: agent.requests)
     assert state == "success", worker.log_tail(40)
     assert code == 0, worker.log_tail(40)
     assert "draining the Edge worker" in worker.log_tail(400)
+    _, body = agent.requests[0]
+    assert body["ProtectionEnabled"] is True, agent.requests
 
 
 def test_without_the_entry_sigterm_fails_the_running_job(site: EdgeSite) -> None:

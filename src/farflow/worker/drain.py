@@ -1,10 +1,10 @@
 """Run `airflow edge worker` so that stopping its ECS task drains it instead of killing its jobs.
 
 ECS stops a task by sending SIGTERM to each container, then SIGKILL once the container's `stopTimeout`
-has passed, at most 120 s on Fargate ("ContainerDefinition stopTimeout", ECS API reference). ECS has no
-way to send another signal: it does not take the image's STOPSIGNAL or a stop signal setting
-(aws/containers-roadmap issue 359 is the open request). edge3's worker answers SIGTERM by terminating
-every running job and SIGINT by draining: it fetches no new job, lets the running ones finish, then
+has passed, at most 120 s on Fargate ("ContainerDefinition stopTimeout", ECS API reference). A task
+definition has no stop signal setting (aws/containers-roadmap issue 359 is the open request), and AWS
+does not document that Fargate honours an image's STOPSIGNAL, so nothing here relies on either. edge3's
+worker answers SIGTERM by terminating every running job and SIGINT by draining: it fetches no new job, lets the running ones finish, then
 signs off (airflow/providers/edge3/cli/worker.py: `shutdown_handler`, `signal_drain`).
 
 So this entry starts the worker as its child and turns the SIGTERM it gets into SIGINT for the child.

@@ -28,7 +28,7 @@ from farflow.worker.drain import (
     drain_settings,
     exit_code,
 )
-from tests.unit.worker.conftest import Agent
+from tests.support.ecs_agent import Agent
 
 HERE = Path(__file__).parent
 DEADLINE = 30.0

@@ -16,7 +16,7 @@ from farflow.worker.protection import (
     decide,
     put,
 )
-from tests.unit.worker.conftest import Agent
+from tests.support.ecs_agent import Agent
 
 MINUTE = 60.0
 
