@@ -2,9 +2,10 @@
 
 Two configurations cover the choices: the defaults (with a Region, which synth needs; HTTP from the
 placeholder address), and a variant with no NAT gateway, HTTPS on a domain name with its Route 53
-record, open to the internet (allowed behind HTTPS), a non-default database port, Multi-AZ and no
-deletion protection. Each is synthesized once per pytest session into the session's base temp folder (jsii and the
-CDK are slow on two shared cores), whichever test folder asks first; tests read the JSON.
+record, open to the internet (allowed behind HTTPS), a non-default database port, Multi-AZ, no
+deletion protection and no worker pool. Each is synthesized once per pytest session into the session's
+base temp folder (jsii and the CDK are slow on two shared cores), whichever test folder asks first;
+tests read the JSON.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from farflow.deploy.config import (
     LoadBalancerConfig,
     NetworkConfig,
     ProjectConfig,
+    WorkerConfig,
 )
 from farflow.scaffold import init_project
 
@@ -43,6 +45,7 @@ VARIANT = replace(
         hosted_zone_id=ZONE_ID,
         hosted_zone_name="example.com",
     ),
+    worker=WorkerConfig(enabled=False),
 )
 
 

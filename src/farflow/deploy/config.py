@@ -62,6 +62,9 @@ class LogsConfig:
 
 @dataclass(frozen=True)
 class WorkerConfig:
+    # The Edge worker pool behind the `worker` executor alias (the sample DAG uses it). Its workers hold
+    # the JWT secret: they run trusted code only (docs/security.md).
+    enabled: bool = True
     min_count: int = 1
     max_count: int = 5
     cpu_target_percent: int = 70

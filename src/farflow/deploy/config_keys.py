@@ -67,6 +67,9 @@ KEY_HELP: dict[str, str] = {
     "unless its executor_config says otherwise.",
     "airflow.task_memory": "Memory (MiB) of that task definition; a Fargate size together with task_cpu.",
     "logs.retention_days": f"Days CloudWatch keeps logs: one of {', '.join(map(str, LOG_RETENTION_DAYS))}.",
+    "worker.enabled": "Run the Edge worker pool behind the 'worker' executor alias (the sample DAG uses it). "
+    "Its workers hold Airflow's JWT secret, which can sign any user's token: only trusted code may run on "
+    'them. false: no pool, and a task with executor="worker" fails to parse, naming the executor.',
     "worker.min_count": "Fewest workers, at least 1 (CPU scaling needs one running to measure).",
     "worker.max_count": "Most workers, at least min_count.",
     "worker.cpu_target_percent": "Average CPU (1-100) the pool scales to keep.",

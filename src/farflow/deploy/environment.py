@@ -13,7 +13,16 @@ from dataclasses import dataclass
 
 from farflow.database_tls import ASYNC_CONNECT_ARGS_PATH
 from farflow.database_url import ASYNC_FLAG, SECRET_VARIABLE
-from farflow.spec import API_SERVER, WORKER, Component, Names, Secret, Slot, render_environment
+from farflow.spec import (
+    API_SERVER,
+    WORKER,
+    Component,
+    Names,
+    Secret,
+    Slot,
+    render_environment,
+    worker_alias,
+)
 
 # Where the template's Dockerfile copies dags/ in the Airflow image.
 IMAGE_DAGS_FOLDER = "/opt/airflow/dags"
@@ -68,6 +77,8 @@ class PlatformValues:
     workload_store: str
     # The task events queue (farflow.deploy.events).
     events_queue_url: str
+    # [worker] enabled: the Edge worker pool runs, behind the `worker` executor alias.
+    worker_pool: bool = True
 
 
 @dataclass(frozen=True)
@@ -85,7 +96,7 @@ class AwsEnvironment:
             Slot.DAGS_FOLDER: IMAGE_DAGS_FOLDER,
             Slot.EXECUTION_API_URL: f"{values.internal_api_url}{EXECUTION_API_PATH}/",
             Slot.API_BASE_URL: values.ui_url,
-            Slot.WORKER_EXECUTOR: EDGE_EXECUTOR,
+            Slot.WORKER_EXECUTOR: worker_alias(EDGE_EXECUTOR if values.worker_pool else None),
             Slot.AUTH_MANAGER: FAB_AUTH_MANAGER,
             Slot.REGION: values.region,
             Slot.CLUSTER: names.cluster,
@@ -119,8 +130,10 @@ class AwsEnvironment:
         else:
             # The official image's entrypoint would otherwise wait for a database this container never gets.
             settings["CONNECTION_CHECK_MAX_COUNT"] = "0"
-        if component == API_SERVER:
+        if component == API_SERVER and self.values.worker_pool:
+            # Served only for a worker pool: without one, nothing may call the Edge API.
             settings["AIRFLOW__EDGE__API_ENABLED"] = "True"
+        if component == API_SERVER:
             # Behind the load balancer's TLS: the scheme it forwards (see PROXY_HEADERS), trusted from the
             # VPC only, and FAB's session cookie Secure whenever users reach the UI over HTTPS.
             settings["FORWARDED_ALLOW_IPS"] = self.values.trusted_proxies

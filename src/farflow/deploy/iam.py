@@ -31,6 +31,19 @@ OPERATOR_ACTIONS: tuple[AwsAction, ...] = (
     AwsAction("iam:PassRole", None, Scope.TASK_ROLES, "RunTask hands the task its roles"),
 )
 
+# What an Edge worker's ECS agent calls, with the worker's task role, when the worker sets its own task
+# scale-in protection ("Protect your Amazon ECS tasks from being terminated by scale-in events", IAM
+# permissions: the agent endpoint's PUT calls UpdateTaskProtection, its GET GetTaskProtection).
+WORKER_ACTIONS: tuple[AwsAction, ...] = (
+    AwsAction(
+        "ecs:UpdateTaskProtection",
+        "UpdateTaskProtection",
+        Scope.TASKS_IN_CLUSTER,
+        "keep a busy worker out of scale-in and deploys (farflow.worker.protection)",
+    ),
+    AwsAction("ecs:GetTaskProtection", "GetTaskProtection", Scope.TASKS_IN_CLUSTER, "read it back"),
+)
+
 # What the migration custom resource's two functions call: one starts the task, one follows it.
 MIGRATION_START_ACTIONS: tuple[AwsAction, ...] = (
     AwsAction("ecs:RunTask", "RunTask", Scope.TASK_DEFINITIONS_IN_CLUSTER, "start the migration"),

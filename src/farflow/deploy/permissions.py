@@ -6,6 +6,7 @@
   store (the key's policy, `WorkloadStore.admit`, names the same roles);
 - Airflow tasks and workers: the sample DAG's EcsRunTaskOperator on the tasks/<name> families, and
   reading those tasks' log group;
+- workers: their own task scale-in protection (`WORKER_ACTIONS`, through the ECS agent);
 - Airflow tasks, workers, triggerer: writing Airflow's remote task logs; api-server: reading them.
 Execution roles (image pull, awslogs, secrets) are CDK's grants and stay separate from these.
 """
@@ -23,7 +24,15 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from farflow.deploy.cluster import Cluster
-from farflow.deploy.iam import OPERATOR_ACTIONS, EcsTargets, grants, log_reader, log_writers, policy
+from farflow.deploy.iam import (
+    OPERATOR_ACTIONS,
+    WORKER_ACTIONS,
+    EcsTargets,
+    grants,
+    log_reader,
+    log_writers,
+    policy,
+)
 from farflow.deploy.workload_store import WorkloadStore
 from farflow.executor.aws_actions import EXECUTOR_ACTIONS, TASK_ACTIONS
 
@@ -36,7 +45,8 @@ class PermissionsProps:
     scheduler: iam.IRole
     api_server: iam.IRole
     triggerer: iam.IRole
-    worker: iam.IRole
+    # None without a worker pool ([worker] enabled = false).
+    worker: iam.IRole | None
     task_logs: logs.ILogGroup
     remote_logs: logs.ILogGroup
     workload_store: WorkloadStore
@@ -70,7 +80,18 @@ class Permissions(Construct):
             self, "Workloads", grants(stack, TASK_ACTIONS, replace(executor, roles=[])), [airflow_role]
         )
         props.workload_store.admit(props.scheduler, {props.airflow_task.family: airflow_role})
-        task_runners = [props.airflow_task.task_role, props.worker]
+        task_runners = [props.airflow_task.task_role, *([props.worker] if props.worker else [])]
+        self.task_protection: iam.Policy | None = None
+        if props.worker:
+            workers = EcsTargets(
+                cluster_name=props.cluster.name,
+                cluster_arn=props.cluster.cluster.cluster_arn,
+                families=[],
+                roles=[],
+            )
+            self.task_protection = policy(
+                self, "TaskProtection", grants(stack, WORKER_ACTIONS, workers), [props.worker]
+            )
         self.operator: iam.Policy | None = None
         if props.folder_tasks:
             folders = EcsTargets(

@@ -17,6 +17,7 @@ from farflow.deploy.config import ServiceSize
 from farflow.deploy.containers import AirflowRuntime, add_airflow_container, fargate_task_definition
 from farflow.deploy.network import Placement
 from farflow.spec import Component
+from farflow.worker.drain import STOP_TIMEOUT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,9 @@ class AirflowService(Construct):
             name=component.name,
             stream_prefix=component.name,
             command=props.runtime.environment.command(component),
-            # Fargate's maximum: a stopping component finishes its work (an Edge worker drains its jobs).
-            stop_timeout=120,
+            # Fargate's maximum: a stopping component finishes its work (an Edge worker drains its jobs
+            # within it, farflow.worker.drain).
+            stop_timeout=STOP_TIMEOUT_SECONDS,
         )
         cloud_map = (
             ecs.CloudMapOptions(

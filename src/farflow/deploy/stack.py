@@ -144,6 +144,7 @@ class FarflowStack(Stack):
                     ),
                     workload_store=workload_store.url,
                     events_queue_url=task_events.queue.queue_url,
+                    worker_pool=config.worker.enabled,
                 ),
             ),
             secrets=secrets,
@@ -178,10 +179,12 @@ class FarflowStack(Stack):
                     health_check_grace=Duration.minutes(5) if is_api else None,
                 ),
             )
-        workers = WorkerPool(
-            self, "WorkerPool", WorkerPoolProps(config.worker, runtime, cluster.cluster, tasks)
+        workers = (
+            WorkerPool(self, "WorkerPool", WorkerPoolProps(config.worker, runtime, cluster.cluster, tasks))
+            if config.worker.enabled
+            else None
         )
-        for service in [*services.values(), workers.workers]:
+        for service in [*services.values(), *([workers.workers] if workers else [])]:
             service.node.add_dependency(migration.done)
         # The scheduler writes to the workload store: on stack delete its service goes before the store
         # is emptied. (Its service only: the store's key policy names the scheduler's role.)
@@ -198,7 +201,7 @@ class FarflowStack(Stack):
                 scheduler=services[SCHEDULER].task_definition.task_role,
                 api_server=api.task_definition.task_role,
                 triggerer=services[TRIGGERER].task_definition.task_role,
-                worker=workers.workers.task_definition.task_role,
+                worker=workers.workers.task_definition.task_role if workers else None,
                 task_logs=log_groups.tasks,
                 remote_logs=log_groups.remote,
                 workload_store=workload_store,

@@ -1,7 +1,9 @@
 """The worker pool behind the `worker` executor alias: Edge workers that scale on CPU.
 
 Edge workers poll the api-server's Edge API over HTTP for jobs (no broker), so the pool is a plain
-Fargate service of the WORKER component with target-tracking autoscaling.
+Fargate service of the WORKER component with target-tracking autoscaling. Its container runs
+`python -m farflow.worker`, so scale-in and deploys drain a worker instead of killing its jobs, and a
+busy worker holds ECS task scale-in protection (farflow.worker). Only with `[worker] enabled`.
 """
 
 from __future__ import annotations

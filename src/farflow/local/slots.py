@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from farflow.local.endpoint.moto_state import DEFAULT_ACCOUNT_ID
 from farflow.local.layout import Network, StackLayout
 from farflow.local.state import Secrets
-from farflow.spec import Component, Names, Secret, Slot, events_queue_shape
+from farflow.spec import Component, Names, Secret, Slot, events_queue_shape, worker_alias
 
 # Locally the LocalExecutor, inside the scheduler, stands behind the `worker` alias (on AWS: Edge workers).
 WORKER_EXECUTOR = "LocalExecutor"
@@ -42,7 +42,7 @@ def local_slots(layout: StackLayout, network: Network | None) -> dict[Slot, str]
         Slot.DAGS_FOLDER: str(layout.dags_folder),
         Slot.EXECUTION_API_URL: f"{layout.api_url}/execution/",
         Slot.API_BASE_URL: layout.ui_url,
-        Slot.WORKER_EXECUTOR: WORKER_EXECUTOR,
+        Slot.WORKER_EXECUTOR: worker_alias(WORKER_EXECUTOR),
         Slot.AUTH_MANAGER: AUTH_MANAGER,
         Slot.REGION: layout.region,
         Slot.AIRFLOW_TASK_DEFINITION: names.airflow_family,

@@ -27,7 +27,7 @@ from farflow.spec.events import (
     events_queue_shape,
     task_state_change_pattern,
 )
-from farflow.spec.names import DAG_VARIABLES, Names
+from farflow.spec.names import DAG_VARIABLES, Names, worker_alias
 from farflow.spec.secrets import Secret
 from farflow.spec.settings import Setting, Slot
 from farflow.spec.task_definitions import (
@@ -72,5 +72,6 @@ __all__ = [
     "render_environment",
     "task_folders",
     "task_state_change_pattern",
+    "worker_alias",
     "workload_store",
 ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from farflow.spec.names import WORKER_ALIAS
 from farflow.spec.secrets import Secret
 from farflow.spec.settings import Setting, Slot
 
@@ -45,7 +44,7 @@ EXECUTOR_CLASS = "farflow.executor.EcsFargateExecutor"
 AIRFLOW_BASE: tuple[Setting, ...] = (
     Setting("AIRFLOW__CORE__DAGS_FOLDER", Slot.DAGS_FOLDER),
     Setting("AIRFLOW__CORE__LOAD_EXAMPLES", "False"),
-    Setting("AIRFLOW__CORE__EXECUTOR", (f"{EXECUTOR_CLASS},{WORKER_ALIAS}:", Slot.WORKER_EXECUTOR)),
+    Setting("AIRFLOW__CORE__EXECUTOR", (EXECUTOR_CLASS, Slot.WORKER_EXECUTOR)),
     Setting("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", Slot.EXECUTION_API_URL),
     Setting("AIRFLOW__CORE__AUTH_MANAGER", Slot.AUTH_MANAGER),
     Setting("PYTHONUNBUFFERED", "1"),
@@ -136,7 +135,8 @@ AIRFLOW_TASK = Component(
 # LocalExecutor runs inside the scheduler, so there is no separate process).
 WORKER = Component(
     name="worker",
-    command=("edge", "worker"),
+    # Runs `airflow edge worker` so that ECS's SIGTERM drains it instead of killing its jobs.
+    command=("python", "-m", "farflow.worker"),
     settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *LINK_SETTINGS),
     secrets=frozenset({Secret.FERNET_KEY}) | _LOGS | _TOKENS,
     runs_user_code=True,

@@ -19,6 +19,12 @@ AIRFLOW_CONTAINER = "airflow"
 WORKER_ALIAS = "worker"
 
 
+def worker_alias(executor: str | None) -> str:
+    """What Slot.WORKER_EXECUTOR holds: the `worker` alias entry of [core] executor for `executor`, or
+    nothing where no worker pool runs (a task that asks for `worker` then fails to parse, naming it)."""
+    return f",{WORKER_ALIAS}:{executor}" if executor else ""
+
+
 @dataclass(frozen=True)
 class Names:
     """Every name derives from one prefix, so two deployments in one account differ by it alone."""

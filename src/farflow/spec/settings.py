@@ -13,7 +13,7 @@ class Slot(Enum):
     DAGS_FOLDER = "dags folder"
     EXECUTION_API_URL = "the api-server's execution API URL, as task containers reach it"
     API_BASE_URL = "the URL users open the UI at"
-    WORKER_EXECUTOR = "the executor behind the 'worker' alias"
+    WORKER_EXECUTOR = "',worker:<executor>' in [core] executor, or empty without a worker pool"
     AUTH_MANAGER = "the auth manager class"
     REGION = "AWS Region"
     CLUSTER = "ECS cluster name"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from farflow.deploy.iam import WORKER_ACTIONS
 from farflow.executor.aws_actions import EXECUTOR_ACTIONS, TASK_ACTIONS, Scope
 from farflow.spec import API_SERVER, DAG_PROCESSOR, SCHEDULER, TRIGGERER, WORKER, Names, workload_store
 from tests.support.deploy import REGION, Synthesized
@@ -198,7 +199,7 @@ def _remote_writes(stack: Synthesized) -> list[dict[str, Any]]:
 
 def test_airflow_tasks_and_workers_run_only_the_folder_task_definitions(stack: Synthesized) -> None:
     expected = [*_operator(stack), *_remote_writes(stack)]
-    assert statements_of(stack, stack.role_of(WORKER.name)) == expected
+    assert statements_of(stack, stack.role_of(WORKER.name)) == [_task_protection(), *expected]
     assert statements_of(stack, stack.role_of(NAMES.airflow_container)) == [*_workloads(stack), *expected]
 
 
@@ -266,3 +267,21 @@ def test_execution_roles_only_pull_images_log_and_read_secrets(stack: Synthesize
         role = task_definition["Properties"]["ExecutionRoleArn"]["Fn::GetAtt"][0]
         actions = {a for s in statements_of(stack, role) for a in s["Action"]}
         assert actions <= allowed, actions - allowed
+
+
+def _task_protection() -> dict[str, Any]:
+    return {
+        "Action": [entry.action for entry in WORKER_ACTIONS],
+        "Effect": "Allow",
+        "Resource": [TASKS],
+    }
+
+
+def test_only_workers_may_set_task_protection(stack: Synthesized) -> None:
+    holders = {
+        role
+        for role in {stack.role_of(name) for name in stack.containers()}
+        if any("ecs:UpdateTaskProtection" in statement["Action"] for statement in statements_of(stack, role))
+    }
+    assert holders == {stack.role_of(WORKER.name)}
+    assert [entry.action for entry in WORKER_ACTIONS] == ["ecs:UpdateTaskProtection", "ecs:GetTaskProtection"]

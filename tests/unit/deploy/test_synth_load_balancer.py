@@ -127,9 +127,12 @@ def test_tasks_and_workers_reach_the_api_server_inside_the_vpc(
     containers = synthesized.containers()
     task = _environment(containers[Names().airflow_container])
     assert task["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == f"{internal}/execution/"
-    assert _environment(containers[WORKER.name])["AIRFLOW__EDGE__API_URL"].startswith(
-        f"{internal}/edge_worker/"
-    )
+    if synthesized.config.worker.enabled:
+        assert _environment(containers[WORKER.name])["AIRFLOW__EDGE__API_URL"].startswith(
+            f"{internal}/edge_worker/"
+        )
+    else:
+        assert WORKER.name not in containers
 
 
 def _environment(container: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +160,10 @@ def test_every_link_writer_has_the_ui_url_as_base_url(name: str, request: pytest
         for container, definition in synthesized.containers().items()
         if BASE_URL in (environment := _environment(definition))
     }
-    assert {API_SERVER.name, "scheduler", "triggerer", "dag-processor", WORKER.name} <= set(having)
+    writers = {API_SERVER.name, "scheduler", "triggerer", "dag-processor"}
+    if synthesized.config.worker.enabled:
+        writers.add(WORKER.name)
+    assert writers <= set(having)
     assert Names().airflow_container in having  # the container every Airflow task runs in
     assert all(value == url for value in having.values())
 

@@ -19,6 +19,7 @@ from farflow.deploy.secrets import secret_variable
 from farflow.spec import (
     AIRFLOW_TASK,
     API_SERVER,
+    COMPONENTS,
     MIGRATION,
     SCHEDULER,
     SERVICES,
@@ -27,6 +28,7 @@ from farflow.spec import (
     Names,
     Secret,
 )
+from farflow.worker.drain import STOP_TIMEOUT_SECONDS
 from tests.support.deploy import Synthesized
 
 RENDERED = (*SERVICES, AIRFLOW_TASK, MIGRATION)
@@ -183,7 +185,7 @@ def test_worker_pool_scales_on_cpu_within_the_configured_bounds(stack: Synthesiz
 
 
 def test_no_public_ip_variant_puts_services_and_tasks_in_public_subnets(variant: Synthesized) -> None:
-    for component in SERVICES:
+    for component in COMPONENTS:
         _, service = variant.service_of(component.name)
         network = service["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]
         assert network["AssignPublicIp"] == "ENABLED"
@@ -191,9 +193,28 @@ def test_no_public_ip_variant_puts_services_and_tasks_in_public_subnets(variant:
     environment = _environment(variant.containers()[SCHEDULER.name])
     assert environment["AIRFLOW__ECS_FARGATE__ASSIGN_PUBLIC_IP"] == "True"
     # The sample DAG's operators give their tasks a public IP too.
-    for component in (AIRFLOW_TASK, WORKER):
+    for component in (AIRFLOW_TASK,):
         assert (
             _environment(variant.containers()[_container_name(component)])["FARFLOW_ASSIGN_PUBLIC_IP"]
             == "True"
         )
     assert "Public" in str(environment["AIRFLOW__ECS_FARGATE__SUBNETS"])
+
+
+def test_the_worker_runs_the_draining_entry_with_fargates_longest_stop_timeout(stack: Synthesized) -> None:
+    container = stack.containers()[WORKER.name]
+    assert container["Command"] == ["python", "-m", "farflow.worker"]
+    assert container["StopTimeout"] == STOP_TIMEOUT_SECONDS == 120
+    # The health check still asks the Edge worker itself, which the entry runs as its child.
+    assert container["HealthCheck"]["Command"] == ["CMD", "airflow", "edge", "status"]
+
+
+def test_without_a_worker_pool_nothing_serves_or_names_the_worker_alias(variant: Synthesized) -> None:
+    assert not variant.config.worker.enabled
+    assert WORKER.name not in variant.containers()
+    assert len(variant.of_type("AWS::ECS::Service")) == len(COMPONENTS)
+    assert variant.of_type("AWS::ApplicationAutoScaling::ScalableTarget") == {}
+    for component in (*COMPONENTS, AIRFLOW_TASK):
+        environment = _environment(variant.containers()[_container_name(component)])
+        assert environment["AIRFLOW__CORE__EXECUTOR"] == "farflow.executor.EcsFargateExecutor"
+    assert "AIRFLOW__EDGE__API_ENABLED" not in _environment(variant.containers()[API_SERVER.name])

@@ -16,6 +16,7 @@ from farflow.spec import (
     Setting,
     Slot,
     render_environment,
+    worker_alias,
 )
 
 ALL = (*SERVICES, AIRFLOW_TASK, MIGRATION)
@@ -60,6 +61,14 @@ def test_every_slot_renders(component):
 def test_joined_setting_renders_text_and_slots():
     setting = Setting("AIRFLOW__CORE__EXECUTOR", ("a,worker:", Slot.WORKER_EXECUTOR))
     assert setting.render({Slot.WORKER_EXECUTOR: "LocalExecutor"}) == "a,worker:LocalExecutor"
+
+
+def test_the_worker_alias_is_configured_only_with_a_worker_pool() -> None:
+    slots = {slot: f"<{slot.name}>" for slot in Slot}
+    executor = render_environment(SCHEDULER, {**slots, Slot.WORKER_EXECUTOR: worker_alias("Edge")})
+    assert executor["AIRFLOW__CORE__EXECUTOR"] == "farflow.executor.EcsFargateExecutor,worker:Edge"
+    without = render_environment(SCHEDULER, {**slots, Slot.WORKER_EXECUTOR: worker_alias(None)})
+    assert without["AIRFLOW__CORE__EXECUTOR"] == "farflow.executor.EcsFargateExecutor"
 
 
 def test_missing_slot_is_named():
