@@ -11,6 +11,7 @@ from farflow.deploy.migration import ADMIN_USER, TASK_TIMEOUT, TIMEOUT, migratio
 from farflow.schema_gate import EXIT_AHEAD
 from farflow.spec import MIGRATION, Secret
 from tests.support.deploy import Synthesized
+from tests.unit.deploy.test_synth_iam import TASKS, normal
 
 
 def _run_command(tmp_path: Path, gate_exit: int) -> tuple[int, list[str]]:
@@ -126,3 +127,19 @@ def _assert_after_default_routes(stack: Synthesized) -> None:
 def test_the_task_deadline_comes_before_the_providers(stack: Synthesized) -> None:
     [(_, resource)] = stack.of_type("Custom::FarflowMigration").items()
     assert int(resource["Properties"]["TimeoutSeconds"]) == TASK_TIMEOUT.to_seconds() < TIMEOUT.to_seconds()
+
+
+def test_the_check_may_stop_only_tasks_of_this_cluster(stack: Synthesized) -> None:
+    [check] = [
+        function
+        for function in stack.of_type("AWS::Lambda::Function").values()
+        if function["Properties"]["Handler"] == "migration.is_complete"
+    ]
+    role = check["Properties"]["Role"]["Fn::GetAtt"][0]
+    ecs = [
+        normal(statement)
+        for policy in stack.policies_of(role)
+        for statement in policy["PolicyDocument"]["Statement"]
+        if any(str(action).startswith("ecs:") for action in normal(statement)["Action"])
+    ]
+    assert ecs == [{"Action": ["ecs:DescribeTasks", "ecs:StopTask"], "Effect": "Allow", "Resource": [TASKS]}]
