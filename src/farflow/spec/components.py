@@ -1,8 +1,9 @@
 """Airflow 3's processes, what each runs, and exactly which settings and secrets each receives.
 
 Secrets follow Airflow's security model, and no container gets a key it does not read:
-`[core] fernet_key` where the metadata database is read or written; `[api] secret_key` where log
-requests are signed or checked (api-server, scheduler, triggerer); `[api_auth] jwt_secret` only where
+`[core] fernet_key` where the metadata database is read or written; `[api] secret_key` on the
+api-server (FAB sessions, the log requests it signs), the triggerer (its log server checks them) and
+the scheduler, never where tasks run (see AIRFLOW_TASK); `[api_auth] jwt_secret` only where
 tokens are signed or checked (api-server, scheduler) and on Edge workers, which need it; the database
 nowhere that runs task code (tasks, workers).
 """
