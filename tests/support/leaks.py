@@ -19,14 +19,15 @@ from typing import Any
 
 from farflow.local.api import AirflowApi
 from farflow.local.stack import LocalStack
-from farflow.spec.secrets import Secret
+from farflow.spec import AIRFLOW_TASK
 
 # An Airflow workload token (a JWT): any in a log or a task record is a leak, whoever signed it.
 JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
 PAGE = 100
-# Locally the Airflow task definition carries these as plain environment values, where the deploy's task
-# definition names a Secrets Manager secret (docs/local.md); everywhere else they must not appear.
-TASK_DEFINITION_SECRETS = frozenset({Secret.FERNET_KEY.env_var, Secret.API_SECRET_KEY.env_var})
+# Locally the Airflow task definition would carry its secrets as plain environment values, where the
+# deploy's task definition names a Secrets Manager secret (docs/local.md); the spec gives it none today,
+# so any secret in a task definition is a leak.
+TASK_DEFINITION_SECRETS = frozenset(secret.env_var for secret in AIRFLOW_TASK.secrets)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ here: they arrive as ECS secrets (`farflow.deploy.secrets`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from farflow.database_tls import ASYNC_CONNECT_ARGS_PATH
 from farflow.database_url import ASYNC_FLAG, SECRET_VARIABLE
@@ -79,6 +79,9 @@ class PlatformValues:
     events_queue_url: str
     # [worker] enabled: the Edge worker pool runs, behind the `worker` executor alias.
     worker_pool: bool = True
+    # The ARN, revision included, of this deploy's Airflow task definition (`pinned_to`); until it
+    # exists, the family.
+    airflow_task_definition: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ class AwsEnvironment:
             Slot.AUTH_MANAGER: FAB_AUTH_MANAGER,
             Slot.REGION: values.region,
             Slot.CLUSTER: names.cluster,
-            Slot.AIRFLOW_TASK_DEFINITION: names.airflow_family,
+            Slot.AIRFLOW_TASK_DEFINITION: values.airflow_task_definition or names.airflow_family,
             Slot.AIRFLOW_CONTAINER: names.airflow_container,
             Slot.TASK_DEFINITION_PREFIX: names.task_definition_prefix,
             Slot.SUBNETS: ",".join(values.subnets),
@@ -113,6 +116,15 @@ class AwsEnvironment:
             Slot.WORKLOAD_STORE: values.workload_store,
             Slot.EVENTS_QUEUE_URL: values.events_queue_url,
         }
+
+    def pinned_to(self, task_definition_arn: str) -> AwsEnvironment:
+        """This environment with the executor's `[ecs_fargate] task_definition` at one revision.
+
+        RunTask with a family alone runs its latest ACTIVE revision (ECS API reference, RunTask,
+        `taskDefinition`), which during a rolling deploy belongs to the new deploy while the old
+        scheduler still runs; with the ARN each scheduler launches the revision of its own deploy.
+        """
+        return replace(self, values=replace(self.values, airflow_task_definition=task_definition_arn))
 
     def aws_only_settings(self, component: Component) -> dict[str, str]:
         """The AWS-only extras of one component: the one place they are written."""

@@ -158,6 +158,7 @@ def _acknowledge_waiter(created: cr.Provider) -> None:
     acknowledge(
         waiter,
         "SF2",
-        "The waiter only asks every 15 seconds whether the migration task stopped; its execution history "
-        "and logs show each step, and X-Ray traces would add cost without insight.",
+        "The waiter only asks every 15 seconds whether the tasks it follows (the migration, or the "
+        "cluster's tasks on delete) stopped; its execution history and logs show each step, and X-Ray "
+        "traces would add cost without insight.",
     )

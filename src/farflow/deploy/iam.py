@@ -44,6 +44,14 @@ WORKER_ACTIONS: tuple[AwsAction, ...] = (
     AwsAction("ecs:GetTaskProtection", "GetTaskProtection", Scope.TASKS_IN_CLUSTER, "read it back"),
 )
 
+# What the ECS operator's deferred trigger (TaskDoneTrigger, in the triggerer) calls besides reading the
+# task's log stream (`log_reader`): the `tasks_stopped` waiter's DescribeTasks.
+TRIGGER_ACTIONS: tuple[AwsAction, ...] = (
+    AwsAction(
+        "ecs:DescribeTasks", "DescribeTasks", Scope.TASKS_IN_CLUSTER, "wait for a deferred task to stop"
+    ),
+)
+
 # What the migration custom resource's two functions call: one starts the task, one follows it.
 MIGRATION_START_ACTIONS: tuple[AwsAction, ...] = (
     AwsAction("ecs:RunTask", "RunTask", Scope.TASK_DEFINITIONS_IN_CLUSTER, "start the migration"),
@@ -51,6 +59,14 @@ MIGRATION_START_ACTIONS: tuple[AwsAction, ...] = (
 )
 MIGRATION_CHECK_ACTIONS: tuple[AwsAction, ...] = (
     AwsAction("ecs:DescribeTasks", "DescribeTasks", Scope.TASKS_IN_CLUSTER, "wait for its exit code"),
+    AwsAction("ecs:StopTask", "StopTask", Scope.TASKS_IN_CLUSTER, "stop it when it times out or fails"),
+)
+
+# What the cluster tasks custom resource calls when the stack is deleted (farflow.deploy.teardown).
+TEARDOWN_ACTIONS: tuple[AwsAction, ...] = (
+    AwsAction("ecs:ListTasks", "ListTasks", Scope.ANY, "find the cluster's running and stopping tasks"),
+    AwsAction("ecs:DescribeTasks", "DescribeTasks", Scope.TASKS_IN_CLUSTER, "tell service tasks apart"),
+    AwsAction("ecs:StopTask", "StopTask", Scope.TASKS_IN_CLUSTER, "stop the tasks no service owns"),
 )
 
 _WILDCARD_REASONS = {
@@ -62,7 +78,8 @@ _WILDCARD_REASONS = {
     Scope.TAG_ON_RUN_TASK: "Only tags RunTask sets (ecs:CreateAction condition), on tasks of this cluster.",
     Scope.ANY: (
         "ecs:DescribeTaskDefinition has no resource-level permissions in IAM, and ecs:ListTasks only lists "
-        "task ARNs (for adoption after a scheduler crash); both only read."
+        "task ARNs (for adoption after a scheduler crash, and to stop tasks before the cluster is "
+        "deleted); both only read."
     ),
     Scope.WORKLOAD_OBJECTS: (
         "Each launch writes its own object (<family>/<clientToken>.json): only objects under the workload "

@@ -30,6 +30,7 @@ from farflow.deploy.iam import (
 )
 from farflow.deploy.network import Placement
 from farflow.deploy.secrets import secret_variable
+from farflow.schema_gate import EXIT_AHEAD
 from farflow.spec import MIGRATION, Secret
 
 ADMIN_USER = "admin"
@@ -37,17 +38,29 @@ CONTAINER = MIGRATION.name
 STREAM_PREFIX = MIGRATION.name
 # A migration of a large database can take long; CloudFormation waits at most an hour for a resource.
 TIMEOUT = Duration.minutes(50)
+# The handler stops the task itself this long before the provider framework gives up on it.
+TASK_TIMEOUT = Duration.minutes(45)
+# RunTask retries (throttling, capacity) happen within the starting function's time.
+START_TIMEOUT = Duration.minutes(5)
 
 
 def migration_command() -> list[str]:
-    """`airflow db migrate`, then the admin user (FAB's `users create` leaves an existing user alone)."""
+    """The schema gate, then `airflow db migrate` and the admin user (FAB's `users create` leaves an
+    existing user alone); nothing but the gate's log line when the database is ahead of the image."""
+    gate = shlex.join(("python", "-m", "farflow.schema_gate"))
     migrate = shlex.join(("airflow", *MIGRATION.command))
     password = secret_variable(Secret.ADMIN_PASSWORD)
     create_admin = (
         f"airflow users create --username {ADMIN_USER} --role Admin --firstname Airflow --lastname Admin "
         f'--email {ADMIN_USER}@example.com --password "${password}"'
     )
-    return ["bash", "-c", f"set -euo pipefail; {migrate}; {create_admin}"]
+    script = (
+        f"set -euo pipefail; gate=0; {gate} || gate=$?; "
+        f'if [ "$gate" = {EXIT_AHEAD} ]; then exit 0; fi; '
+        f'if [ "$gate" != 0 ]; then exit "$gate"; fi; '
+        f"{migrate}; {create_admin}"
+    )
+    return ["bash", "-c", script]
 
 
 @dataclass(frozen=True)
@@ -57,7 +70,8 @@ class MigrationProps:
     cluster: Cluster
     placement: Placement
     function_logs: logs.ILogGroup
-    # What must exist before the migration runs (the Fernet key written into its secret).
+    # What must exist before the migration runs: the Fernet key written into its secret, and the
+    # default routes of the subnets it runs in (without a way out it cannot pull its image).
     after: Sequence[IDependable]
 
 
@@ -76,9 +90,7 @@ class Migration(Construct):
             stream_prefix=STREAM_PREFIX,
             command=migration_command(),
         )
-        on_event = handler_function(
-            self, "Start", "migration.on_event", props.function_logs, Duration.minutes(1)
-        )
+        on_event = handler_function(self, "Start", "migration.on_event", props.function_logs, START_TIMEOUT)
         is_complete = handler_function(
             self, "Check", "migration.is_complete", props.function_logs, Duration.minutes(1)
         )
@@ -114,6 +126,7 @@ class Migration(Construct):
                 "AssignPublicIp": "ENABLED" if props.placement.assign_public_ip else "DISABLED",
                 "LogGroup": props.runtime.log_group.log_group_name,
                 "StreamPrefix": STREAM_PREFIX,
+                "TimeoutSeconds": str(int(TASK_TIMEOUT.to_seconds())),
                 # Says in the template which image the migration ran; the task definition ARN changes with it.
                 "ImageHash": props.image.asset_hash,
             },

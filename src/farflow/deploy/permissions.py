@@ -7,8 +7,11 @@
 - Airflow tasks and workers: the sample DAG's EcsRunTaskOperator on the tasks/<name> families, and
   reading those tasks' log group;
 - workers: their own task scale-in protection (`WORKER_ACTIONS`, through the ECS agent);
+- the triggerer: the deferred EcsRunTaskOperator's trigger, which waits for those tasks to stop and
+  forwards their log stream;
 - Airflow tasks, workers, triggerer: writing Airflow's remote task logs; api-server: reading them.
 Execution roles (image pull, awslogs, secrets) are CDK's grants and stay separate from these.
+`of(role)` lists the policies on a role, so the service that runs as it can wait for them.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ from constructs import Construct
 from farflow.deploy.cluster import Cluster
 from farflow.deploy.iam import (
     OPERATOR_ACTIONS,
+    TRIGGER_ACTIONS,
     WORKER_ACTIONS,
     EcsTargets,
+    Grant,
     grants,
     log_reader,
     log_writers,
@@ -64,6 +69,7 @@ class Permissions(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: PermissionsProps) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
+        self._by_role: list[tuple[iam.IRole, iam.Policy]] = []
         executor = EcsTargets(
             cluster_name=props.cluster.name,
             cluster_arn=props.cluster.cluster.cluster_arn,
@@ -72,25 +78,26 @@ class Permissions(Construct):
             store=props.workload_store.targets,
             events_queue_arn=props.events_queue.queue_arn,
         )
-        self.executor = policy(self, "Executor", grants(stack, EXECUTOR_ACTIONS, executor), [props.scheduler])
+        self.executor = self._policy("Executor", grants(stack, EXECUTOR_ACTIONS, executor), [props.scheduler])
         # Only the Airflow task definition's tasks fetch workloads: the executor runs no other family
         # (Edge workers run tasks in-process, without the store).
         airflow_role = props.airflow_task.task_role
-        self.workloads = policy(
-            self, "Workloads", grants(stack, TASK_ACTIONS, replace(executor, roles=[])), [airflow_role]
+        self.workloads = self._policy(
+            "Workloads", grants(stack, TASK_ACTIONS, replace(executor, roles=[])), [airflow_role]
         )
         props.workload_store.admit(props.scheduler, {props.airflow_task.family: airflow_role})
         task_runners = [props.airflow_task.task_role, *([props.worker] if props.worker else [])]
         self.task_protection: iam.Policy | None = None
+        # The cluster's own tasks, with no family to run and no role to pass.
+        in_cluster = EcsTargets(
+            cluster_name=props.cluster.name,
+            cluster_arn=props.cluster.cluster.cluster_arn,
+            families=[],
+            roles=[],
+        )
         if props.worker:
-            workers = EcsTargets(
-                cluster_name=props.cluster.name,
-                cluster_arn=props.cluster.cluster.cluster_arn,
-                families=[],
-                roles=[],
-            )
-            self.task_protection = policy(
-                self, "TaskProtection", grants(stack, WORKER_ACTIONS, workers), [props.worker]
+            self.task_protection = self._policy(
+                "TaskProtection", grants(stack, WORKER_ACTIONS, in_cluster), [props.worker]
             )
         self.operator: iam.Policy | None = None
         if props.folder_tasks:
@@ -101,11 +108,29 @@ class Permissions(Construct):
                 roles=_roles_of(props.folder_tasks),
             )
             operator = [*grants(stack, OPERATOR_ACTIONS, folders), log_reader(props.task_logs)]
-            self.operator = policy(self, "Operator", operator, task_runners)
+            self.operator = self._policy("Operator", operator, task_runners)
+        # Deferrable operators hand their wait to the triggerer, whatever ran them.
+        self.trigger = self._policy(
+            "Trigger",
+            [*grants(stack, TRIGGER_ACTIONS, in_cluster), log_reader(props.task_logs)],
+            [props.triggerer],
+        )
         writers = [*task_runners, props.triggerer]
-        self.remote_log_writers = policy(
-            self, "RemoteLogsWrite", log_writers(stack, props.remote_logs), writers
+        self.remote_log_writers = self._policy(
+            "RemoteLogsWrite", log_writers(stack, props.remote_logs), writers
         )
-        self.remote_log_reader = policy(
-            self, "RemoteLogsRead", [log_reader(props.remote_logs)], [props.api_server]
+        self.remote_log_reader = self._policy(
+            "RemoteLogsRead", [log_reader(props.remote_logs)], [props.api_server]
         )
+
+    def _policy(self, construct_id: str, given: Sequence[Grant], roles: Sequence[iam.IRole]) -> iam.Policy:
+        created = policy(self, construct_id, given, roles)
+        self._by_role += [(role, created) for role in roles]
+        return created
+
+    def of(self, *roles: iam.IRole) -> list[iam.Policy]:
+        """The policies on any of `roles`: what a service running as one of them must wait for."""
+        # By construct path: jsii may hand out a new Python proxy for the same role.
+        wanted = {role.node.path for role in roles}
+        found = [created for role, created in self._by_role if role.node.path in wanted]
+        return list(dict.fromkeys(found))

@@ -5,7 +5,7 @@ that belong to a construct; this module only says which piece feeds which.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from aws_cdk import CfnOutput, Duration, Environment, Stack, Tags
@@ -39,6 +39,7 @@ from farflow.deploy.task_definitions import (
     FolderTaskDefinitions,
     FolderTaskDefinitionsProps,
 )
+from farflow.deploy.teardown import ClusterTasks, ClusterTasksProps
 from farflow.deploy.worker_pool import WorkerPool, WorkerPoolProps
 from farflow.deploy.workload_store import WorkloadStore, WorkloadStoreProps
 from farflow.spec import (
@@ -161,7 +162,24 @@ class FarflowStack(Stack):
         migration = Migration(
             self,
             "Migration",
-            MigrationProps(runtime, image, cluster, components, log_groups.functions, [secrets.ready]),
+            MigrationProps(
+                runtime,
+                image,
+                cluster,
+                components,
+                log_groups.functions,
+                [
+                    secrets.ready,
+                    network.vpc.select_subnets(
+                        subnet_type=network.placement.subnet_type
+                    ).internet_connectivity_established,
+                ],
+            ),
+        )
+        # The services' scheduler launches Airflow tasks on exactly this deploy's revision.
+        pinned = replace(
+            runtime,
+            environment=runtime.environment.pinned_to(airflow_tasks.task_definition.task_definition_arn),
         )
         services: dict[Component, AirflowService] = {}
         for component, size in service_sizes(config).items():
@@ -172,7 +190,7 @@ class FarflowStack(Stack):
                 AirflowServiceProps(
                     component=component,
                     size=size,
-                    runtime=runtime,
+                    runtime=pinned,
                     cluster=cluster.cluster,
                     placement=components,
                     namespace=cluster.namespace if is_api else None,
@@ -189,9 +207,22 @@ class FarflowStack(Stack):
         # The scheduler writes to the workload store: on stack delete its service goes before the store
         # is emptied. (Its service only: the store's key policy names the scheduler's role.)
         services[SCHEDULER].service.node.add_dependency(workload_store.emptied)
+        ClusterTasks(
+            self,
+            "ClusterTasks",
+            ClusterTasksProps(
+                cluster,
+                log_groups.functions,
+                [
+                    service.service
+                    for service in [*services.values(), *([workers.workers] if workers else [])]
+                ],
+                list(log_groups.by_name.values()),
+            ),
+        )
         api = services[API_SERVER]
         load_balancer.serve(api.service, api.container.container_name, API_SERVER)
-        Permissions(
+        permissions = Permissions(
             self,
             "Permissions",
             PermissionsProps(
@@ -208,6 +239,17 @@ class FarflowStack(Stack):
                 events_queue=task_events.queue,
             ),
         )
+        # CloudFormation starts a service only after the policies its tasks need exist; the scheduler's
+        # tasks are the Airflow tasks it launches, which need theirs from the first launch.
+        for component, service in services.items():
+            roles = [service.task_definition.task_role]
+            if component == SCHEDULER:
+                roles.append(airflow_tasks.task_definition.task_role)
+            service.service.node.add_dependency(*permissions.of(*roles))
+        if workers:
+            workers.workers.service.node.add_dependency(
+                *permissions.of(workers.workers.task_definition.task_role)
+            )
         CfnOutput(self, UI_URL_OUTPUT, value=load_balancer.url, description="Open the Airflow UI here")
         CfnOutput(
             self,

@@ -1,9 +1,11 @@
 """Airflow 3's processes, what each runs, and exactly which settings and secrets each receives.
 
-Secrets follow Airflow's security model: `[core] fernet_key` everywhere; `[api] secret_key` where logs
-are served or fetched (api-server, scheduler, triggerer, workers, tasks); `[api_auth] jwt_secret` only
-where tokens are signed or checked (api-server, scheduler) and on Edge workers, which need it; the
-database nowhere that runs task code (tasks, workers).
+Secrets follow Airflow's security model, and no container gets a key it does not read:
+`[core] fernet_key` where the metadata database is read or written; `[api] secret_key` on the
+api-server (FAB sessions, the log requests it signs), the triggerer (its log server checks them) and
+the scheduler, never where tasks run (see AIRFLOW_TASK); `[api_auth] jwt_secret` only where
+tokens are signed or checked (api-server, scheduler) and on Edge workers, which need it; the database
+nowhere that runs task code (tasks, workers).
 """
 
 from __future__ import annotations
@@ -123,12 +125,24 @@ TRIGGERER = Component(
     runs_user_code=True,  # runs triggers; Airflow 3 still gives it the database
     health_command=_jobs_check("TriggererJob"),
 )
-# The container farflow's executor starts for every Airflow task: no database, no JWT secret.
+# Why task processes (the Airflow task container, and the Edge worker, which runs tasks in-process)
+# get neither `[core] fernet_key` nor `[api] secret_key`, from Airflow 3.3.2's code paths:
+# - Connections and variables reach a task through the execution API already decrypted; the Task SDK
+#   reads the Fernet key only in `airflow.sdk.crypto.get_fernet`, which only the deltalake and iceberg
+#   XCom serializers call, and without a key it warns and leaves their storage options unencrypted
+#   (docs/security.md) instead of failing. Core's config, imported by the CLI, makes up an in-memory
+#   key when none is set and writes nothing.
+# - `[api] secret_key` signs the JWTs of log requests (`file_task_handler._fetch_logs_from_service`)
+#   and checks them in the log server (`serve_logs.log_server`). Neither runs in a task process: tasks
+#   write their logs to CloudWatch (AWS) or the shared log folder (local), the Edge worker pushes its
+#   jobs' logs through the Edge API (`[edge] push_logs`, authenticated with the JWT secret) and
+#   starts no log server, and the api-server reads the logs from there.
+# The container farflow's executor starts for every Airflow task: no database, no key.
 AIRFLOW_TASK = Component(
     name="airflow-task",
     command=("python", "-m", "airflow.sdk.execution_time.execute_workload"),
     settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *LINK_SETTINGS),
-    secrets=frozenset({Secret.FERNET_KEY}) | _LOGS,
+    secrets=frozenset(),
     runs_user_code=True,
 )
 # The long-running worker pool behind the `worker` executor alias (AWS: Edge workers; locally the
@@ -138,7 +152,8 @@ WORKER = Component(
     # Runs `airflow edge worker` so that ECS's SIGTERM drains it instead of killing its jobs.
     command=("python", "-m", "farflow.worker"),
     settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *LINK_SETTINGS),
-    secrets=frozenset({Secret.FERNET_KEY}) | _LOGS | _TOKENS,
+    # The Edge API's tokens only (see AIRFLOW_TASK for why no Fernet key and no `[api] secret_key`).
+    secrets=_TOKENS,
     runs_user_code=True,
     # Signals the running worker (pid file) and waits for its status: fails if it is gone or hung.
     health_command=("edge", "status"),

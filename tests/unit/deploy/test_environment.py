@@ -12,7 +12,18 @@ from farflow.deploy.environment import (
     AwsEnvironment,
     PlatformValues,
 )
-from farflow.spec import AIRFLOW_TASK, API_SERVER, MIGRATION, SERVICES, WORKER, Component, Names, Secret, Slot
+from farflow.spec import (
+    AIRFLOW_TASK,
+    API_SERVER,
+    MIGRATION,
+    SCHEDULER,
+    SERVICES,
+    WORKER,
+    Component,
+    Names,
+    Secret,
+    Slot,
+)
 
 VALUES = PlatformValues(
     region="eu-west-1",
@@ -41,6 +52,14 @@ def test_names_come_from_the_prefix() -> None:
     assert slots[Slot.TASK_DEFINITION_PREFIX] == "demo-"
     assert slots[Slot.SUBNETS] == "subnet-a,subnet-b"
     assert slots[Slot.REMOTE_LOG_FOLDER] == f"cloudwatch://{VALUES.remote_log_group_arn}"
+
+
+def test_the_scheduler_can_be_pinned_to_one_revision() -> None:
+    arn = "arn:aws:ecs:eu-west-1:123456789012:task-definition/demo-airflow:42"
+    pinned = ENVIRONMENT.pinned_to(arn)
+    assert pinned.slots[Slot.AIRFLOW_TASK_DEFINITION] == arn
+    assert pinned.for_component(SCHEDULER)["AIRFLOW__ECS_FARGATE__TASK_DEFINITION"] == arn
+    assert ENVIRONMENT.slots[Slot.AIRFLOW_TASK_DEFINITION] == "demo-airflow"  # the original is unchanged
 
 
 @pytest.mark.parametrize("component", ALL, ids=lambda c: c.name)

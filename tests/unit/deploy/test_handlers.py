@@ -19,8 +19,10 @@ PROPERTIES = {
     "LogGroup": "/farflow/airflow",
     "StreamPrefix": "migration",
     "ImageHash": "abc",
+    "TimeoutSeconds": "2700",
 }
 TASK_ARN = "arn:aws:ecs:eu-west-1:123456789012:task/farflow/0123456789abcdef"
+REQUEST_ID = "5b4e4b8c-6a2e-4d1c-9f5e-2b7f0c1d2e3f"
 
 
 class FakeEcs:
@@ -47,8 +49,12 @@ def _event(request_type: str, **extra: Any) -> dict[str, Any]:
 @pytest.mark.parametrize("request_type", ["Create", "Update"])
 def test_create_and_update_start_one_fargate_task_in_the_given_network(request_type: str) -> None:
     ecs = FakeEcs()
-    result = migration.on_event(_event(request_type, PhysicalResourceId="farflow-migration"), ecs=ecs)
-    assert result == {"PhysicalResourceId": "farflow-migration", "Data": {"TaskArn": TASK_ARN}}
+    event = _event(request_type, PhysicalResourceId="farflow-migration", RequestId=REQUEST_ID)
+    result = migration.on_event(event, ecs=ecs, now=lambda: 1000.0)
+    assert result == {
+        "PhysicalResourceId": "farflow-migration",
+        "Data": {"TaskArn": TASK_ARN, "Deadline": "3700.0"},
+    }
     [(name, request)] = ecs.calls
     assert name == "run_task"
     assert request == {
@@ -57,6 +63,7 @@ def test_create_and_update_start_one_fargate_task_in_the_given_network(request_t
         "launchType": "FARGATE",
         "count": 1,
         "startedBy": "farflow-migration",
+        "clientToken": REQUEST_ID,
         "networkConfiguration": {
             "awsvpcConfiguration": {
                 "subnets": ["subnet-a", "subnet-b"],
@@ -77,14 +84,15 @@ def test_delete_runs_nothing() -> None:
 
 
 def test_a_task_ecs_would_not_start_fails_the_deploy_with_the_reason() -> None:
-    ecs = FakeEcs(tasks=[], failures=[{"reason": "RESOURCE:ENI"}])
-    with pytest.raises(RuntimeError, match="RESOURCE:ENI"):
+    ecs = FakeEcs(tasks=[], failures=[{"arn": PROPERTIES["TaskDefinition"], "reason": "MISSING"}])
+    with pytest.raises(RuntimeError, match="MISSING"):
         migration.on_event(_event("Create"), ecs=ecs)
+    assert len(ecs.calls) == 1  # not a failure waiting can fix: no retry
 
 
 def _check(task: dict[str, Any]) -> dict[str, Any]:
     ecs = FakeEcs(tasks=[{"taskArn": TASK_ARN, **task}])
-    return migration.is_complete(_event("Update", Data={"TaskArn": TASK_ARN}), ecs=ecs)
+    return migration.is_complete(_event("Update", Data={"TaskArn": TASK_ARN, "Deadline": "1e12"}), ecs=ecs)
 
 
 def test_running_task_is_not_complete() -> None:
@@ -128,7 +136,7 @@ def test_task_that_never_started_fails_with_ecs_reason() -> None:
 def test_task_unknown_to_ecs_fails() -> None:
     ecs = FakeEcs(tasks=[], failures=[{"arn": TASK_ARN, "reason": "MISSING"}])
     with pytest.raises(RuntimeError, match="MISSING"):
-        migration.is_complete(_event("Update", Data={"TaskArn": TASK_ARN}), ecs=ecs)
+        migration.is_complete(_event("Update", Data={"TaskArn": TASK_ARN, "Deadline": "1e12"}), ecs=ecs)
 
 
 class FakeSecrets:

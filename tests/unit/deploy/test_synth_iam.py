@@ -203,9 +203,25 @@ def test_airflow_tasks_and_workers_run_only_the_folder_task_definitions(stack: S
     assert statements_of(stack, stack.role_of(NAMES.airflow_container)) == [*_workloads(stack), *expected]
 
 
+def _trigger(stack: Synthesized) -> list[dict[str, Any]]:
+    """The deferred EcsRunTaskOperator's TaskDoneTrigger: the tasks_stopped waiter and the log stream."""
+    tasks_group = next(
+        key
+        for key, value in stack.of_type("AWS::Logs::LogGroup").items()
+        if value["Properties"].get("LogGroupName") == NAMES.task_log_group
+    )
+    return [
+        {"Action": ["ecs:DescribeTasks"], "Effect": "Allow", "Resource": [TASKS]},
+        {"Action": ["logs:GetLogEvents"], "Effect": "Allow", "Resource": [f"<{tasks_group}.Arn>"]},
+    ]
+
+
+def test_the_triggerer_follows_deferred_ecs_tasks_and_their_logs(stack: Synthesized) -> None:
+    assert statements_of(stack, stack.role_of(TRIGGERER.name)) == [*_trigger(stack), *_remote_writes(stack)]
+
+
 def test_remote_task_logs_written_by_task_runners_read_by_the_api_server(stack: Synthesized) -> None:
     remote = _remote_writes(stack)[0]["Resource"]
-    assert statements_of(stack, stack.role_of(TRIGGERER.name)) == _remote_writes(stack)
     assert statements_of(stack, stack.role_of(API_SERVER.name)) == [
         {"Action": ["logs:GetLogEvents"], "Effect": "Allow", "Resource": remote}
     ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from farflow.database_url import SECRET_VARIABLE
 from farflow.deploy.outputs import (
     ADMIN_SECRET_OUTPUT,
@@ -11,7 +13,8 @@ from farflow.deploy.outputs import (
     TASK_EVENTS_QUEUE_OUTPUT,
     UI_URL_OUTPUT,
 )
-from farflow.spec import API_SERVER, Secret
+from farflow.spec import API_SERVER, WORKER, Secret
+from farflow.spec.names import AIRFLOW_CONTAINER
 from tests.support.deploy import Synthesized
 
 
@@ -63,3 +66,24 @@ def test_only_the_fernet_writer_may_write_a_secret(stack: Synthesized) -> None:
     assert len(writers) == 1
     [writer] = writers
     assert sorted(writer["Action"]) == ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]
+
+
+def _secret_sources(stack: Synthesized, container_name: str) -> dict[str, str]:
+    """The ECS secrets of one container: variable -> the JSON of where it comes from."""
+    container = stack.containers()[container_name]
+    return {entry["Name"]: json.dumps(entry["ValueFrom"]) for entry in container.get("Secrets", [])}
+
+
+@pytest.mark.parametrize("container_name", [AIRFLOW_CONTAINER, WORKER.name])
+def test_task_processes_get_neither_the_fernet_key_nor_the_api_secret_key(
+    stack: Synthesized, container_name: str
+) -> None:
+    """The Airflow task container and the Edge worker run Task SDK code, which reads neither key
+    (farflow.spec.components says which code paths do); their execution roles may not read them."""
+    sources = _secret_sources(stack, container_name)
+    assert not {Secret.FERNET_KEY.env_var, Secret.API_SECRET_KEY.env_var} & set(sources)
+    api_server = _secret_sources(stack, API_SERVER.name)
+    keys = [api_server[secret.env_var] for secret in (Secret.FERNET_KEY, Secret.API_SECRET_KEY)]
+    execution_role = stack.role_of(container_name, "ExecutionRoleArn")
+    readable = json.dumps(stack.policies_of(execution_role))
+    assert not [key for key in keys if key in readable]

@@ -20,6 +20,7 @@ from farflow.spec import (
     AIRFLOW_TASK,
     API_SERVER,
     COMPONENTS,
+    DAG_PROCESSOR,
     MIGRATION,
     SCHEDULER,
     SERVICES,
@@ -87,7 +88,9 @@ def test_environment_is_the_spec_rendered_plus_aws_extras(stack: Synthesized, co
 def test_executor_and_dag_names_point_at_this_stack(stack: Synthesized) -> None:
     environment = _environment(stack.containers()[SCHEDULER.name])
     assert environment["AIRFLOW__ECS_FARGATE__CLUSTER"] == NAMES.cluster == environment["FARFLOW_CLUSTER"]
-    assert environment["AIRFLOW__ECS_FARGATE__TASK_DEFINITION"] == NAMES.airflow_family
+    # The ARN, revision included, of this deploy's Airflow task definition (its Ref), not the family.
+    airflow_task_definition, _ = stack.task_definition_of(NAMES.airflow_container)
+    assert environment["AIRFLOW__ECS_FARGATE__TASK_DEFINITION"] == {"Ref": airflow_task_definition}
     assert environment["AIRFLOW__ECS_FARGATE__CONTAINER_NAME"] == NAMES.airflow_container
     assert environment["AIRFLOW__ECS_FARGATE__REGION"] == stack.config.project.region
     assert environment["AIRFLOW__ECS_FARGATE__ASSIGN_PUBLIC_IP"] == "False"
@@ -142,6 +145,25 @@ def test_rollouts_roll_back_on_failure(stack: Synthesized, component: Component)
     configuration = service["Properties"]["DeploymentConfiguration"]
     assert configuration["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
     assert service["Properties"]["LaunchType"] == "FARGATE"
+
+
+@pytest.mark.parametrize("component", SERVICES, ids=lambda c: c.name)
+def test_services_start_only_after_their_iam_policies(stack: Synthesized, component: Component) -> None:
+    """Every policy on the service's task role (and, for the scheduler, on the role of the Airflow tasks
+    it launches) is created before CloudFormation starts the service."""
+    _, service = stack.service_of(component.name)
+    roles = [stack.role_of(component.name)]
+    if component == SCHEDULER:
+        roles.append(stack.role_of(NAMES.airflow_container))
+    policies = {
+        key
+        for key, policy in stack.of_type("AWS::IAM::Policy").items()
+        if not key.endswith("DefaultPolicy")
+        and any({"Ref": role} in policy["Properties"].get("Roles", []) for role in roles)
+    }
+    assert policies <= set(service.get("DependsOn", []))
+    if component != DAG_PROCESSOR:
+        assert policies
 
 
 @pytest.mark.parametrize("component", SERVICES, ids=lambda c: c.name)

@@ -440,3 +440,20 @@ def test_a_task_that_starts_and_ends_within_one_heartbeat_keeps_its_arn_for_the_
     executor.heartbeat()
     assert state_of(executor, key) == "success"
     assert key not in executor.running
+
+
+def test_a_task_definition_arn_with_its_revision_is_launched_as_given(
+    make_executor: Callable[..., EcsFargateExecutor], ecs: FakeEcs, s3: FakeS3
+) -> None:
+    """The deploy pins the scheduler to its own revision: RunTask gets exactly that ARN (ECS runs the
+    latest ACTIVE revision only for a bare family), and the workload goes to the family's folder."""
+    arn = f"arn:aws:ecs:{REGION}:123456789012:task-definition/farflow-airflow:42"
+    executor = make_executor(task_definition=arn, workload_store=STORE)
+    key = queue(executor, "ok")
+    until(lambda: state_of(executor, key) == "running", step=executor.heartbeat, what="the launch")
+    [(_, request)] = ecs.run_task_calls
+    assert request["taskDefinition"] == arn
+    assert (
+        airflow_command(request)[-1]
+        == f"s3://farflow-workloads/workloads/farflow-airflow/{request['clientToken']}.json"
+    )

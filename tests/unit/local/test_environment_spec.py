@@ -45,7 +45,7 @@ def test_a_process_gets_its_spec_and_only_local_only_keys_besides(
         (spec.DAG_PROCESSOR, {Secret.FERNET_KEY, Secret.DATABASE_URL}),
         (spec.TRIGGERER, {Secret.FERNET_KEY, Secret.DATABASE_URL, Secret.API_SECRET_KEY}),
         (spec.MIGRATION, {Secret.FERNET_KEY, Secret.DATABASE_URL, Secret.ADMIN_PASSWORD}),
-        (spec.AIRFLOW_TASK, {Secret.FERNET_KEY, Secret.API_SECRET_KEY}),
+        (spec.AIRFLOW_TASK, set()),
     ],
     ids=lambda value: value.name if isinstance(value, Component) else "",
 )
