@@ -86,7 +86,8 @@ def test_ten_dags_at_once_each_end_in_the_right_state(stack: LocalStack) -> None
     assert not wrong, "\n\n".join(why_failed(stack, dag_id, runs[dag_id]) for dag_id in wrong)
 
     # Each task that succeeded on ECS has its ARN: recorded by Airflow, or, for a few (Airflow's SKIP
-    # LOCKED, ledger.MAX_UNRECORDED_ARNS), proven by its one ECS task, tagged with its try, exiting 0.
+    # LOCKED, ledger.max_unrecorded), proven by the executor's launch event and its one ECS task, tagged
+    # with its try, exiting 0.
     succeeded: dict[tuple[str, str, str], TaskRow] = {}
     for dag_id, run_id in runs.items():
         for task_id, db_row in task_rows(stack.layout.database_url, dag_id, run_id).items():
