@@ -125,7 +125,9 @@ def test_memory_a_forked_child_shares_with_its_parent_counts_once(local: Local, 
     # or the task ended: killed for its memory.
     checked = local.endpoint.memory_checks()
     wait_for(
-        lambda: local.endpoint.memory_checks() >= checked + 2 or local.describe(arn)["lastStatus"] == "STOPPED",
+        lambda: (
+            local.endpoint.memory_checks() >= checked + 2 or local.describe(arn)["lastStatus"] == "STOPPED"
+        ),
         "two memory checks",
         timeout=30,
     )
