@@ -180,15 +180,26 @@ def launched_arns(stack: LocalStack, runs: Iterable[tuple[str, str]]) -> dict[tu
 def resolve_arns(
     stack: LocalStack, rows: Mapping[RowKey, TaskRow], proof: Proof
 ) -> tuple[dict[RowKey, TaskRow], str | None]:
-    """The rows, each with its ECS task ARN, and None; or why they fall short. A row without a recorded
-    ARN takes the one `proof` finds among the ECS tasks tagged with its try, if the executor's launch event
-    for that try names it too; more than max_unrecorded(len(rows)) such rows, or one not proven, fall
-    short. The cluster and the events are read only when some ARN is missing."""
+    """judge_arns with the endpoint's tagged tasks and the executor's launch events, read only when some
+    ARN is missing."""
     missing = [key for key, row in rows.items() if row.arn is None]
     if not missing:
         return dict(rows), None
-    tagged = tagged_tasks(stack)
     events = launched_arns(stack, ((dag_id, run_id) for dag_id, run_id, _ in missing))
+    return judge_arns(rows, tagged_tasks(stack), events, proof)
+
+
+def judge_arns(
+    rows: Mapping[RowKey, TaskRow],
+    tagged: Mapping[TryKey, list[Tagged]],
+    events: Mapping[tuple[RowKey, int], str],
+    proof: Proof,
+) -> tuple[dict[RowKey, TaskRow], str | None]:
+    """The rows, each with its ECS task ARN, and None; or why they fall short. A row without a recorded
+    ARN takes the one `proof` finds among the ECS tasks tagged with its try, if the executor's launch event
+    for that try names it too; more than max_unrecorded(len(rows)) such rows, or one not proven, fall
+    short."""
+    missing = [key for key, row in rows.items() if row.arn is None]
     resolved, unproven = dict(rows), []
     for key in missing:
         dag_id, run_id, task_id = key
