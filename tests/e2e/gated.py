@@ -42,12 +42,13 @@ def expected_states(dag_id: str) -> dict[str, str]:
 
 
 def wait_adopted(stack: LocalStack, dag_id: str, run_id: str, dead_job: int) -> dict[str, TaskRow]:
-    """Until every task runs under a live scheduler job other than the killed one, with its ARN recorded."""
+    """Until every task runs under a live scheduler job other than the killed one, with its ARN (recorded,
+    or proven by its running ECS task: ledger.resolve_arns)."""
 
     def adopted() -> dict[str, TaskRow] | None:
         live = [job for job, state in scheduler_jobs(database_url(stack)).items() if state == "running"]
         rows = task_rows(database_url(stack), dag_id, run_id)
-        return rows if owned_and_running(rows, set(live) - {dead_job}) else None
+        return owned_and_running(stack, dag_id, run_id, rows, set(live) - {dead_job})
 
     return wait_for(
         adopted,

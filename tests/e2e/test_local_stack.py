@@ -26,9 +26,9 @@ from farflow.local.demo import (
     wait_for_dag,
 )
 from farflow.local.endpoint.calls import FARFLOW_CLIENT, OTHER_CLIENT, undeclared
-from farflow.local.metadata import ecs_task_arns
 from farflow.local.stack import LocalStack
 from farflow.workload.reference import parse_store_url, reference_in
+from tests.e2e.ledger import exited_0, of, resolve_arns, running, task_rows
 from tests.support.leaks import JWT, every_ecs_task, find_leaks
 
 pytestmark = pytest.mark.e2e
@@ -103,8 +103,16 @@ def test_the_sample_dag_runs_to_success(stack: LocalStack, api: AirflowApi, runs
     rows = {row.task_id: row for row in result_rows(stack, api, SAMPLE_DAG, run_id)}
     assert list(rows) == list(SAMPLE_ORDER)
     assert all(row.state == "success" for row in rows.values())
-    for task_id in ("start_process", "odd_task", "even_task", "numbers_task"):
+    on_ecs = ("start_process", "odd_task", "even_task", "numbers_task")
+    assert stack.layout is not None
+    recorded = task_rows(stack.layout.database_url, SAMPLE_DAG, run_id)
+    resolved, problem = resolve_arns(
+        stack, of(SAMPLE_DAG, run_id, {task_id: recorded[task_id] for task_id in on_ecs}), exited_0
+    )
+    assert problem is None, problem
+    for task_id in on_ecs:
         assert rows[task_id].executor == "EcsFargateExecutor"
+        assert rows[task_id].arn == resolved[SAMPLE_DAG, run_id, task_id].arn
         assert rows[task_id].ecs_task_id
         assert rows[task_id].exit_code == 0
     assert rows["on_worker_task"].executor == "worker"  # the alias: LocalExecutor here, Edge workers on AWS
@@ -133,12 +141,15 @@ def test_stop_task_fails_the_task_with_its_reason(
     ecs = stack.aws_client("ecs")
 
     def running_arn() -> str | None:
-        arn = ecs_task_arns(database_url, dag_id, run_id).get("sleeps")
+        row = task_rows(database_url, dag_id, run_id).get("sleeps")
+        if row is None or row.state != "running":
+            return None
+        resolved, problem = resolve_arns(stack, of(dag_id, run_id, {"sleeps": row}), running)
+        arn = None if problem else resolved[dag_id, run_id, "sleeps"].arn
         if arn is None:
             return None
         (task,) = ecs.describe_tasks(cluster=cluster, tasks=[arn])["tasks"]
-        states = {ti["task_id"]: ti["state"] for ti in api.task_instances(dag_id, run_id)}
-        return arn if task["lastStatus"] == "RUNNING" and states.get("sleeps") == "running" else None
+        return arn if task["lastStatus"] == "RUNNING" else None
 
     arn = wait_for(running_arn, timeout=RUN_TIMEOUT, what="the sleeping task to run")
     ecs.stop_task(cluster=cluster, task=arn, reason=STOP_REASON)

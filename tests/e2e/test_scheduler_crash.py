@@ -45,7 +45,7 @@ def test_every_running_task_is_adopted_and_none_launched_again(stack: LocalStack
         rows = task_rows(database_url(stack), CRASH, run_id)
         jobs = {row.queued_by_job_id for row in rows.values() if row.queued_by_job_id is not None}
         complete = len(rows) == GATED[CRASH] and len(jobs) == 1
-        return rows if complete and owned_and_running(rows, jobs) else None
+        return owned_and_running(stack, CRASH, run_id, rows, jobs) if complete else None
 
     before = wait_for(
         all_running, timeout=300, what=f"{GATED[CRASH]} tasks running", interval=1.0, guard=stack.check
@@ -55,8 +55,8 @@ def test_every_running_task_is_adopted_and_none_launched_again(stack: LocalStack
     kill_scheduler(stack)
     adopted = wait_adopted(stack, CRASH, run_id, dead_job)
     # Adopted, not reset: the same ECS task and the same try.
-    assert {task: (row.external_executor_id, row.try_number) for task, row in adopted.items()} == {
-        task: (row.external_executor_id, 1) for task, row in before.items()
+    assert {task: (row.arn, row.try_number) for task, row in adopted.items()} == {
+        task: (row.arn, 1) for task, row in before.items()
     }
     after = open_and_finish(stack, api, CRASH, run_id, gate)
     assert {row.try_number for row in after.values()} == {1}

@@ -142,7 +142,8 @@ def test_two_schedulers_share_the_work_and_one_adopts_the_others_tasks(
 
     def gated_running() -> dict[str, TaskRow] | None:
         rows = task_rows(database_url(stack), HA, runs[HA])
-        return rows if len(rows) == GATED[HA] and owned_and_running(rows, (first_job, second_job)) else None
+        complete = len(rows) == GATED[HA]
+        return owned_and_running(stack, HA, runs[HA], rows, (first_job, second_job)) if complete else None
 
     before = wait_for(
         gated_running, timeout=300, what="the gated tasks running", interval=1.0, guard=stack.check
@@ -163,8 +164,8 @@ def test_two_schedulers_share_the_work_and_one_adopts_the_others_tasks(
     os.kill(second.pid, signal.SIGKILL)
     second.popen.wait(timeout=30)
     adopted = wait_adopted(stack, HA, runs[HA], second_job)
-    assert {task: (row.external_executor_id, row.try_number) for task, row in adopted.items()} == {
-        task: (row.external_executor_id, 1) for task, row in before.items()
+    assert {task: (row.arn, row.try_number) for task, row in adopted.items()} == {
+        task: (row.arn, 1) for task, row in before.items()
     }
     open_and_finish(stack, api, HA, runs[HA], gate)
     assert launched(stack, {HA: runs[HA]}) == {HA: once_each(HA)}

@@ -5,12 +5,15 @@ placeholder address), and a variant with no NAT gateway, HTTPS on a domain name 
 record, open to the internet (allowed behind HTTPS), a non-default database port, Multi-AZ, no
 deletion protection and no worker pool. Each is synthesized once per pytest session into the session's
 base temp folder (jsii and the CDK are slow on two shared cores), whichever test folder asks first;
-tests read the JSON.
+tests read the JSON. The defaults are what the project's farflow.toml says, and are synthesized as
+cdk.json does it: the app's entry point (`farflow.deploy.app.main`) with the toolkit's CDK_OUTDIR.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import time
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -57,6 +60,7 @@ class Synthesized:
     outdir: Path
     template: dict[str, Any]
     seconds: float
+    via_app: bool  # synthesized by the app's entry point from the project's farflow.toml
     resources: dict[str, dict[str, Any]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -157,16 +161,29 @@ class Synthesized:
 def synthesized(factory: pytest.TempPathFactory, name: str, config: DeployConfig) -> Synthesized:
     """The stack for `config`, synthesized on first use in this session and read back after."""
     base = factory.getbasetemp()
+    from farflow.deploy.app import OUTDIR_VARIABLE, main, synth
+
     project = base / "deploy-project"
     if not project.exists():
         init_project(project)
+        settings = project / "farflow.toml"
+        settings.write_text(re.sub(r'(?m)^region = ".*"$', f'region = "{REGION}"', settings.read_text()))
     outdir = base / f"deploy-cdk.out.{name}"
     template = outdir / "farflow.template.json"
     seconds = 0.0
+    via_app = config == DEFAULT  # what the project's farflow.toml says
     if not template.exists():
-        from farflow.deploy.app import synth
-
         started = time.monotonic()
-        synth(project, config, outdir)
+        if via_app:
+            before = os.environ.get(OUTDIR_VARIABLE)
+            os.environ[OUTDIR_VARIABLE] = str(outdir)
+            try:
+                assert main(["--project", str(project)]) == 0
+            finally:
+                os.environ.pop(OUTDIR_VARIABLE)
+                if before is not None:
+                    os.environ[OUTDIR_VARIABLE] = before
+        else:
+            synth(project, config, outdir)
         seconds = time.monotonic() - started
-    return Synthesized(config, outdir, json.loads(template.read_text()), seconds)
+    return Synthesized(config, outdir, json.loads(template.read_text()), seconds, via_app)

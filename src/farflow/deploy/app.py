@@ -7,13 +7,14 @@ synth. Synth needs no AWS credentials, no Docker and no network: image builds ha
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from aws_cdk import App
 
+from farflow.deploy import config_file
 from farflow.deploy.config import DeployConfig
 from farflow.deploy.nag import checked_app
 from farflow.deploy.stack import FarflowStack, FarflowStackProps, stack_environment
@@ -45,13 +46,13 @@ def synth(project: Path, config: DeployConfig, outdir: Path) -> Path:
 
 
 def load_config(project: Path) -> DeployConfig:
-    """The project's farflow.toml through `farflow.deploy.config_file.load`, or the defaults without it."""
-    try:
-        config_file = importlib.import_module("farflow.deploy.config_file")
-    except ModuleNotFoundError:
-        return DeployConfig()
-    config: DeployConfig = config_file.load(project)
-    return config
+    """The project's farflow.toml (required: it says what to deploy; config_file.load explains a problem)."""
+    return config_file.load(project)
+
+
+def assembly_folder(project: Path, environ: Mapping[str, str]) -> Path:
+    """Where the cloud assembly goes: the toolkit's CDK_OUTDIR, else cdk.out in the project."""
+    return Path(environ.get(OUTDIR_VARIABLE) or project / DEFAULT_OUTDIR)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,8 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project", type=Path, default=Path(), help="the farflow project folder")
     arguments = parser.parse_args(argv)
     project: Path = arguments.project
-    outdir = Path(os.environ.get(OUTDIR_VARIABLE) or project / DEFAULT_OUTDIR)
-    synth(project, load_config(project), outdir)
+    try:
+        config = load_config(project)
+    except config_file.DeployConfigError as error:
+        print(error, file=sys.stderr)
+        return 1
+    synth(project, config, assembly_folder(project, os.environ))
     return 0
 
 

@@ -113,7 +113,7 @@ class AirflowApi:
         return answer
 
     def event_logs(
-        self, dag_id: str, run_id: str | None = None, task_id: str | None = None
+        self, dag_id: str, run_id: str | None = None, task_id: str | None = None, event: str | None = None
     ) -> list[dict[str, Any]]:
         answer = self.request(
             "GET",
@@ -121,6 +121,7 @@ class AirflowApi:
             dag_id=dag_id,
             run_id=run_id,
             task_id=task_id,
+            event=event,
             limit=500,
             order_by="id",
         )

@@ -18,7 +18,6 @@ from farflow.local.api import ApiError
 from farflow.local.component_processes import wait_for
 from farflow.local.demo import result_rows, wait_for_dag
 from farflow.local.demo_table import TaskRow, render_table
-from farflow.local.metadata import ecs_task_arns
 from farflow.local.stack_access import StackAccess
 from farflow.local.task_logs import container_output, failure_report
 
@@ -92,13 +91,12 @@ def print_failures(
     assert stack.layout is not None and stack.network is not None
     api = stack.api()
     instances = {instance["task_id"]: instance for instance in api.task_instances(dag_id, run_id)}
-    arns = ecs_task_arns(stack.layout.database_url, dag_id, run_id)
     ecs, logs, cluster = stack.aws_client("ecs"), stack.aws_client("logs"), stack.network.cluster
     for row in failed:
         if row.task_id not in instances:
             continue
         # The container's own output only when it ended badly: otherwise the Airflow log says it all.
-        arn = arns.get(row.task_id) if row.exit_code not in (None, 0) else None
+        arn = row.arn if row.exit_code not in (None, 0) else None
         console.print(Text(f"── {row.task_id} failed ──", style="bold red"))
         report = failure_report(
             api,

@@ -1,5 +1,7 @@
 """The sample project `farflow demo` runs, and what running any DAG needs: waiting until the DAG is
-parsed (or quoting its import error), and each task's row (executor, ECS task, exit code).
+parsed (or quoting its import error), and each task's row (executor, ECS task, exit code): the ECS task
+is the one Airflow recorded, else the executor's launch event's or the one tagged with the task's try
+(task_ecs.py says why Airflow can miss one).
 
 The waits poll the REST API with a deadline, so tests can drive them without a terminal.
 """
@@ -13,10 +15,19 @@ from typing import Any
 
 from farflow.local import component_processes
 from farflow.local.api import AirflowApi
-from farflow.local.demo_table import TaskRow, build_rows, exit_codes
+from farflow.local.demo_table import TaskRow, build_rows
 from farflow.local.environment import AIRFLOW_CONTAINER
 from farflow.local.metadata import ecs_task_arns
 from farflow.local.stack_access import StackAccess
+from farflow.local.task_ecs import (
+    ENDED_STATES,
+    LAUNCHED_EVENT,
+    Launch,
+    launches_from_events,
+    launches_from_tags,
+    pick,
+    unresolved,
+)
 from farflow.scaffold import init_project
 
 SAMPLE_DAG = "sample_dag"
@@ -86,14 +97,25 @@ def wait_for_dag(
         ) from None
 
 
-def describe_tasks(ecs: Any, cluster: str, arns: Sequence[str]) -> list[dict[str, Any]]:
+def describe_tasks(
+    ecs: Any, cluster: str, arns: Sequence[str], include: Sequence[str] = ()
+) -> list[dict[str, Any]]:
     """DescribeTasks for any number of tasks (ECS takes 100 a call)."""
     described: list[dict[str, Any]] = []
+    extra = {"include": list(include)} if include else {}
     for start in range(0, len(arns), 100):
-        described += ecs.describe_tasks(cluster=cluster, tasks=list(arns[start : start + 100])).get(
-            "tasks", []
-        )
+        batch = list(arns[start : start + 100])
+        described += ecs.describe_tasks(cluster=cluster, tasks=batch, **extra).get("tasks", [])
     return described
+
+
+def tagged_tasks(ecs: Any, cluster: str) -> list[dict[str, Any]]:
+    """Every task the cluster knows (running or stopped), described with its tags."""
+    arns: set[str] = set()
+    for status in ("RUNNING", "STOPPED"):
+        pages = ecs.get_paginator("list_tasks").paginate(cluster=cluster, desiredStatus=status)
+        arns.update(arn for page in pages for arn in page.get("taskArns", []))
+    return describe_tasks(ecs, cluster, sorted(arns), include=["TAGS"])
 
 
 def stopped_tasks(ecs: Any, cluster: str, arns: Sequence[str], timeout: float = 60.0) -> list[dict[str, Any]]:
@@ -120,17 +142,19 @@ def result_rows(
     settled: bool = True,
 ) -> list[TaskRow]:
     """Each task of the run: executor, ECS task, state, duration and the container's exit code. With
-    `settled`, wait until every ECS task has stopped, so each exit code is there."""
+    `settled`, wait until every ECS task has stopped, so each exit code is there, and look for an ECS task
+    Airflow did not record by its tags too (the cluster's whole list: only once, at the end)."""
     assert stack.layout is not None and stack.network is not None, "start() the stack first"
     instances = api.task_instances(dag_id, run_id)
-    arns = ecs_task_arns(stack.layout.database_url, dag_id, run_id)
-    codes: dict[str, int | None] = {}
+    recorded = ecs_task_arns(stack.layout.database_url, dag_id, run_id)
+    ecs, cluster = stack.aws_client("ecs"), stack.network.cluster
+    launches: list[Launch] = []
+    if unresolved(instances, recorded):
+        launches = launches_from_events(api.event_logs(dag_id, run_id=run_id, event=LAUNCHED_EVENT))
+    if settled and unresolved(instances, recorded, launches, ENDED_STATES):
+        launches += launches_from_tags(tagged_tasks(ecs, cluster), dag_id, run_id)
+    arns = sorted(set(recorded.values()) | {launch.arn for launch in launches})
+    described = []
     if arns:
-        ecs, cluster = stack.aws_client("ecs"), stack.network.cluster
-        described = (
-            stopped_tasks(ecs, cluster, list(arns.values()))
-            if settled
-            else describe_tasks(ecs, cluster, list(arns.values()))
-        )
-        codes = exit_codes(described, AIRFLOW_CONTAINER)
-    return build_rows(instances, arns, codes, order)
+        described = stopped_tasks(ecs, cluster, arns) if settled else describe_tasks(ecs, cluster, arns)
+    return build_rows(instances, pick(instances, recorded, launches, described, AIRFLOW_CONTAINER), order)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from rich.table import Table
 
-DEFAULT_EXECUTOR = "EcsFargateExecutor"
+from farflow.local.task_ecs import DEFAULT_EXECUTOR, EcsTask
+
 STATE_STYLES = {"success": "green", "failed": "red", "upstream_failed": "red", "running": "cyan"}
 
 
@@ -23,24 +24,12 @@ class TaskRow:
     state: str
     duration: float | None
     exit_code: int | None
+    arn: str | None = None  # the ECS task's full ARN
 
 
 def task_id_of(arn: str) -> str:
     """The short ECS task id: the last segment of its ARN."""
     return arn.rsplit("/", 1)[-1]
-
-
-def exit_codes(described: Iterable[Mapping[str, Any]], container: str) -> dict[str, int | None]:
-    """ARN -> exit code of `container` (or the first container), from DescribeTasks' tasks."""
-    codes: dict[str, int | None] = {}
-    for task in described:
-        containers = list(task.get("containers", []))
-        chosen = next(
-            (c for c in containers if c.get("name") == container), containers[0] if containers else {}
-        )
-        code = chosen.get("exitCode")
-        codes[str(task["taskArn"])] = int(code) if code is not None else None
-    return codes
 
 
 def _duration(instance: Mapping[str, Any]) -> float | None:
@@ -54,11 +43,11 @@ def _duration(instance: Mapping[str, Any]) -> float | None:
 
 def build_rows(
     instances: Sequence[Mapping[str, Any]],
-    arns: Mapping[str, str],
-    codes: Mapping[str, int | None],
+    ecs: Mapping[str, EcsTask],
     order: Sequence[str] = (),
 ) -> list[TaskRow]:
-    """Rows in `order` (task ids; others after, by start time) from task instances, ARNs and exit codes."""
+    """Rows in `order` (task ids; others after, by start time) from task instances and each one's ECS
+    task and exit code (task_ecs.pick)."""
     rank = {task_id: index for index, task_id in enumerate(order)}
     ordered = sorted(
         instances,
@@ -70,7 +59,8 @@ def build_rows(
     )
     rows = []
     for instance in ordered:
-        arn = arns.get(instance["task_id"])
+        found = ecs.get(instance["task_id"], EcsTask())
+        arn = found.arn
         rows.append(
             TaskRow(
                 task_id=instance["task_id"],
@@ -78,7 +68,8 @@ def build_rows(
                 ecs_task_id=task_id_of(arn) if arn else None,
                 state=instance.get("state") or "none",
                 duration=_duration(instance),
-                exit_code=codes.get(arn) if arn else None,
+                exit_code=found.exit_code,
+                arn=arn,
             )
         )
     return rows

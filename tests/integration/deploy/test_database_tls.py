@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 
 from farflow.database_tls import CA_BUNDLE_VARIABLE
 from farflow.database_url import SECRET_VARIABLE
-from farflow.deploy.environment import AwsEnvironment, PlatformValues
+from farflow.deploy.environment import AwsEnvironment
 from farflow.local.embedded_database import DATABASE, ROLE, EmbeddedPostgres
 from farflow.spec import SCHEDULER, Names
 
@@ -227,7 +227,9 @@ for name, probe in (("sync", sync), ("async", lambda: asyncio.run(run_async())))
 
 def airflow_connects(server: TlsServer, host: str, ca: Path, home: Path) -> dict[str, str]:
     """What each of Airflow's engines did, configured as the deploy configures the scheduler."""
-    deployed = AwsEnvironment(Names(), PlatformValues("r", "u", "u", (), (), False, "a", "s", "q"))
+    from tests.unit.deploy.test_environment import VALUES
+
+    deployed = AwsEnvironment(Names(), VALUES)
     settings = {
         key: value.replace("python -m", f"{sys.executable} -m")
         for key, value in deployed.aws_only_settings(SCHEDULER).items()

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from farflow.deploy.config import DeployConfig
+from farflow.deploy.config import DeployConfig, LoadBalancerConfig
 from farflow.deploy.preflight import BOOTSTRAP_PARAMETER, aws_probes, preflight
 from farflow.deploy.toolkit import NodeSearch
 from tests.support.preflight_probes import NODE
@@ -46,7 +46,9 @@ def test_account_and_bootstrap_version_come_from_aws(endpoint: str) -> None:
 def test_preflight_on_real_aws_answers_finds_the_missing_bootstrap(endpoint: str) -> None:
     machine = {"node": lambda: NodeSearch(NODE, ()), "docker": lambda: None, "region": lambda: REGION}
     probes = replace(aws_probes(endpoint_url=endpoint), **machine)
-    result = preflight("deploy", DeployConfig(), probes, Path("my-project"))
+    # An address of one's own in allowed_cidrs: the placeholder `farflow init` writes is refused too.
+    config = DeployConfig(load_balancer=LoadBalancerConfig(allowed_cidrs=("100.64.0.7/32",)))
+    result = preflight("deploy", config, probes, Path("my-project"))
     assert result.account == MOTO_ACCOUNT
     (problem,) = result.problems
     assert f"aws://{MOTO_ACCOUNT}/{REGION} is not bootstrapped" in problem

@@ -107,17 +107,34 @@ def test_memory_over_the_limit_is_killed(local: Local) -> None:
     assert task["containers"][0]["reason"] == "OutOfMemoryError: Container killed due to memory usage"
 
 
-def test_memory_a_forked_child_shares_with_its_parent_counts_once(local: Local) -> None:
-    # Resident, parent and child hold about 2 x 100 MiB, over the limit; proportionally about 100 MiB.
-    share = (
-        "import os, time; hoard = b'x' * (96 << 20); pid = os.fork(); time.sleep(1.5)\n"
+# Parent and child hold the same 96 MiB until the gate file appears: about 2 x 100 MiB resident, over the
+# 160 MiB limit; proportionally about 100 MiB, within it.
+def test_memory_a_forked_child_shares_with_its_parent_counts_once(local: Local, tmp_path: Path) -> None:
+    gate = tmp_path / "gate"
+    forked = (
+        "import os, sys, time; hoard = b'x' * (96 << 20); pid = os.fork()\n"
+        "if pid: print('forked', flush=True)\n"
+        "deadline = time.monotonic() + 60\n"
+        "while not os.path.exists(sys.argv[1]) and time.monotonic() < deadline: time.sleep(0.05)\n"
         "if pid == 0: os._exit(0)\n"
         "os.waitpid(pid, 0); print('within its memory', flush=True)"
     )
-    arn = local.launch(["python", "-c", share], overrides={"memory": "160"})
+    arn = local.launch(["python", "-c", forked, str(gate)], overrides={"memory": "160"})
+    local.wait_log(arn, lambda line: line == "forked", "the task to fork")
+    # Two memory checks after the fork (the second began after it, while both processes hold the memory),
+    # or the task ended: killed for its memory.
+    checked = local.endpoint.memory_checks()
+    wait_for(
+        lambda: (
+            local.endpoint.memory_checks() >= checked + 2 or local.describe(arn)["lastStatus"] == "STOPPED"
+        ),
+        "two memory checks",
+        timeout=30,
+    )
+    gate.touch()
     task = local.wait_status(arn, "STOPPED")
     assert task["containers"][0]["exitCode"] == 0
-    assert local.log_lines(arn) == ["within its memory"]
+    assert local.log_lines(arn) == ["forked", "within its memory"]
 
 
 def test_unknown_image_fails_to_start(local: Local) -> None:

@@ -128,14 +128,31 @@ def test_delayed_events_arrive_after_later_ones(idle: Local) -> None:
     assert idle.endpoint.event_counts()["delayed"] > 0
 
 
+def receive_calls(local: Local) -> int:
+    """ReceiveMessage calls that reached the endpoint (counted as each arrives, before it is answered)."""
+    return sum(counts.get("ReceiveMessage", 0) for counts in local.endpoint.client_calls().values())
+
+
 def test_a_long_poll_waits_without_holding_up_other_calls(idle: Local) -> None:
     queue_url = events_queue(idle)
     answers: list[list[dict[str, Any]]] = []
-    poll = threading.Thread(target=lambda: answers.append(receive(idle, queue_url, wait=20)))
-    poll.start()
-    arn = launch(idle)  # answered while the poll waits: moto's lock is not held by the waiting poll
-    assert poll.is_alive() or answers
-    poll.join(timeout=30)
+    order: list[str] = []
+
+    def poll() -> None:
+        answers.append(receive(idle, queue_url, wait=20))
+        order.append("poll answered")
+
+    before = receive_calls(idle)
+    waiter = threading.Thread(target=poll, daemon=True)
+    waiter.start()
+    # The poll is at the endpoint, on an empty queue, before the launch: it waits there.
+    wait_for(lambda: receive_calls(idle) > before, "the long poll to reach the endpoint")
+    arn = launch(idle)
+    order.append("launch answered")
+    waiter.join(timeout=30)
+    # Answered while the poll waited (moto's lock is not held by a waiting poll), and the poll then
+    # returned the new task's first event rather than waiting out its 20 s.
+    assert order == ["launch answered", "poll answered"], order
     assert answers and answers[0], "the waiting poll returned the new task's first event"
     assert {event["detail"]["taskArn"] for event in answers[0]} == {arn}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,53 +11,41 @@ from farflow.deploy import app as app_module
 from farflow.deploy.config import DeployConfig, ProjectConfig
 from farflow.deploy.images import MissingDockerfileError
 from farflow.deploy.stack import MissingRegionError, stack_environment
+from tests.support.deploy import REGION, Synthesized
 
 
-def test_main_synthesizes_the_project_into_cdk_outdir(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_main_synthesizes_the_projects_farflow_toml_into_cdk_outdir(
+    stack: Synthesized, project: Path
 ) -> None:
-    calls: list[tuple[Path, DeployConfig, Path]] = []
-    monkeypatch.setattr(
-        app_module, "synth", lambda project, config, outdir: calls.append((project, config, outdir))
+    """The session's default stack came from `main`, as cdk.json runs it (tests/support/deploy.py): the
+    assembly is in CDK_OUTDIR, for the Region the project's farflow.toml names (the defaults say another)."""
+    assert stack.via_app
+    manifest = json.loads((stack.outdir / "manifest.json").read_text())
+    assert manifest["artifacts"]["farflow"]["environment"] == f"aws://unknown-account/{REGION}"
+    assert DeployConfig().project.region != REGION
+    assert not (project / "cdk.out").exists()
+
+
+def test_the_assembly_goes_to_cdk_outdir_else_to_cdk_out_in_the_project(tmp_path: Path) -> None:
+    assert app_module.assembly_folder(tmp_path, {"CDK_OUTDIR": "/elsewhere"}) == Path("/elsewhere")
+    assert app_module.assembly_folder(tmp_path, {}) == tmp_path / "cdk.out"
+    assert app_module.assembly_folder(tmp_path, {"CDK_OUTDIR": ""}) == tmp_path / "cdk.out"
+
+
+def test_config_comes_from_the_projects_farflow_toml(tmp_path: Path) -> None:
+    (tmp_path / "farflow.toml").write_text('[project]\nname = "loaded"\nregion = "eu-west-1"\n')
+    assert app_module.load_config(tmp_path) == DeployConfig(
+        project=ProjectConfig(name="loaded", region="eu-west-1")
     )
-    monkeypatch.setattr(app_module, "load_config", lambda project: DeployConfig())
-    monkeypatch.setenv("CDK_OUTDIR", str(tmp_path / "assembly"))
-    assert app_module.main(["--project", str(tmp_path)]) == 0
-    assert calls == [(tmp_path, DeployConfig(), tmp_path / "assembly")]
 
 
-def test_main_defaults_to_cdk_out_in_the_project(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    calls: list[Path] = []
-    monkeypatch.setattr(app_module, "synth", lambda project, config, outdir: calls.append(outdir))
-    monkeypatch.setattr(app_module, "load_config", lambda project: DeployConfig())
-    monkeypatch.delenv("CDK_OUTDIR", raising=False)
-    app_module.main(["--project", str(tmp_path)])
-    assert calls == [tmp_path / "cdk.out"]
-
-
-def test_config_comes_from_the_loader_when_there_is_one(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_a_project_without_farflow_toml_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import importlib
-    import types
-
-    loaded = DeployConfig(project=ProjectConfig(name="loaded"))
-    fake = types.SimpleNamespace(load=lambda project: loaded)
-    real_import = importlib.import_module
-    monkeypatch.setattr(
-        importlib, "import_module", lambda name: fake if name.endswith("config_file") else real_import(name)
-    )
-    assert app_module.load_config(tmp_path) is loaded
-
-
-def test_config_defaults_without_the_loader(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import importlib
-
-    def missing(name: str) -> None:
-        raise ModuleNotFoundError(name)
-
-    monkeypatch.setattr(importlib, "import_module", missing)
-    assert app_module.load_config(tmp_path) == DeployConfig()
+    assert app_module.main(["--project", str(tmp_path)]) == 1
+    error = capsys.readouterr().err
+    assert f"{tmp_path} has no farflow.toml" in error and "farflow init" in error
+    assert "Traceback" not in error and not (tmp_path / "cdk.out").exists()
 
 
 NO_REGION = DeployConfig(project=ProjectConfig(region=""))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import threading
+import time
 
 import pytest
 
@@ -23,12 +25,28 @@ def test_inside_a_heartbeat_a_turn_waits_and_gives_up_after_max_wait() -> None:
     assert turns.wait() is True
 
 
+def waiting_in(thread: threading.Thread, function: object) -> bool:
+    """`thread` is inside `function` now (its stack holds that function's frame)."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    while frame is not None:
+        if frame.f_code is getattr(function, "__code__", None):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def test_a_waiting_thread_gets_its_turn_when_the_heartbeat_ends() -> None:
     turns = HeartbeatFirst(max_wait=600.0)
     got: list[bool] = []
-    waiter = threading.Thread(target=lambda: got.append(turns.wait()))
+    waiter = threading.Thread(target=lambda: got.append(turns.wait()), daemon=True)
     with turns.heartbeat():
         waiter.start()
+        # The heartbeat ends only once the thread waits inside it: else its wait would come after the
+        # heartbeat and return at once, and the release would go untested.
+        deadline = time.monotonic() + 30
+        while not waiting_in(waiter, HeartbeatFirst.wait) and got == [] and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert waiting_in(waiter, HeartbeatFirst.wait), f"the thread never waited (it got {got})"
     waiter.join(30)
     assert got == [True]  # released by the heartbeat's end, not by the 600 s limit
 

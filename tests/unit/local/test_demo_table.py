@@ -1,24 +1,13 @@
-"""The demo's table: rows from task instances, the executor's launch events and DescribeTasks."""
+"""The demo's table: rows from task instances and each one's ECS task and exit code (task_ecs.pick)."""
 
 from __future__ import annotations
 
 from rich.console import Console
 
-from farflow.local.demo_table import TaskRow, build_rows, exit_codes, render_table
+from farflow.local.demo_table import TaskRow, build_rows, render_table
+from farflow.local.task_ecs import EcsTask
 
 ARN = "arn:aws:ecs:us-east-1:123456789012:task/farflow/abc123"
-
-
-def test_exit_codes_read_the_named_container() -> None:
-    described = [
-        {
-            "taskArn": "arn:1",
-            "containers": [{"name": "side", "exitCode": 9}, {"name": "airflow", "exitCode": 0}],
-        },
-        {"taskArn": "arn:2", "containers": [{"name": "other", "exitCode": 137}]},
-        {"taskArn": "arn:3", "containers": [{"name": "airflow"}]},
-    ]
-    assert exit_codes(described, "airflow") == {"arn:1": 0, "arn:2": 137, "arn:3": None}
 
 
 def test_rows_follow_the_given_order_and_fill_gaps() -> None:
@@ -27,10 +16,10 @@ def test_rows_follow_the_given_order_and_fill_gaps() -> None:
         {"task_id": "local", "executor": "LocalExecutor", "state": "failed", "duration": None},
         {"task_id": "first", "executor": None, "state": None, "start_date": None},
     ]
-    rows = build_rows(instances, {"late": ARN}, {ARN: 0}, order=("first", "late", "local"))
+    rows = build_rows(instances, {"late": EcsTask(ARN, 0, "recorded")}, order=("first", "late", "local"))
     assert rows == [
         TaskRow("first", "EcsFargateExecutor", None, "none", None, None),
-        TaskRow("late", "EcsFargateExecutor", "abc123", "success", 2.5, 0),
+        TaskRow("late", "EcsFargateExecutor", "abc123", "success", 2.5, 0, ARN),
         TaskRow("local", "LocalExecutor", None, "failed", None, None),
     ]
 
@@ -42,7 +31,7 @@ def test_duration_from_dates_when_airflow_has_none() -> None:
         "start_date": "2024-01-01T00:00:00+00:00",
         "end_date": "2024-01-01T00:00:03.5+00:00",
     }
-    assert build_rows([instance], {}, {})[0].duration == 3.5
+    assert build_rows([instance], {})[0].duration == 3.5
 
 
 def test_table_shows_every_column() -> None:
@@ -61,4 +50,4 @@ def test_without_an_order_started_tasks_come_first_by_start_time() -> None:
         {"task_id": "second", "state": "running", "start_date": "2024-01-01T00:00:02+00:00"},
         {"task_id": "first", "state": "success", "start_date": "2024-01-01T00:00:01+00:00"},
     ]
-    assert [row.task_id for row in build_rows(instances, {}, {})] == ["first", "second", "waiting"]
+    assert [row.task_id for row in build_rows(instances, {})] == ["first", "second", "waiting"]

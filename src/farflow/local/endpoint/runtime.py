@@ -174,6 +174,7 @@ class TaskRuntime:
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
         self._next_memory_sample = 0.0
+        self._memory_checks = 0
 
     # Request side: called by the ECS API with MOTO_LOCK held.
 
@@ -281,6 +282,8 @@ class TaskRuntime:
             if task.status == STOPPED and task.scratch is not None:
                 shutil.rmtree(task.scratch, ignore_errors=True)
                 task.scratch = None
+        if samples:
+            self._memory_checks += 1
 
     def _step(self, task: LocalTask, now: float, samples: Mapping[int, TreeSample]) -> None:
         with MOTO_LOCK:
@@ -321,6 +324,10 @@ class TaskRuntime:
                 if len(self._timeline) >= TIMELINE_SIZE:
                     del self._timeline[next(iter(self._timeline))]
                 self._timeline[task.arn] = task.steps
+
+    def memory_checks(self) -> int:
+        """Passes that sampled the running containers' memory and enforced their limits, so far."""
+        return self._memory_checks
 
     def timeline(self) -> dict[str, Steps]:
         """Per task ARN: the wall-clock time (time.time()) it was admitted, became pending, was launched,

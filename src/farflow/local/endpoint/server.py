@@ -127,6 +127,11 @@ class LocalEcsEndpoint:
         False if the task is not RUNNING without a process."""
         return self._runtime.exit_idle(arn, exit_code)
 
+    def memory_checks(self) -> int:
+        """How many times the running containers' memory was sampled and their limits enforced: a test can
+        wait for a check made while its task holds some memory (TaskRuntime.memory_checks)."""
+        return self._runtime.memory_checks()
+
     def task_timeline(self) -> dict[str, Steps]:
         """When each task was admitted, launched, its containers started, RUNNING, exited and STOPPED
         (time.time()), and which were forked from a warm interpreter: for benchmarks (TaskRuntime.timeline)."""
