@@ -132,3 +132,10 @@ def test_the_migration_runs_after_the_database_admits_it(name: str, request: pyt
     ]
     assert len(rules) == 1
     assert rules[0] in resource["DependsOn"]
+
+
+@pytest.mark.parametrize("name", ["stack", "variant"])
+def test_no_resource_waits_for_itself(name: str, request: pytest.FixtureRequest) -> None:
+    """No dependency cycle: CloudFormation refuses a template with one."""
+    stack: Synthesized = request.getfixturevalue(name)
+    assert [key for key in stack.resources if key in stack.needs(key)] == []
