@@ -292,7 +292,20 @@ def _toolkit(action: str, project: Path, yes: bool) -> Preflight:
             console.print(Text.assemble(("error: ", "bold red"), problem), highlight=False, soft_wrap=True)
         raise _fail(checked.problems[-1], 1)
     environment = f"aws://{checked.account}/{checked.region}"
-    command = toolkit.cdk_command(checked.node, action, project.resolve(), environment=environment, yes=yes)
+    command = toolkit.cdk_command(
+        checked.node,
+        action,
+        project.resolve(),
+        environment=environment,
+        yes=yes,
+        first_deploy=checked.first_deploy,
+    )
+    if checked.first_deploy:
+        console.print(
+            Text.assemble(("note: ", "bold yellow"), toolkit.FIRST_DEPLOY_NOTE),
+            highlight=False,
+            soft_wrap=True,
+        )
     _plain(f"{environment}: running {shlex.join(command)}")
     code = toolkit.run(command, project, toolkit.toolkit_environment(checked.node, checked.region))
     if code != 0:

@@ -150,12 +150,50 @@ class Synthesized:
         """The construct path below the stack of a resource (`Logs/Airflow` for its `.../Resource`)."""
         return self.logical_paths[logical_id].removeprefix("/farflow/").removesuffix("/Resource")
 
+    def needs(self, logical_id: str) -> set[str]:
+        """Every resource CloudFormation creates before `logical_id` (and deletes after it): the closure of
+        its DependsOn, Ref and Fn::GetAtt (and `${...}` in Fn::Sub) over the template."""
+        seen: set[str] = set()
+        todo = [logical_id]
+        while todo:
+            for needed in self.direct_needs(todo.pop()) - seen:
+                seen.add(needed)
+                todo.append(needed)
+        return seen
+
+    def direct_needs(self, logical_id: str) -> set[str]:
+        resource = self.resources[logical_id]
+        depends = resource.get("DependsOn", [])
+        found = {depends} if isinstance(depends, str) else set(depends)
+        _references(resource.get("Properties", {}), found)
+        return found & self.resources.keys()
+
     def policies_of(self, role: str) -> list[dict[str, Any]]:
         return [
             resource["Properties"]
             for resource in self.of_type("AWS::IAM::Policy").values()
             if {"Ref": role} in resource["Properties"].get("Roles", [])
         ]
+
+
+def _references(value: Any, found: set[str]) -> None:
+    """Collect the logical ids `value` refers to (Ref, Fn::GetAtt, Fn::Sub's `${Id}` and `${Id.Attr}`)."""
+    if isinstance(value, list):
+        for item in value:
+            _references(item, found)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Ref" and isinstance(item, str):
+                found.add(item)
+            elif key == "Fn::GetAtt":
+                found.add(item[0] if isinstance(item, list) else str(item).split(".")[0])
+            elif key == "Fn::Sub":
+                text = item[0] if isinstance(item, list) else item
+                found.update(name.split(".")[0] for name in re.findall(r"\$\{([^!}][^}]*)\}", str(text)))
+                if isinstance(item, list):
+                    _references(item[1:], found)
+            else:
+                _references(item, found)
 
 
 def synthesized(factory: pytest.TempPathFactory, name: str, config: DeployConfig) -> Synthesized:

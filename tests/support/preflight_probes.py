@@ -13,11 +13,13 @@ NODE = Node(Path("/opt/node/bin/node"), ("/opt/node/bin/node", "/opt/node/npx-cl
 
 
 def ready_probes() -> Probes:
-    """Node.js, Docker, credentials for ACCOUNT, REGION from the profile, bootstrap version 21."""
+    """Node.js, Docker, credentials for ACCOUNT, REGION from the profile, bootstrap version 21, the
+    stack deployed before."""
     return Probes(
         node=lambda: NodeSearch(NODE, ()),
         docker=lambda: None,
         region=lambda: REGION,
         account=lambda region: ACCOUNT,
         bootstrap_version=lambda region: 21,
+        stack_status=lambda region, name: "UPDATE_COMPLETE",
     )

@@ -165,6 +165,22 @@ def test_deploy_prints_the_ui_and_the_secret_command(project: Path, monkeypatch:
     ) in result.output
 
 
+@pytest.mark.parametrize(
+    ("status", "first"), [(None, True), ("CREATE_FAILED", True), ("UPDATE_COMPLETE", False)]
+)
+def test_a_first_deploy_runs_without_rollback_and_says_so(
+    project: Path, monkeypatch: pytest.MonkeyPatch, status: str | None, first: bool
+) -> None:
+    leave_region_to_the_profile(project)
+    probes = replace(ready_probes(), stack_status=lambda region, name: status)
+    fake = use(monkeypatch, probes, Toolkit(outputs={}))
+    result = runner.invoke(app, ["deploy", "--project", str(project), "--yes"])
+    assert result.exit_code == 0, result.output
+    (command,) = fake.commands
+    assert ("--no-rollback" in command) is first
+    assert ("run `farflow deploy` again" in " ".join(result.output.split())) is first
+
+
 def test_deploy_stops_before_the_toolkit_when_preflight_fails(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

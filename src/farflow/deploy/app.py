@@ -15,18 +15,12 @@ from pathlib import Path
 from aws_cdk import App
 
 from farflow.deploy import config_file
-from farflow.deploy.config import DeployConfig
+from farflow.deploy.config import DeployConfig, stack_name
 from farflow.deploy.nag import checked_app
 from farflow.deploy.stack import FarflowStack, FarflowStackProps, stack_environment
-from farflow.spec import Names
 
 OUTDIR_VARIABLE = "CDK_OUTDIR"
 DEFAULT_OUTDIR = "cdk.out"
-
-
-def stack_name(config: DeployConfig) -> str:
-    """The CloudFormation stack's name: the project's name, so two projects in one account differ."""
-    return Names(config.project.name).prefix
 
 
 def build_app(project: Path, config: DeployConfig, outdir: Path) -> App:

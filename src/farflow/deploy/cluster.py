@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_servicediscovery as servicediscovery
-from constructs import Construct
+from constructs import Construct, IDependable
 
 from farflow.deploy.containers import port_of
 from farflow.spec import Component, Names
@@ -46,6 +46,10 @@ class Cluster(Construct):
             # (tests/unit/deploy/test_local_and_deploy_agree.py checks they stay equal).
             enable_fargate_capacity_providers=True,
         )
+        # The CDK adds the AWS::ECS::ClusterCapacityProviderAssociations below the cluster construct at
+        # synth (an aspect), after this constructor: a dependency on the construct reaches it, since the
+        # CDK resolves construct dependencies to the resources below them after the aspects ran.
+        self.capacity_providers: IDependable = self.cluster
         self.namespace = servicediscovery.PrivateDnsNamespace(
             self, "Namespace", name=self.namespace_name, vpc=props.vpc, description="Airflow inside the VPC"
         )

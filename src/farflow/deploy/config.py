@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from farflow.spec.names import Names
+
 
 @dataclass(frozen=True)
 class ProjectConfig:
@@ -100,3 +102,8 @@ class DeployConfig:
     logs: LogsConfig = field(default_factory=LogsConfig)
     worker: WorkerConfig = field(default_factory=WorkerConfig)
     load_balancer: LoadBalancerConfig = field(default_factory=LoadBalancerConfig)
+
+
+def stack_name(config: DeployConfig) -> str:
+    """The CloudFormation stack's name: the project's name, so two projects in one account differ."""
+    return Names(config.project.name).prefix

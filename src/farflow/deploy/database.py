@@ -48,7 +48,8 @@ class Database(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: DatabaseProps) -> None:
         super().__init__(scope, construct_id)
         config = props.config
-        security_group = ec2.SecurityGroup(
+        # Its ingress rules are its children: depend on it to depend on the rule admitting the clients.
+        self.security_group = security_group = ec2.SecurityGroup(
             self,
             "SecurityGroup",
             vpc=props.vpc,

@@ -66,8 +66,11 @@ class PlatformValues:
     internal_api_url: str
     # Where users open the UI (the load balancer, or its domain name): https:// when it serves HTTPS.
     ui_url: str
-    # The VPC's block: the load balancer's nodes connect from there, so the api-server trusts their
-    # X-Forwarded-* headers from it, and from nowhere else.
+    # The public subnets' blocks, comma-separated (uvicorn's FORWARDED_ALLOW_IPS takes a list of
+    # addresses and CIDR blocks, uvicorn/middleware/proxy_headers.py `_TrustedHosts`): the load
+    # balancer's nodes connect from there, so the api-server trusts their X-Forwarded-* headers from
+    # there only, not from the tasks and Edge workers in the private subnets, which reach it too. (With
+    # `nat_gateways = 0` those run in the public subnets as well, and the blocks cannot tell them apart.)
     trusted_proxies: str
     subnets: Sequence[str]
     security_groups: Sequence[str]
@@ -147,7 +150,7 @@ class AwsEnvironment:
             settings["AIRFLOW__EDGE__API_ENABLED"] = "True"
         if component == API_SERVER:
             # Behind the load balancer's TLS: the scheme it forwards (see PROXY_HEADERS), trusted from the
-            # VPC only, and FAB's session cookie Secure whenever users reach the UI over HTTPS.
+            # public subnets only, and FAB's session cookie Secure whenever users reach the UI over HTTPS.
             settings["FORWARDED_ALLOW_IPS"] = self.values.trusted_proxies
             settings["AIRFLOW__FAB__COOKIE_SECURE"] = str(self.values.ui_url.startswith("https://"))
         if component == WORKER:

@@ -70,8 +70,9 @@ class MigrationProps:
     cluster: Cluster
     placement: Placement
     function_logs: logs.ILogGroup
-    # What must exist before the migration runs: the Fernet key written into its secret, and the
-    # default routes of the subnets it runs in (without a way out it cannot pull its image).
+    # What must exist before the migration runs: the Fernet key written into its secret, the default
+    # routes of the subnets it runs in (without a way out it cannot pull its image), and the database's
+    # security group with its rule admitting the migration's.
     after: Sequence[IDependable]
 
 
@@ -130,6 +131,11 @@ class Migration(Construct):
                 # Says in the template which image the migration ran; the task definition ARN changes with it.
                 "ImageHash": props.image.asset_hash,
             },
+        )
+        # The task starts with the execution role's policy (image pull, secrets), created in parallel
+        # otherwise; the Role constructs hold their DefaultPolicies.
+        self.done.node.add_dependency(
+            self.task_definition.obtain_execution_role(), self.task_definition.task_role
         )
         for dependency in props.after:
             self.done.node.add_dependency(dependency)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from farflow.deploy.config import DeployConfig
+from farflow.deploy.config import DeployConfig, stack_name
 from farflow.deploy.config_rules import CHECK_IP, YOUR_ADDRESS, show, unreachable_cidrs
 from farflow.deploy.toolkit import CDK_PACKAGE, Node, NodeSearch, bundled_node, find_node, system_node
 
@@ -28,6 +28,10 @@ NEEDS_DOCKER = frozenset({"deploy"})
 NEEDS_BOOTSTRAP = frozenset({"deploy"})
 # Only deploy makes the UI: synth and diff of a new project's placeholder address are fine.
 NEEDS_REACHABLE_UI = frozenset({"deploy"})
+# Stack statuses of a stack that has never been created whole: its next deploy is still the first one.
+# CREATE_FAILED is where a first deploy without rollback stops; the toolkit deletes a stack in
+# ROLLBACK_COMPLETE and creates it anew; REVIEW_IN_PROGRESS holds only a change set.
+NOT_YET_CREATED = frozenset({"CREATE_FAILED", "ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS"})
 
 
 class ProbeError(RuntimeError):
@@ -43,6 +47,8 @@ class Probes:
     region: Callable[[], str | None]  # the Region of the environment / profile
     account: Callable[[str], str]  # sts:GetCallerIdentity's account; ProbeError if no credentials work
     bootstrap_version: Callable[[str], int | None]  # in a Region; None: not bootstrapped; ProbeError: unknown
+    # (Region, stack name) -> the stack's status; None: no such stack; ProbeError: unknown
+    stack_status: Callable[[str, str], str | None]
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,8 @@ class Preflight:
     region: str
     problems: tuple[str, ...]
     notes: tuple[str, ...]  # what could not be checked; worth saying, not worth stopping for
+    # Deploy only: the stack has never been created whole, so a failure must not roll it back.
+    first_deploy: bool = False
 
     @property
     def ok(self) -> bool:
@@ -93,7 +101,18 @@ def preflight(action: str, config: DeployConfig, probes: Probes, project: Path) 
         else:
             if problem := bootstrap_problem(version, account, region, project):
                 problems.append(problem)
-    return Preflight(search.node, account, region, tuple(problems), tuple(notes))
+    first_deploy = False
+    if account and action == "deploy":
+        name = stack_name(config)
+        try:
+            status = probes.stack_status(region, name)
+        except ProbeError as error:
+            notes.append(
+                f"Could not read the state of stack {name} ({error}); if it fails, the deploy rolls back."
+            )
+        else:
+            first_deploy = status is None or status in NOT_YET_CREATED
+    return Preflight(search.node, account, region, tuple(problems), tuple(notes), first_deploy)
 
 
 def placeholder_problem(config: DeployConfig, project: Path) -> str | None:
@@ -179,6 +198,7 @@ def aws_probes(endpoint_url: str | None = None) -> Probes:
         bootstrap_version=lambda region: bootstrap_version(
             client("ssm", region), client("cloudformation", region)
         ),
+        stack_status=lambda region, name: stack_status(client("cloudformation", region), name),
     )
 
 
@@ -234,6 +254,21 @@ def bootstrap_version(ssm: Any, cloudformation: Any) -> int | None:
         raise ProbeError(f"{first}; {error}") from None
     outputs = {item["OutputKey"]: item["OutputValue"] for item in stacks[0].get("Outputs", [])}
     return int(outputs["BootstrapVersion"]) if "BootstrapVersion" in outputs else None
+
+
+def stack_status(cloudformation: Any, name: str) -> str | None:
+    """The stack's StackStatus (DescribeStacks), None if there is no stack of that name."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        stacks = cloudformation.describe_stacks(StackName=name)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in str(error):
+            return None
+        raise ProbeError(_error_text(error)) from None
+    except BotoCoreError as error:
+        raise ProbeError(str(error)) from None
+    return str(stacks[0]["StackStatus"]) if stacks else None
 
 
 def _code(error: Any) -> str:

@@ -80,3 +80,9 @@ class AirflowService(Construct):
             health_check_grace_period=props.health_check_grace,
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
         )
+        # ECS pulls the image and reads the secrets with the execution role's policy when it starts a
+        # task; CloudFormation would otherwise create the service in parallel with that policy. (A Role
+        # construct holds its DefaultPolicy, so the dependency includes it.)
+        self.service.node.add_dependency(
+            self.task_definition.obtain_execution_role(), self.task_definition.task_role
+        )

@@ -33,6 +33,7 @@ from farflow.deploy.outputs import (
 from farflow.deploy.permissions import Permissions, PermissionsProps
 from farflow.deploy.secrets import AirflowSecrets, AirflowSecretsProps
 from farflow.deploy.services import AirflowService, AirflowServiceProps
+from farflow.deploy.subnet_plan import public_blocks
 from farflow.deploy.task_definitions import (
     AirflowTaskDefinition,
     AirflowTaskDefinitionProps,
@@ -136,7 +137,7 @@ class FarflowStack(Stack):
                     region=self.region,
                     internal_api_url=internal_api_url,
                     ui_url=load_balancer.url,
-                    trusted_proxies=config.network.cidr,
+                    trusted_proxies=",".join(public_blocks(config.network.cidr)),
                     subnets=tasks.subnet_ids,
                     security_groups=[network.tasks.security_group_id],
                     assign_public_ip=tasks.assign_public_ip,
@@ -173,6 +174,7 @@ class FarflowStack(Stack):
                     network.vpc.select_subnets(
                         subnet_type=network.placement.subnet_type
                     ).internet_connectivity_established,
+                    database.security_group,
                 ],
             ),
         )
@@ -202,8 +204,10 @@ class FarflowStack(Stack):
             if config.worker.enabled
             else None
         )
+        # The CfnServices only: the roles and policies of their task definitions are created early, in
+        # parallel with the database, not held back until after the migration.
         for service in [*services.values(), *([workers.workers] if workers else [])]:
-            service.node.add_dependency(migration.done)
+            service.service.node.add_dependency(migration.done)
         # The scheduler writes to the workload store: on stack delete its service goes before the store
         # is emptied. (Its service only: the store's key policy names the scheduler's role.)
         services[SCHEDULER].service.node.add_dependency(workload_store.emptied)
@@ -240,11 +244,18 @@ class FarflowStack(Stack):
             ),
         )
         # CloudFormation starts a service only after the policies its tasks need exist; the scheduler's
-        # tasks are the Airflow tasks it launches, which need theirs from the first launch.
+        # tasks are the Airflow tasks it launches, which need theirs from the first launch, with the
+        # execution roles' policies that pull their images (the services' own: AirflowService). A task
+        # launched with a capacity provider strategy (Spot) needs the cluster's association.
+        launched = [airflow_tasks.task_definition, *folder_tasks.task_definitions]
         for component, service in services.items():
             roles = [service.task_definition.task_role]
             if component == SCHEDULER:
                 roles.append(airflow_tasks.task_definition.task_role)
+                service.service.node.add_dependency(
+                    cluster.capacity_providers,
+                    *(task_definition.obtain_execution_role() for task_definition in launched),
+                )
             service.service.node.add_dependency(*permissions.of(*roles))
         if workers:
             workers.workers.service.node.add_dependency(

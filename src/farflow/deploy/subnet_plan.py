@@ -75,6 +75,12 @@ def subnet_blocks(cidr: str, zones: int = AVAILABILITY_ZONES) -> dict[str, list[
     return blocks
 
 
+def public_blocks(cidr: str) -> list[str]:
+    """The public subnets' blocks: where the internet-facing load balancer's nodes have their addresses."""
+    blocks = subnet_blocks(cidr)
+    return [block for group in PLAN if group.tier is Tier.PUBLIC for block in blocks[group.name]]
+
+
 def plan_problem(prefixlen: int) -> str | None:
     """None when a VPC of this prefix length holds the plan; else why not, and what to write."""
     if LARGEST_VPC <= prefixlen <= SMALLEST_VPC:

@@ -70,6 +70,9 @@ class ClusterTasks(Construct):
             # The cluster's Ref: this resource depends on the cluster, so it is deleted before it.
             properties={"Cluster": props.cluster.cluster.cluster_name},
         )
+        # On create nothing starts before the capacity provider association exists; on delete it goes
+        # only after the tasks stopped (ECS refuses to remove a provider tasks still use).
+        self.resource.node.add_dependency(props.cluster.capacity_providers)
         for starter in props.starters:
             starter.node.add_dependency(self.resource)
         for kept in props.outlived_by:

@@ -113,11 +113,19 @@ def cdk_command(
     *,
     environment: str = "",
     yes: bool = False,
+    first_deploy: bool = False,
     python: str = sys.executable,
 ) -> list[str]:
     """The argv of one toolkit run: `npx --yes aws-cdk@<pin> <action> --app ... --output <project>/cdk.out`.
 
     `yes` skips the toolkit's prompts (security-broadening changes on deploy, the confirmation on destroy).
+    `first_deploy` (the stack does not exist yet) deploys with `--no-rollback`: the database has deletion
+    protection, so a rollback of a failed create could not delete it and would end in ROLLBACK_FAILED.
+    Without rollback CloudFormation keeps what it created and leaves the stack in CREATE_FAILED until the
+    next update ("Choose how to handle failures when provisioning resources", CloudFormation User Guide,
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-failure-options.html); the CDK
+    CLI's `cdk deploy --no-rollback` sets that (CDK CLI reference, `cdk rollback`:
+    https://docs.aws.amazon.com/cdk/v2/guide/ref-cli-cmd-rollback.html), so the next deploy continues.
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown toolkit action {action!r}; one of {', '.join(ACTIONS)}")
@@ -128,9 +136,16 @@ def cdk_command(
     if action == "deploy":
         command += ["--all", "--outputs-file", str(outputs_path(project))]
         command += ["--require-approval", "never"] if yes else []
+        command += ["--no-rollback"] if first_deploy else []
     elif action == "destroy":
         command += ["--all", *(["--force"] if yes else [])]
     return command
+
+
+FIRST_DEPLOY_NOTE = (
+    "First deploy of this stack: without rollback (--no-rollback), so if it fails CloudFormation keeps "
+    "what it created; fix the cause and run `farflow deploy` again (docs/deploy.md)."
+)
 
 
 def outputs_path(project: Path) -> Path:

@@ -88,6 +88,14 @@ def test_the_image_adds_the_rds_ca_bundle_readable_by_airflow(tmp_path: Path) ->
     assert dockerfile_problem(text) is None
 
 
+def test_the_dockerfile_asks_for_the_buildkit_frontend_first(tmp_path: Path) -> None:
+    """`ADD --chmod` is BuildKit's: the syntax directive, as the first line, makes any builder use it."""
+    init_project(tmp_path)
+    text = (tmp_path / AIRFLOW_DOCKERFILE).read_text()
+    assert "--chmod" in text
+    assert text.splitlines()[0] == "# syntax=docker/dockerfile:1"
+
+
 def test_a_dockerfile_without_the_bundle_is_refused_in_one_line_naming_the_line_to_add(
     tmp_path: Path,
 ) -> None:

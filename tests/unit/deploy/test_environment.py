@@ -29,7 +29,7 @@ VALUES = PlatformValues(
     region="eu-west-1",
     internal_api_url="http://api-server.demo.internal:8080",
     ui_url="https://airflow.example.com",
-    trusted_proxies="10.0.0.0/16",
+    trusted_proxies="10.0.0.0/22,10.0.4.0/22",  # the public subnets of a 10.0.0.0/16
     subnets=("subnet-a", "subnet-b"),
     security_groups=("sg-tasks",),
     assign_public_ip=False,
@@ -106,11 +106,11 @@ def test_a_secret_smuggled_into_the_spec_is_refused() -> None:
         ENVIRONMENT.for_component(leaky)
 
 
-def test_the_api_server_reads_forwarded_headers_from_the_vpc_only() -> None:
+def test_the_api_server_reads_forwarded_headers_from_the_load_balancers_subnets_only() -> None:
     assert AwsEnvironment.command(API_SERVER) == (*API_SERVER.command, "--proxy-headers")
     assert all(AwsEnvironment.command(c) == c.command for c in ALL if c != API_SERVER)
     extras = ENVIRONMENT.aws_only_settings(API_SERVER)
-    assert extras["FORWARDED_ALLOW_IPS"] == "10.0.0.0/16"
+    assert extras["FORWARDED_ALLOW_IPS"] == "10.0.0.0/22,10.0.4.0/22"
     assert extras["AIRFLOW__FAB__COOKIE_SECURE"] == "True"
     plain = AwsEnvironment(Names("demo"), replace(VALUES, ui_url="http://lb.example"))
     assert plain.aws_only_settings(API_SERVER)["AIRFLOW__FAB__COOKIE_SECURE"] == "False"

@@ -1,9 +1,11 @@
 """What the api-server's proxy settings do, in the uvicorn and Airflow this project runs: the scheme the
-load balancer forwards counts from inside the VPC only, and then Airflow's cookie is Secure."""
+load balancer forwards counts from the public subnets (where its nodes are) only, and then Airflow's
+cookie is Secure; the tasks and Edge workers in the private subnets cannot claim it."""
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import warnings
 from typing import Any
 
@@ -12,10 +14,12 @@ from starlette.requests import Request
 from uvicorn.config import Config
 
 from farflow.deploy.environment import PROXY_HEADERS, AwsEnvironment
+from farflow.deploy.subnet_plan import public_blocks, subnet_blocks
 from farflow.spec import API_SERVER
 from tests.unit.deploy.test_environment import ENVIRONMENT
 
 # The api-server as the deploy renders it, in a VPC of 10.0.0.0/16.
+VPC = "10.0.0.0/16"
 RENDERED = ENVIRONMENT.for_component(API_SERVER)
 FLAG = PROXY_HEADERS in AwsEnvironment.command(API_SERVER)
 
@@ -70,9 +74,23 @@ def scheme_seen(
     return seen[0]
 
 
-def test_the_load_balancers_scheme_counts_from_the_vpc(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert RENDERED["FORWARDED_ALLOW_IPS"] == "10.0.0.0/16"
-    assert scheme_seen(monkeypatch, "10.0.1.17") == "https"
+def test_the_load_balancers_scheme_counts_from_both_public_subnets(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert RENDERED["FORWARDED_ALLOW_IPS"] == ",".join(public_blocks(VPC))
+    for block in public_blocks(VPC):
+        assert scheme_seen(monkeypatch, _address_in(block)) == "https"
+
+
+def test_a_task_or_edge_worker_in_a_private_subnet_cannot_claim_https(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """They reach the api-server too (Execution API, Edge API): their X-Forwarded-* headers count for
+    nothing, so they cannot forge the scheme or the client address."""
+    for block in subnet_blocks(VPC)["Private"]:
+        assert scheme_seen(monkeypatch, _address_in(block)) == "http"
+
+
+def _address_in(block: str) -> str:
+    return str(ipaddress.ip_network(block)[17])
 
 
 def test_nobody_outside_the_vpc_can_claim_https(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,6 +20,7 @@ from farflow.deploy.preflight import (
     bootstrap_version,
     docker_info,
     preflight,
+    stack_status,
 )
 from farflow.deploy.toolkit import NodeSearch
 from tests.support.preflight_probes import ACCOUNT, NODE, REGION, ready_probes
@@ -138,6 +139,7 @@ def test_every_problem_is_listed_at_once() -> None:
         region=lambda: None,
         account=never,
         bootstrap_version=never,
+        stack_status=never,
     )
     assert len(check(probes).problems) == 3
 
@@ -234,3 +236,63 @@ def test_the_region_is_read_as_the_toolkit_reads_it(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("AWS_REGION")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-north-1")
     assert aws_probes().region() == "eu-north-1"
+
+
+@pytest.mark.parametrize(
+    ("status", "first"),
+    [
+        (None, True),
+        ("CREATE_FAILED", True),
+        ("ROLLBACK_COMPLETE", True),
+        ("CREATE_COMPLETE", False),
+        ("UPDATE_COMPLETE", False),
+        ("UPDATE_ROLLBACK_COMPLETE", False),
+    ],
+)
+def test_a_deploy_knows_whether_the_stack_was_ever_created(status: str | None, first: bool) -> None:
+    asked: list[tuple[str, str]] = []
+
+    def stack_status(region: str, name: str) -> str | None:
+        asked.append((region, name))
+        return status
+
+    result = check(replace(ready_probes(), stack_status=stack_status))
+    assert result.ok
+    assert result.first_deploy is first
+    assert asked == [(REGION, "farflow")]
+
+
+def test_a_stack_state_that_cannot_be_read_is_a_note_and_the_deploy_rolls_back() -> None:
+    def unknown(region: str, name: str) -> str | None:
+        raise ProbeError("AccessDenied: no cloudformation:DescribeStacks")
+
+    result = check(replace(ready_probes(), stack_status=unknown))
+    assert result.ok
+    assert not result.first_deploy
+    assert result.notes == (
+        "Could not read the state of stack farflow (AccessDenied: no cloudformation:DescribeStacks); if it "
+        "fails, the deploy rolls back.",
+    )
+
+
+@pytest.mark.parametrize("action", ["diff", "destroy", "bootstrap"])
+def test_only_deploy_asks_for_the_stack(action: str) -> None:
+    result = check(replace(ready_probes(), stack_status=never), action=action)
+    assert result.ok
+    assert not result.first_deploy
+
+
+def test_the_stack_status_is_read_from_cloudformation() -> None:
+    """DescribeStacks through boto3 against moto: a stack's status, None for no stack of that name."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        cloudformation = boto3.client("cloudformation", region_name=REGION)
+        assert stack_status(cloudformation, "farflow") is None
+        template = '{"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}'
+        cloudformation.create_stack(StackName="farflow", TemplateBody=template)
+        assert stack_status(cloudformation, "farflow") == "CREATE_COMPLETE"
+    denied = FakeCloudFormation(client_error("AccessDenied", "no cfn"))
+    with pytest.raises(ProbeError, match="AccessDenied: no cfn"):
+        stack_status(denied, "CDKToolkit")

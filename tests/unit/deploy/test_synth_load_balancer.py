@@ -140,14 +140,20 @@ def _environment(container: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("name", "secure"), [("stack", "False"), ("variant", "True")])
-def test_the_api_server_trusts_forwarded_headers_from_the_vpc_only(
+def test_the_api_server_trusts_forwarded_headers_from_the_public_subnets_only(
     name: str, secure: str, request: pytest.FixtureRequest
 ) -> None:
     synthesized: Synthesized = request.getfixturevalue(name)
     container = synthesized.containers()[API_SERVER.name]
     assert container["Command"] == [*API_SERVER.command, PROXY_HEADERS]
     environment = _environment(container)
-    assert environment["FORWARDED_ALLOW_IPS"] == synthesized.config.network.cidr
+    public = sorted(
+        subnet["Properties"]["CidrBlock"]
+        for subnet in synthesized.of_type("AWS::EC2::Subnet").values()
+        if {"Key": "aws-cdk:subnet-type", "Value": "Public"} in subnet["Properties"].get("Tags", [])
+    )
+    assert len(public) == 2
+    assert sorted(environment["FORWARDED_ALLOW_IPS"].split(",")) == public
     assert environment["AIRFLOW__FAB__COOKIE_SECURE"] == secure
 
 

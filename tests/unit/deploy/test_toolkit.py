@@ -60,6 +60,17 @@ def test_yes_answers_the_toolkit_prompts() -> None:
     assert cdk_command(NODE, "destroy", PROJECT, python=PYTHON) == [*NPX, "destroy", *COMMON, "--all"]
 
 
+def test_a_first_deploy_does_not_roll_back_and_a_later_one_does() -> None:
+    """The stack's first create keeps what it made on failure (the protected database could not be
+    deleted by a rollback); updates of an existing stack roll back as CloudFormation's default."""
+    new = cdk_command(NODE, "deploy", PROJECT, yes=True, first_deploy=True, python=PYTHON)
+    existing = cdk_command(NODE, "deploy", PROJECT, yes=True, python=PYTHON)
+    assert new == [*existing, "--no-rollback"]
+    assert "--no-rollback" not in existing
+    for action in ("diff", "destroy"):
+        assert "--no-rollback" not in cdk_command(NODE, action, PROJECT, first_deploy=True, python=PYTHON)
+
+
 def test_diff_and_bootstrap() -> None:
     assert cdk_command(NODE, "diff", PROJECT, python=PYTHON) == [*NPX, "diff", *COMMON]
     environment = "aws://123456789012/eu-west-1"
