@@ -1,8 +1,9 @@
-"""Two schedulers at once (Airflow's HA mode), both with farflow's executor, on this machine's PostgreSQL
-(127.0.0.1:5432, a database of the test's own, dropped after): the stack's scheduler and a second one
-started with the same environment, as `farflow local airflow scheduler` would. 228 task instances: no
-task launched twice, neither scheduler fails or takes the other's live tasks; then one is SIGKILLed and
-the other adopts its running tasks (same ECS task, same try).
+"""Two schedulers at once (Airflow's HA mode), both with farflow's executor, on a PostgreSQL server of the
+module's own (the embedded one, over its socket, stopped and deleted after): the stack's scheduler and a
+second one started with the same environment, as `farflow local airflow scheduler` would. Four short DAGs
+of FARFLOW_E2E_TASKS tasks each (default 12; 52 for the long run), then a gated DAG of 20: no task launched
+twice, neither scheduler fails or takes the other's live tasks; then one is SIGKILLed and the other adopts
+its running tasks (same ECS task, same try).
 """
 
 from __future__ import annotations
@@ -11,13 +12,11 @@ import os
 import shutil
 import signal
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy
 
 from farflow.local import component_processes
 from farflow.local.component_processes import ManagedProcess, wait_for
@@ -42,10 +41,11 @@ from tests.e2e.ledger import (
     scheduler_jobs,
     task_rows,
 )
+from tests.support.postgres import postgres_server
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(2100)]
+# Measured 4-6 min on two busy cores at the default size; the long run scales the limit with its tasks.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(540 + 6 * sum(SHORT.values()))]
 
-POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 HA = "farflow_gated_ha"
 # Tasks each scheduler runs at once: fewer than the gated DAG's, so both schedulers hold some of them, and
 # few enough that the one api-server answers every task process in time on two cores.
@@ -53,22 +53,11 @@ PARALLELISM = 12
 
 
 @pytest.fixture(scope="module")
-def database() -> Iterator[str]:
-    """A database of this module's own on the machine's PostgreSQL, dropped afterwards."""
-    name = f"farflow_ha_{uuid.uuid4().hex[:12]}"
-    admin = sqlalchemy.create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    except sqlalchemy.exc.OperationalError as error:
-        admin.dispose()
-        pytest.fail(f"This test needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth): {error}")
-    try:
-        yield f"{POSTGRES}/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The schedulers' metadata database, on a server of this module's own: given to the stack by URL, as
+    RDS is on AWS, rather than the embedded server the stack would start and stop itself."""
+    with postgres_server(tmp_path_factory.mktemp("ha-postgres")) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")
