@@ -33,6 +33,7 @@ os.environ.setdefault("FARFLOW_CACHE", _CACHE)
 
 TESTS = Path(__file__).parent
 TIERS = ("unit", "integration", "soak", "e2e")  # cheapest first: the order a full run takes them in
+E2E_TIMEOUT = 600  # an e2e module's limit per test when it sets none (a stack's start counts in its first)
 
 
 def tier_of(path: Path) -> str:
@@ -50,6 +51,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     each module's fixtures) keep their order."""
     for item in items:
         item.add_marker(getattr(pytest.mark, tier_of(Path(item.path))))
+        if item.get_closest_marker("e2e") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(E2E_TIMEOUT))
         if "variant" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.second_synth)
     items.sort(key=rank)
