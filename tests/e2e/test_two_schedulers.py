@@ -153,7 +153,12 @@ def test_two_schedulers_share_the_work_and_one_adopts_the_others_tasks(
     # second; the stack's scheduler adopts its running tasks.
     gated_owners = Counter(row.queued_by_job_id for row in before.values())
     assert gated_owners[first_job] and gated_owners[second_job], gated_owners
-    os.kill(second.pid, signal.SIGKILL)
+    # SIGKILL its whole process group, as a crashed scheduler container goes on ECS. Killing the main
+    # process alone leaves its forked LocalExecutor workers holding its PostgreSQL sockets (Airflow's
+    # fork handler disposes the pool with close=False), so a transaction it had open stays open and its
+    # row locks with it; the live scheduler then skips that DAG run for good (it selects runs FOR UPDATE
+    # SKIP LOCKED) and the run never ends.
+    os.killpg(second.pid, signal.SIGKILL)
     second.popen.wait(timeout=30)
     adopted = wait_adopted(stack, HA, runs[HA], second_job)
     assert {task: (row.external_executor_id, row.try_number) for task, row in adopted.items()} == {
