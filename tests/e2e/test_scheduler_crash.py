@@ -1,7 +1,7 @@
 """The scheduler SIGKILLed on the local stack, and started again by its supervisor: with FARFLOW_E2E_TASKS
-tasks running (default 12; 52 for the long run), every one is adopted (same ECS task, same try) and none is launched again; with RunTask calls in flight
-(their tasks created, the answers held back by the endpoint's fault), no task instance gets a second
-container and none is lost. Every count comes from the endpoint's record of the tasks it created and the
+tasks running (default 12; 52 for the long run), every one is adopted (same ECS task, same try) and none
+is launched again; with RunTask calls in flight (their tasks created, the answers held back by the
+endpoint's fault), no task instance gets a second container and none is lost. Every count comes from the endpoint's record of the tasks it created and the
 containers it started, per task instance and try.
 """
 
