@@ -1,11 +1,14 @@
 # Two commands do all the set-up: `make demo` runs the sample DAG on the local stack, `make test` runs the checks.
 # Each creates .venv (with uv, from PyPI) and installs the locked dependencies on first use.
+#   make test      lint, types, and every test that needs no full Airflow stack (about 5 minutes on 2 cores)
+#   make test-all  lint, types, and every test, the e2e tier last (about 20 minutes on 2 cores); CI runs it
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
+PYTEST_ARGS ?=
 
-.PHONY: demo test lint unit integration e2e bench clean
+.PHONY: demo test test-all lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +26,13 @@ lint: $(VENV)/.synced
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
+# The unit, integration and pure soak tiers, with one deploy synth (tests/conftest.py marks each test).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not e2e and not second_synth" $(PYTEST_ARGS)
+
+# Everything: unit, integration, soak, then the e2e tier (the real Airflow components on local stacks).
+test-all: lint
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.synced
 	$(BIN)/python benchmarks/launch_throughput.py

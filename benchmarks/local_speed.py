@@ -1,6 +1,6 @@
 """The local stack's interactive speed: the fork server on and off (and, optionally, an earlier commit).
 
-Measures, on this machine, what issue 11 sets targets for:
+Measures, on this machine, what a user of the local stack waits for:
 
 - a hop: an upstream task's end to the next farflow-executor task's start, in sample_dag (median, worst),
   and where its seconds go (scheduler, executor, endpoint, interpreter + imports, supervisor + first API
@@ -15,7 +15,7 @@ of git revision REV (its src/ first on PYTHONPATH). Each round runs every varian
 other, each in a process of its own with its own `farflow demo` runs and its own fresh stack; figures are
 merged over rounds, so noise from other work on the machine lands on every variant alike.
 
-    .venv/bin/python benchmarks/local_speed.py --variants fork before --before f656065 --demos 3  # documented
+    .venv/bin/python benchmarks/local_speed.py --variants fork before --before REV --demos 3  # against REV
     .venv/bin/python benchmarks/local_speed.py --variants fork --runs 2 --fanout 0 --demos 0   # a quick look
 """
 

@@ -6,6 +6,7 @@ import datetime as dt
 import importlib.metadata
 import os
 import platform
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -192,6 +193,24 @@ def machine() -> str:
     return f"{system}, {os.cpu_count()} CPU cores, Python {platform.python_version()}"
 
 
+def commit() -> str:
+    """The commit measured, so a table names the code it describes ("+ local changes" if the tree is not
+    clean); "unknown" outside a git checkout."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"`{head}`" + (" + local changes" if dirty.strip() else "")
+
+
 def markdown(
     cells: Sequence[Cell], labels: dict[str, str], command: str, legend: Sequence[str], notes: Sequence[str]
 ) -> str:
@@ -204,6 +223,7 @@ def markdown(
         f"- Command: `{command}`",
         f"- Machine: {machine()} (shared with other work; compare within one run, as ratios)",
         f"- Date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Commit: {commit()}",
         f"- Airflow {airflow_version()}",
         "",
         "| " + " | ".join(COLUMNS) + " |",

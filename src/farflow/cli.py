@@ -257,7 +257,6 @@ def synth(project: ProjectOption = Path(".")) -> None:
     """Write the stack's CloudFormation template to <project>/cdk.out: no AWS credentials, Docker or network."""
     config = _deploy_config(project)
     try:
-        # Written in parallel with this command; the ignore goes once farflow.deploy.app is merged.
         from farflow.deploy.app import synth as synthesize
     except ModuleNotFoundError as error:
         raise _fail(_missing_cdk(error), 1) from None

@@ -21,6 +21,7 @@ from farflow.local.component_processes import wait_for
 from farflow.local.ports import free_port
 from farflow.local.stack import LocalStack, StackOptions
 from farflow.scaffold import init_project
+from tests.support.postgres import PostgresServer, postgres_server
 
 TEST_DAGS = Path(__file__).parent / "dags"
 T = TypeVar("T")
@@ -92,6 +93,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     with started_stack(e2e_project(tmp_path_factory.mktemp("e2e"))) as local:
         register_exit_definition(local)
         yield local
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """A PostgreSQL server the stacks do not manage, for the tests that pass one by URL: started on first
+    use, stopped and deleted after the session (tests/support/postgres.py)."""
+    with postgres_server(tmp_path_factory.mktemp("postgres")) as server:
+        yield server
 
 
 @contextlib.contextmanager

@@ -12,12 +12,12 @@ from farflow.local.component_processes import wait_for
 from farflow.local.demo import wait_for_dag
 from farflow.local.stack import LocalStack
 from tests.e2e.conftest import patient
-from tests.e2e.crash.gated_dags import GATED, SHORT, fails
+from tests.e2e.crash.gated_dags import GATED, SHORT, SIZE, fails
 from tests.e2e.ledger import TaskRow, owned_and_running, scheduler_jobs, task_rows
 
 DAG_FILE = Path(__file__).parent / "crash" / "gated_dags.py"
 ADOPTION_TIMEOUT = 300.0  # health check threshold (30 s) + orphan check interval (15 s) + a restart, loaded
-RUN_TIMEOUT = 1200.0
+RUN_TIMEOUT = 240.0 + 6.0 * SIZE  # the HA test's short runs: about 30 tasks a minute on two busy cores
 
 
 def database_url(stack: LocalStack) -> str:

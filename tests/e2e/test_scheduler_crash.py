@@ -1,7 +1,7 @@
-"""The scheduler SIGKILLed on the local stack, and started again by its supervisor: with 56 tasks running,
-every one is adopted (same ECS task, same try) and none is launched again; with RunTask calls in flight
-(their tasks created, the answers held back by the endpoint's fault), no task instance gets a second
-container and none is lost. Every count comes from the endpoint's record of the tasks it created and the
+"""The scheduler SIGKILLed on the local stack, and started again by its supervisor: with FARFLOW_E2E_TASKS
+tasks running (default 12; 52 for the long run), every one is adopted (same ECS task, same try) and none
+is launched again; with RunTask calls in flight (their tasks created, the answers held back by the
+endpoint's fault), no task instance gets a second container and none is lost. Every count comes from the endpoint's record of the tasks it created and the
 containers it started, per task instance and try.
 """
 
@@ -20,7 +20,10 @@ from tests.e2e.crash.gated_dags import GATED
 from tests.e2e.gated import database_url, install, open_and_finish, wait_adopted
 from tests.e2e.ledger import TaskRow, kill_scheduler, launches, of_run, owned_and_running, task_rows
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
+# Measured at the default size on two cores at load average 20: the first test 204 s (the stack's start,
+# with the session's database template built, 113 s), the second 62 s. The limit is about 1.5 times the
+# first and grows with the long run's tasks.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240 + 5 * GATED["farflow_gated_crash"])]
 
 CRASH, INFLIGHT = "farflow_gated_crash", "farflow_gated_inflight"
 HOLD_MS = 20_000  # RunTask's answer, held after its task was created
@@ -28,10 +31,10 @@ HOLD_MS = 20_000  # RunTask's answer, held after its task was created
 
 @pytest.fixture(scope="module", autouse=True)
 def crash_settings() -> Iterator[None]:
-    """Before the module's stack starts: room for 56 tasks at once in one scheduler, and containers forked
-    from a warm interpreter (milliseconds to start, not seconds of CPU each)."""
+    """Before the module's stack starts: room for every gated task at once in one scheduler, and containers
+    forked from a warm interpreter (milliseconds to start, not seconds of CPU each)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AIRFLOW__CORE__PARALLELISM", "64")
+        patch.setenv("AIRFLOW__CORE__PARALLELISM", str(max(64, GATED[CRASH] + 8)))
         patch.setenv(FORK_SERVER_ENV, "1")
         yield
 

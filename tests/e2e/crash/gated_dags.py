@@ -4,6 +4,10 @@ A gated DAG's tasks run until the file named in the run's conf (`{"gate": PATH}`
 hold dozens of tasks running while it kills a scheduler and let them finish only once they were adopted:
 no test depends on how long anything takes. A short DAG's tasks return at once. In both, the tasks whose
 index is a multiple of FAIL_EVERY (after 0) fail on purpose, so "the right state" is checked both ways.
+
+FARFLOW_E2E_TASKS (default 12; 52 for the long run) sets how many tasks the crash test's gated DAG holds
+running when the scheduler is killed, and how many each short DAG runs. It is read here, in the test
+process and in the stack's dag-processor alike (the stack's components inherit the environment).
 """
 
 from __future__ import annotations
@@ -16,10 +20,26 @@ from typing import Any
 from airflow.sdk import DAG, task
 
 START = datetime(2024, 1, 1)
-GATED = {"farflow_gated_crash": 56, "farflow_gated_inflight": 24, "farflow_gated_ha": 20}
-SHORT = {f"farflow_short_{number}": 52 for number in range(4)}
 FAIL_EVERY = 11
+SIZE_VARIABLE = "FARFLOW_E2E_TASKS"
+DEFAULT_SIZE = 12
+MINIMUM_SIZE = FAIL_EVERY + 1  # every DAG has a planned failure
 GATE_TIMEOUT = 900.0
+
+
+def size(environ: dict[str, str] | None = None) -> int:
+    """FARFLOW_E2E_TASKS (default 12): the crash test's gated tasks and each short DAG's tasks."""
+    raw = (dict(os.environ) if environ is None else environ).get(SIZE_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_SIZE
+    if not raw.isdigit() or int(raw) < MINIMUM_SIZE:
+        raise ValueError(f"{SIZE_VARIABLE} is {raw!r}; use a whole number of at least {MINIMUM_SIZE}.")
+    return int(raw)
+
+
+SIZE = size()
+GATED = {"farflow_gated_crash": SIZE, "farflow_gated_inflight": 24, "farflow_gated_ha": 20}
+SHORT = {f"farflow_short_{number}": SIZE for number in range(4)}
 
 
 def fails(index: int) -> bool:
