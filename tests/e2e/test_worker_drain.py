@@ -4,8 +4,9 @@ The deploy's worker pool as it runs on AWS, on one machine: the embedded Postgre
 migrate`, an api-server serving the Edge API, a scheduler with edge3's EdgeExecutor, a dag-processor,
 and the worker container's command, `python -m farflow.worker`, which runs `airflow edge worker`. ECS
 stops a task with SIGTERM; here the test sends it. Without the entry (the previous command, `airflow
-edge worker` itself), the same SIGTERM ends the job and it fails: the second test shows it. The
-worker's task scale-in protection goes to a loopback stand-in for the ECS agent (tests/support).
+edge worker` itself), the same SIGTERM reaches the job, whose operator ends its work, and the job
+fails: the second test shows it. The worker's task scale-in protection goes to a loopback stand-in for
+the ECS agent (tests/support).
 """
 
 from __future__ import annotations
@@ -38,20 +39,17 @@ DAG_ID = "farflow_worker_drain"
 TASK_ID = "slow"
 # Long enough to SIGTERM the worker while the task runs, short next to the drain timeout (95 s).
 TASK_SECONDS = 20
+# A Bash task, as real jobs run work outside Python: edge3 answers SIGTERM by sending SIGTERM to every
+# job, whose task process then calls the operator's on_kill (Airflow 3.3.2, Task SDK task_runner.py
+# `_on_term`), and BashOperator's kills its command, so the job fails (a task process still starting dies
+# of the signal itself). A plain Python sleep has no on_kill and would finish either way.
 DAG = f'''
-import time
-
 import pendulum
-from airflow.sdk import DAG, task
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
 
 with DAG("{DAG_ID}", schedule=None, start_date=pendulum.datetime(2024, 1, 1), catchup=False):
-
-    @task(retries=0)
-    def {TASK_ID}() -> str:
-        time.sleep({TASK_SECONDS})
-        return "finished"
-
-    {TASK_ID}()
+    BashOperator(task_id="{TASK_ID}", bash_command="sleep {TASK_SECONDS}", retries=0)
 '''
 EDGE_EXECUTOR = "airflow.providers.edge3.executors.EdgeExecutor"
 SIMPLE_AUTH = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"

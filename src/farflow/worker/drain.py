@@ -4,7 +4,9 @@ ECS stops a task by sending SIGTERM to each container, then SIGKILL once the con
 has passed, at most 120 s on Fargate ("ContainerDefinition stopTimeout", ECS API reference). A task
 definition has no stop signal setting (aws/containers-roadmap issue 359 is the open request), and AWS
 does not document that Fargate honours an image's STOPSIGNAL, so nothing here relies on either. edge3's
-worker answers SIGTERM by terminating every running job and SIGINT by draining: it fetches no new job, lets the running ones finish, then
+worker answers SIGTERM by sending SIGTERM to every running job, whose task process runs the operator's
+`on_kill` (Airflow 3.3.2 task_runner.py `_on_term`: a BashOperator kills its command, the ECS operator
+stops its task), and SIGINT by draining: it fetches no new job, lets the running ones finish, then
 signs off (airflow/providers/edge3/cli/worker.py: `shutdown_handler`, `signal_drain`).
 
 So this entry starts the worker as its child and turns the SIGTERM it gets into SIGINT for the child.
