@@ -2,7 +2,7 @@
 
 ECS stops a task by sending SIGTERM to each container, then SIGKILL once the container's `stopTimeout`
 has passed, at most 120 s on Fargate ("ContainerDefinition stopTimeout", ECS API reference). A task
-definition has no stop signal setting (aws/containers-roadmap issue 359 is the open request), and AWS
+definition has no stop signal setting (an open request on the AWS containers roadmap, aws/containers-roadmap#359), and AWS
 does not document that Fargate honours an image's STOPSIGNAL, so nothing here relies on either. edge3's
 worker answers SIGTERM by sending SIGTERM to every running job, whose task process runs the operator's
 `on_kill` (Airflow 3.3.2 task_runner.py `_on_term`: a BashOperator kills its command, the ECS operator
