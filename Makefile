@@ -7,6 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 PYTEST_ARGS ?=
+TEST_WORKERS ?= 2
 
 .PHONY: demo test test-all lint bench clean
 
@@ -27,8 +28,10 @@ lint: $(VENV)/.synced
 	$(BIN)/mypy
 
 # The unit, integration and pure soak tiers, with one deploy synth (tests/conftest.py marks each test).
+# Two workers (pytest-xdist): most of these tests wait on a subprocess or a socket, so two share two cores
+# well; tests/conftest.py keeps each module, and the synth's users, in one worker.
 test: lint
-	$(BIN)/pytest -m "not e2e and not second_synth" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not e2e and not second_synth" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Everything: unit, integration, soak, then the e2e tier (the real Airflow components on local stacks).
 test-all: lint

@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
 
 DEFAULT_OUT = ROOT / "docs" / "benchmarks.md"
 SECTION = "tracking-scale"
-QUICK = {"n": 40, "steady": 4.0, "stop_over": 3.0, "reconcile_interval": 2.0, "batch": 20}
+QUICK = {"n": 40, "steady": 2.0, "stop_over": 2.0, "reconcile_interval": 2.0, "batch": 20}
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:

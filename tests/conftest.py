@@ -6,7 +6,7 @@ Tiers, by folder: `unit`, `integration`, `soak` and `e2e` (the real Airflow comp
 stack; the soak's run through them is `e2e` too). A deploy test that needs the variant stack, a second
 CDK synth, is also `second_synth`. `make test` runs everything but `e2e` and `second_synth`; `make
 test-all` runs everything, cheapest tier first, so a broken unit fails the run in seconds, not after the
-stacks.
+stacks. `make test` runs its tiers in two worker processes (`worker_group` says which tests share one).
 """
 
 from __future__ import annotations
@@ -55,7 +55,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.timeout(E2E_TIMEOUT))
         if "variant" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.second_synth)
+        item.add_marker(pytest.mark.xdist_group(worker_group(item)))
     items.sort(key=rank)
+
+
+def worker_group(item: pytest.Item) -> str:
+    """With `make test`'s two workers (pytest-xdist, --dist loadgroup), the tests that run in one worker:
+    a module's tests together, so its module-scoped fixtures start once, and every test of the deploy's
+    session-scoped synth together, so the CDK app is synthesized once, not once per worker."""
+    path = Path(item.path)
+    uses_the_synth = path.is_relative_to(TESTS / "unit" / "deploy") and {"stack", "project"} & set(
+        getattr(item, "fixturenames", ())
+    )
+    if uses_the_synth or hasattr(getattr(item, "module", None), "synthesized"):  # tests.support.deploy's
+        return "deploy-synth"
+    return item.nodeid.split("::", 1)[0]
 
 
 def rank(item: pytest.Item) -> int:

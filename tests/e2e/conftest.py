@@ -104,15 +104,21 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServe
 
 
 @contextlib.contextmanager
-def started_stack(project: Path, database_url: str | None = None) -> Iterator[LocalStack]:
-    """A local stack for `project`, stopped after use, failing if any process it started is left."""
+def started_stack(
+    project: Path,
+    database_url: str | None = None,
+    extra: Callable[[], list[psutil.Process]] = list,
+) -> Iterator[LocalStack]:
+    """A local stack for `project`, stopped after use, failing if any process it started is left: its
+    descendants, their sessions, and the `extra` ones (such as the embedded PostgreSQL's, which pg_ctl
+    detaches from this process's tree)."""
     before = pids(descendants())
     local = LocalStack(StackOptions(project, free_port(), database_url=database_url))
     local.start()
     try:
         yield local
     finally:
-        started = descendants(besides=before)
+        started = descendants(besides=before) + extra()
         session_ids = process_tree.sessions(started)
         local.stop()
         assert_none_left(started, session_ids)

@@ -242,10 +242,14 @@ def owned_and_running(
 
 
 def kill_scheduler(stack: LocalStack) -> int:
-    """SIGKILL the stack's scheduler and wait for its supervisor to start a new one; its pid."""
+    """SIGKILL the stack's scheduler's whole process group, as a crashed scheduler container goes on ECS,
+    and wait for its supervisor to start a new one; its pid. Killing the main process alone would leave
+    any forked child holding the killed scheduler's database sockets and the row locks of a transaction
+    it had open (see the HA test), which no real crash leaves behind."""
     assert stack.supervisor is not None
     old = stack.components["scheduler"].pid
-    os.kill(old, signal.SIGKILL)
+    assert os.getpgid(old) == old, "the scheduler leads its own process group"
+    os.killpg(old, signal.SIGKILL)
 
     def restarted() -> int | None:
         assert stack.supervisor is not None

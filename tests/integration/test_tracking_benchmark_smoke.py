@@ -1,4 +1,5 @@
-"""The tracking-at-scale benchmark's --quick mode runs end to end in all three modes (no timing assertions)."""
+"""The tracking-at-scale benchmark's --quick mode runs end to end (no timing assertions): polling, and events
+with faults, which takes the path of events without faults and then some."""
 
 from __future__ import annotations
 
@@ -13,11 +14,24 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "tracking_scale.py"
 
 
-def test_quick_benchmark_follows_every_task_to_its_end_in_every_mode(tmp_path: Path) -> None:
+def test_quick_benchmark_follows_every_task_to_its_end_by_polling_and_by_faulty_events(
+    tmp_path: Path,
+) -> None:
     out, results = tmp_path / "benchmarks.md", tmp_path / "tracking.json"
     out.write_text("# Benchmark: launch throughput\n\nthe launch table\n")
     completed = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--out", str(out), "--json", str(results)],
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--quick",
+            "--modes",
+            "polling",
+            "faults",
+            "--out",
+            str(out),
+            "--json",
+            str(results),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -27,15 +41,14 @@ def test_quick_benchmark_follows_every_task_to_its_end_in_every_mode(tmp_path: P
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
     runs = {run["mode"]: run for run in json.loads(results.read_text())["results"]}
-    assert list(runs) == ["polling", "events", "events, 5% lost, duplicated, reordered"]
+    assert list(runs) == ["polling", "events, 5% lost, duplicated, reordered"]
     for run in runs.values():
         assert (run["finished"], run["lost"], run["twice"], run["wrong"]) == (40, 0, 0, 0)
         assert not run["capped"]
         assert run["stop_to_state_s"]["p50"] is not None
     assert runs["polling"]["events"] == {}  # no rule: nothing published
-    assert runs["events"]["events"]["published"] >= 4 * 40  # four changes a task
     faulty = runs["events, 5% lost, duplicated, reordered"]
-    assert faulty["events"]["published"] >= 4 * 40
+    assert faulty["events"]["published"] >= 4 * 40  # four changes a task
     assert faulty["views"].get("changed", 0) > 0
 
     report = out.read_text()

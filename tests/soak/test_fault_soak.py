@@ -30,7 +30,7 @@ from farflow.local.stack import LocalStack, StackOptions
 from farflow.local.state import StateDir
 from farflow.scaffold import init_project
 from tests.e2e.conftest import assert_none_left, descendants, patient, pids
-from tests.e2e.test_many_dags import why_failed
+from tests.e2e.report import why_failed
 from tests.soak.plan import Run, expected, runs_for, soak_size
 from tests.support.leaks import captured_log, every_ecs_task, find_leaks
 

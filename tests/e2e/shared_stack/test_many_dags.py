@@ -1,64 +1,25 @@
 """Ten DAGs of ten tasks (about 100 task instances, 90 of them ECS tasks) triggered at once on the default
-metadata database, the embedded PostgreSQL: every run ends in the state it should, every ECS task that
-succeeded exited 0, and stopping leaves no server process behind."""
+metadata database, the embedded PostgreSQL: every run ends in the state it should, and every ECS task that
+succeeded exited 0. The folder's stack (conftest.py) checks that stopping leaves no server process behind."""
 
 from __future__ import annotations
 
-import io
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
-import psutil
 import pytest
-from rich.console import Console
 
 from farflow.local.component_processes import wait_for
-from farflow.local.dag_run import print_failures
 from farflow.local.demo import result_rows, wait_for_dag
-from farflow.local.demo_table import render_table
-from farflow.local.ports import free_port
-from farflow.local.stack import LocalStack, StackOptions
-from farflow.scaffold import init_project
-from tests.e2e.conftest import assert_none_left, descendants, patient, pids
+from farflow.local.stack import LocalStack
+from tests.e2e.conftest import patient
 from tests.e2e.ledger import TaskRow, exited_0, launches, of_run, resolve_arns, task_rows
+from tests.e2e.report import why_failed
+from tests.e2e.shared_stack.conftest import MANY_DAGS
 
 pytestmark = pytest.mark.e2e
 
-DAG_FILE = Path(__file__).parent / "many" / "many_dags.py"
+DAG_FILE = MANY_DAGS
 DAG_IDS = [f"farflow_many_{number}" for number in range(10)]
 FAILING, FAILING_PART = "farflow_many_9", "part_3"
 RUN_TIMEOUT = 480.0
-
-
-def why_failed(stack: LocalStack, dag_id: str, run_id: str) -> str:
-    """The run's table and each failed task's report, as `farflow local run` prints them."""
-    console = Console(record=True, width=200, file=io.StringIO())
-    rows = result_rows(stack, stack.api(), dag_id, run_id, order=())
-    console.print(render_table(rows, title=dag_id))
-    print_failures(console, stack, dag_id, run_id, rows)
-    return console.export_text()
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    project = tmp_path_factory.mktemp("many") / "project"
-    init_project(project)
-    shutil.copy(DAG_FILE, project / "dags" / DAG_FILE.name)
-    before = pids(descendants())
-    local = LocalStack(StackOptions(project, free_port()))
-    local.start()
-    database = local.database
-    assert database is not None and database.pid is not None  # the embedded PostgreSQL is the default
-    server = psutil.Process(database.pid)
-    server_processes = [server, *server.children(recursive=True)]
-    try:
-        yield local
-    finally:
-        started = descendants(besides=before)
-        local.stop()
-        assert_none_left(started + server_processes)
-        assert not local.state.stack_file.exists()
 
 
 def test_ten_dags_at_once_each_end_in_the_right_state(stack: LocalStack) -> None:
