@@ -5,13 +5,18 @@ ids that do exist).
 Airflow keeps a DAG's record after its file is broken, deleted or no longer defines it: a file that
 fails to import marks its DAGs `has_import_errors` and `is_stale` (and triggering one answers 404), and
 a DAG that left its file is marked stale only a minute or so later (`stale_dag_threshold`). So the
-judgement compares times: a file is *parsed* once a DAG record or an import error of it was written
-after the file's last change (`last_parsed_time` / `timestamp` not older than its mtime), and a DAG of
-a parsed file that was not written with it has left the file. Once every file that may hold DAGs (by
-Airflow's own heuristic: it mentions "airflow" and "dag" or "asset") is parsed, an id that no current
-DAG has is unknown, and the answer comes at once instead of after a timeout. A file that may hold DAGs
-but defines none is never reported by Airflow, so with one in the folder an unknown id is reported only
-when the wait times out.
+judgement compares times: a file is *parsed* once a parse that began after the file's last change wrote
+a DAG record or an import error of it, and a DAG of a parsed file that this parse did not write has
+left the file. Airflow stamps what it writes after the parse (`last_parsed_time`; the parse began
+`last_parse_duration` earlier), and a file saved while a parse was under way is not what that parse
+read: so a record counts from its parse's start, and an import error (stamped without a duration) from
+WRITE_LAG before its stamp.
+
+Once every file that may hold DAGs (by Airflow's own heuristic: it mentions "airflow" and "dag" or
+"asset") is parsed, an id that no current DAG has is unknown, and the answer comes at once instead of
+after a timeout. A file that may hold DAGs but defines none is never reported by Airflow, so with one in
+the folder an unknown id is reported only when the wait times out. `.airflowignore` is not read: a file
+it hides counts as one that defines no DAG.
 
 The decision (`judge`) is a pure function of the records, the import errors and the folder, so tests
 drive it without a stack.
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +34,9 @@ from pathlib import Path
 from typing import Any
 
 QUOTED_TRACE_LINES = 6
+# Seconds between a parse's end and Airflow's write of its result (the dag-processor's manager collects
+# results in its loop), allowed for on top of the parse's own duration.
+WRITE_LAG = 1.0
 LISTED_DAGS = 20
 MAX_READ = 1 << 20  # bytes of a file read for the heuristic and for the DAG id (Airflow reads all)
 
@@ -40,7 +49,7 @@ class DagRecord:
     file: str  # relative to the dags folder (Airflow's relative_fileloc)
     stale: bool = False
     import_errors: bool = False
-    parsed_at: float | None = None  # last_parsed_time, seconds since the epoch
+    parsed_at: float | None = None  # when the parse that wrote it began (seconds since the epoch)
 
     @classmethod
     def from_api(cls, raw: Mapping[str, Any]) -> DagRecord:
@@ -49,7 +58,7 @@ class DagRecord:
             file=str(raw.get("relative_fileloc") or raw.get("fileloc") or ""),
             stale=bool(raw.get("is_stale")),
             import_errors=bool(raw.get("has_import_errors")),
-            parsed_at=epoch(raw.get("last_parsed_time")),
+            parsed_at=_began(epoch(raw.get("last_parsed_time")), raw.get("last_parse_duration")),
         )
 
 
@@ -58,12 +67,21 @@ class ImportFailure:
     """One file's import error as the api-server lists it."""
 
     file: str  # relative to the dags folder
-    at: float | None  # when the dag-processor last wrote it (each parse rewrites it)
+    at: float | None  # about when the parse that last wrote it began (each parse rewrites it)
     trace: str
 
     @classmethod
     def from_api(cls, raw: Mapping[str, Any]) -> ImportFailure:
-        return cls(str(raw.get("filename", "")), epoch(raw.get("timestamp")), str(raw.get("stack_trace", "")))
+        at = _began(epoch(raw.get("timestamp")), None)
+        return cls(str(raw.get("filename", "")), at, str(raw.get("stack_trace", "")))
+
+
+def _began(written: float | None, duration: object) -> float | None:
+    """When the parse that wrote a record at `written` began, at the latest: its duration and the
+    manager's lag before the write."""
+    if written is None:
+        return None
+    return written - (float(duration) if isinstance(duration, (int, float)) else 0.0) - WRITE_LAG
 
 
 def epoch(text: object) -> float | None:
@@ -188,11 +206,20 @@ def _current(record: DagRecord, folder: DagFolder | None) -> bool:
 
 def _suspects(dag_id: str, record: DagRecord | None, folder: DagFolder | None, hint: str | None) -> list[str]:
     """Files whose import error would explain a missing `dag_id`: its record's, the caller's hint, and any
-    that may hold DAGs and mention the id (a DAG never loaded has no record naming its file)."""
+    that may define it (a DAG never loaded has no record naming its file)."""
     files = [file for file in (record.file if record else None, hint) if file]
     if folder is not None:
-        files += [file for file, text in folder.texts.items() if dag_id in text and file not in files]
+        files += [
+            file for file, text in folder.texts.items() if may_define(text, dag_id) and file not in files
+        ]
     return files
+
+
+def may_define(text: str, dag_id: str) -> bool:
+    """Whether source text names `dag_id` as a DAG can be named: a string literal ("etl", 'etl'), or a
+    function a `@dag` decorator names the DAG after. A mere word in a comment does not count."""
+    name = re.escape(dag_id)
+    return re.search(rf"""(["']){name}\1|\bdef\s+{name}\s*\(""", text) is not None
 
 
 def unparsed(records: Sequence[DagRecord], failures: Sequence[ImportFailure], folder: DagFolder) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from farflow.local.dag_lookup import (
+    WRITE_LAG,
     DagFolder,
     DagRecord,
     Found,
@@ -14,6 +15,7 @@ from farflow.local.dag_lookup import (
     NotFound,
     epoch,
     judge,
+    may_define,
     might_hold_dags,
 )
 
@@ -128,3 +130,22 @@ def test_api_timestamps_read_as_epoch_seconds() -> None:
     assert epoch("1970-01-01T00:01:40Z") == 100.0
     assert epoch("1970-01-01T00:01:40.500000+00:00") == 100.5
     assert epoch(None) is None and epoch("yesterday") is None
+
+
+def test_a_record_counts_from_when_its_parse_began() -> None:
+    # Airflow stamps the record after the parse: a file saved during the parse is not what it read.
+    raw = {"dag_id": "etl", "relative_fileloc": "etl.py", "last_parsed_time": "1970-01-01T00:05:00Z"}
+    assert DagRecord.from_api({**raw, "last_parse_duration": 2.5}).parsed_at == 300.0 - 2.5 - WRITE_LAG
+    assert DagRecord.from_api(raw).parsed_at == 300.0 - WRITE_LAG
+    saved_during_the_parse = folder(etl_py=299.0)
+    assert (
+        judge("etl", [DagRecord.from_api({**raw, "last_parse_duration": 2.5})], [], saved_during_the_parse)
+        is None
+    )
+
+
+def test_a_file_may_define_an_id_it_quotes_or_names_a_dag_function_after() -> None:
+    assert may_define('DAG(dag_id="etl")', "etl") and may_define("DAG('etl')", "etl")
+    assert may_define("@dag(schedule=None)\ndef etl():\n    pass", "etl")
+    assert not may_define("# load the details of the etl job\nDAG('details')", "etl")
+    assert not may_define('DAG("etl_v2")', "etl")
