@@ -144,7 +144,14 @@ def stop(
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.popen.wait(timeout=5)
         _close(process)
-    terminate_tree([p for process in processes for p in escaped(process)], CHILD_GRACE)
+    end_escaped(processes)
+
+
+def end_escaped(processes: Sequence[ManagedProcess]) -> list[int]:
+    """SIGTERM, then after CHILD_GRACE seconds SIGKILL, whatever `escaped` each process; their pids."""
+    left = [member for process in processes for member in escaped(process)]
+    terminate_tree(left, CHILD_GRACE)
+    return [member.pid for member in left]
 
 
 def escaped(process: ManagedProcess) -> list[psutil.Process]:
