@@ -124,13 +124,15 @@ def local_up(
     port: Annotated[int, typer.Option("--port", help="Port of the UI and REST API on 127.0.0.1.")] = 8080,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Start the local stack and keep it running until Ctrl-C or SIGTERM; then stop everything."""
+    """Start the local stack and keep it running until Ctrl-C or SIGTERM; then stop everything. Exit code
+    130 after Ctrl-C, 0 after SIGTERM."""
     from farflow.local.runner import serve
 
     try:
-        serve(console, project, port, database_url)
+        code = serve(console, project, port, database_url)
     except _user_errors() as error:
         raise _fail(str(error), 1) from None
+    raise typer.Exit(code)
 
 
 def _conf(text: str | None) -> dict[str, Any] | None:
@@ -401,13 +403,20 @@ def cost(
         str, typer.Option("--by", help="One row per dag, task or day (UTC).", show_default=True)
     ] = "dag",
     since: Annotated[
-        str | None, typer.Option(help="From (ISO date or time, UTC); default 7 days ago.")
+        str | None, typer.Option(help="From (ISO date or time, UTC); default 7 days before --until.")
     ] = None,
     until: Annotated[str | None, typer.Option(help="Until (ISO date or time, UTC); default now.")] = None,
     dag_id: Annotated[str | None, typer.Option("--dag-id", help="Only this DAG.")] = None,
     api_url: Annotated[
-        str, typer.Option("--api-url", envvar="FARFLOW_API_URL", help="The Airflow api-server.")
-    ] = "http://127.0.0.1:8080",
+        str | None,
+        typer.Option(
+            "--api-url",
+            envvar="FARFLOW_API_URL",
+            help="The Airflow api-server (default: the project's local stack that is up, else "
+            "http://127.0.0.1:8080).",
+            show_default=False,
+        ),
+    ] = None,
     username: Annotated[str, typer.Option(envvar="FARFLOW_API_USERNAME", help="Airflow user.")] = "admin",
     password: Annotated[
         str | None,
@@ -425,12 +434,17 @@ def cost(
     """
     from farflow import cost_report
     from farflow.local.api import AirflowApi, ApiError
+    from farflow.local.stack_record import local_api_url
 
     if by not in ("dag", "task", "day"):
         raise _fail(f"--by {by!r}: use dag, task or day.")
     grouping: Literal["dag", "task", "day"] = by  # type: ignore[assignment]
     now = datetime.now(timezone.utc)
-    start, end = _when(since, now - timedelta(days=7)), _when(until, now)
+    end = _when(until, now)
+    start = _when(since, end - timedelta(days=7))
+    if start >= end:
+        raise _fail(f"--since {start:%Y-%m-%d %H:%M} is not before --until {end:%Y-%m-%d %H:%M} (UTC).")
+    api_url = api_url or local_api_url(project)
     secret = password or _local_password(project)
     if secret is None:
         raise _fail("No password: pass --password (or FARFLOW_API_PASSWORD), or --project of a local stack.")

@@ -17,7 +17,7 @@ import pytest
 
 from farflow.local import process_tree
 from farflow.local.api import AirflowApi
-from farflow.local.component_processes import wait_for
+from farflow.local.component_processes import escaped, wait_for
 from farflow.local.ports import free_port
 from farflow.local.stack import LocalStack, StackOptions
 from farflow.scaffold import init_project
@@ -122,6 +122,10 @@ def started_stack(
         session_ids = process_tree.sessions(started)
         local.stop()
         assert_none_left(started, session_ids)
+        # Nor in the session of any component process that ever ran: one that exited and was started
+        # again (a killed scheduler) is no longer in the tree, but what it left would be in its session.
+        left = [member for process in local.started for member in escaped(process)]
+        assert not left, f"left in the sessions of exited components: {[(p.pid, p.name()) for p in left]}"
         if local.swept:
             warnings.warn(f"stop() had to sweep {len(local.swept)} escaped processes", stacklevel=1)
 

@@ -2,21 +2,26 @@
 tasks running (default 12; 52 for the long run), every one is adopted (same ECS task, same try) and none
 is launched again; with RunTask calls in flight (their tasks created, the answers held back by the
 endpoint's fault), no task instance gets a second container and none is lost. Every count comes from the endpoint's record of the tasks it created and the
-containers it started, per task instance and try.
+containers it started, per task instance and try. The tasks it ran on the `worker` executor (LocalExecutor
+processes, unlike ECS tasks) end with it, even those whose code ignores SIGTERM.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
+from farflow.local import process_tree
 from farflow.local.component_processes import wait_for
 from farflow.local.endpoint import FaultSettings
 from farflow.local.endpoint.forkserver import FORK_SERVER_ENV
 from farflow.local.stack import LocalStack
-from tests.e2e.crash.gated_dags import GATED
+from tests.e2e.conftest import alive
+from tests.e2e.crash.gated_dags import GATED, WORKER_GATED
 from tests.e2e.gated import database_url, install, open_and_finish, wait_adopted
 from tests.e2e.ledger import TaskRow, kill_scheduler, launches, of_run, owned_and_running, task_rows
 
@@ -102,3 +107,28 @@ def test_a_kill_with_run_task_in_flight_leaves_no_duplicate_and_no_lost_task(
     containers = {task: sum(n.started for n in tries.values()) for task, tries in counted.items()}
     assert containers == dict.fromkeys(counted, 1), counted  # none ran twice, in any try
     assert all(n.created == 1 for tries in counted.values() for n in tries.values()), counted
+
+
+def _task_runners(scheduler: int) -> list[psutil.Process] | None:
+    """The Airflow task runners the scheduler's LocalExecutor workers started (each titles itself
+    `airflow worker -- <ti id>`), once there is one per task of the worker DAG."""
+    found = []
+    for process in process_tree.descendants(scheduler):
+        with contextlib.suppress(psutil.Error):
+            if process.name().startswith("airflow worker -- ") and "LocalExecutor" not in process.name():
+                found.append(process)
+    return found if len(found) == WORKER_GATED[1] else None
+
+
+def test_a_killed_schedulers_worker_tasks_end_with_it(stack: LocalStack, tmp_path: Path) -> None:
+    dag_id = WORKER_GATED[0]
+    api = install(stack, [dag_id])
+    api.trigger(dag_id, {"gate": str(tmp_path / "never-opened")})
+    scheduler = stack.components["scheduler"].pid
+    runners = wait_for(
+        lambda: _task_runners(scheduler), timeout=180, what=f"{dag_id}'s tasks to run", guard=stack.check
+    )
+    kill_scheduler(stack)
+    # Ended before the new scheduler started (supervisor: cleanup, then restart), SIGTERM ignored or not.
+    assert not alive(runners), [(p.pid, p.name()) for p in alive(runners)]
+    assert process_tree.in_sessions({scheduler}) == []  # nothing left of the old scheduler at all

@@ -124,3 +124,41 @@ def test_the_command_needs_a_password_and_a_known_grouping(tmp_path: Path) -> No
     assert result.exit_code == 2 and "--password" in result.output
     result = runner.invoke(app, ["cost", "--by", "week", "--password", "x"])
     assert result.exit_code == 2 and "use dag, task or day" in result.output
+
+
+def test_the_command_asks_the_api_server_of_the_projects_stack_that_is_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from farflow.local import stack_record
+    from farflow.local.stack_record import StackRecord
+    from farflow.local.state import StateDir
+
+    asked: list[str] = []
+    monkeypatch.setattr(
+        "farflow.local.api.AirflowApi", lambda url, timeout: asked.append(url) or FakeApi(LOGS)
+    )
+    monkeypatch.delenv("FARFLOW_API_URL", raising=False)
+    state = StateDir.for_project(tmp_path)
+    # This test process plays the stack that is up, on a port other than 8080.
+    up = StackRecord.for_this_process(tmp_path, 18080).with_(phase="up", api_url="http://127.0.0.1:18080")
+    stack_record.claim(state, up)
+    try:
+        result = CliRunner().invoke(app, ["cost", "-p", str(tmp_path), "--password", "x"])
+    finally:
+        stack_record.release(state)
+    assert result.exit_code == 0, result.output
+    assert asked == ["http://127.0.0.1:18080"]
+    # With no stack up, `farflow local up`'s default port.
+    assert CliRunner().invoke(app, ["cost", "-p", str(tmp_path), "--password", "x"]).exit_code == 0
+    assert asked[-1] == "http://127.0.0.1:8080"
+
+
+def test_the_command_refuses_a_window_that_ends_before_it_starts(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["cost", "-p", str(tmp_path), "--password", "x", "--since", "2026-06-08", "--until", "2026-06-01"],
+    )
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: --since 2026-06-08 00:00 is not before --until 2026-06-01 00:00 (UTC)."
+    ]

@@ -38,6 +38,10 @@ class ProbeError(RuntimeError):
     """AWS could not answer; the message says why in a sentence."""
 
 
+class UnreachableError(ProbeError):
+    """AWS was not reached at all (no network, DNS, a proxy, TLS): nothing is known of the credentials."""
+
+
 @dataclass(frozen=True)
 class Probes:
     """The questions preflight asks; `aws_probes()` answers them for real, tests with plain functions."""
@@ -84,6 +88,8 @@ def preflight(action: str, config: DeployConfig, probes: Probes, project: Path) 
     if region:
         try:
             account = probes.account(region)
+        except UnreachableError as error:
+            problems.append(unreachable_problem(region, str(error)))
         except ProbeError as error:
             problems.append(credentials_problem(str(error)))
     if account and config.project.account and account != config.project.account:
@@ -160,6 +166,13 @@ def credentials_problem(detail: str) -> str:
     )
 
 
+def unreachable_problem(region: str, detail: str) -> str:
+    return (
+        f"Cannot reach AWS in {region}: {detail}. Check this machine's network connection (and "
+        "HTTPS_PROXY if you need a proxy); the credentials were not checked."
+    )
+
+
 def bootstrap_problem(version: int | None, account: str, region: str, project: Path) -> str | None:
     """None if the Region is bootstrapped recently enough; else the farflow command that bootstraps it."""
     command = f"farflow bootstrap --project {project}"
@@ -219,12 +232,15 @@ def docker_info(run: Callable[..., subprocess.CompletedProcess[str]] = subproces
 
 def caller_account(sts: Any) -> str:
     """The account the credentials belong to, or ProbeError naming why there is none."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, ConnectionClosedError, ReadTimeoutError
+    from botocore.exceptions import ConnectionError as NotConnected
 
     try:
         return str(sts.get_caller_identity()["Account"])
     except ClientError as error:
         raise ProbeError(f"AWS refused them ({_error_text(error)})") from None
+    except (NotConnected, ConnectionClosedError, ReadTimeoutError) as error:
+        raise UnreachableError(str(error).rstrip(".")) from None
     except BotoCoreError as error:
         raise ProbeError(str(error).rstrip(".")) from None
 

@@ -8,6 +8,8 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+PAGE = 100  # Airflow's default [api] maximum_page_limit
+
 
 class ApiError(RuntimeError):
     """The api-server answered with an error status."""
@@ -77,9 +79,22 @@ class AirflowApi:
             raise
         return answer
 
+    def dags(self) -> list[dict[str, Any]]:
+        """Every DAG record, stale ones included (a deleted, renamed or broken DAG keeps its record)."""
+        return self._all("/api/v2/dags", "dags", exclude_stale="false")
+
     def import_errors(self) -> list[dict[str, Any]]:
-        answer = self.request("GET", "/api/v2/importErrors", limit=100)
-        return list(answer.get("import_errors", []))
+        return self._all("/api/v2/importErrors", "import_errors")
+
+    def _all(self, path: str, key: str, **query: Any) -> list[dict[str, Any]]:
+        """Every item of a paged list (the api-server answers at most [api] maximum_page_limit a page)."""
+        items: list[dict[str, Any]] = []
+        while True:
+            answer = self.request("GET", path, limit=PAGE, offset=len(items), **query)
+            page = list(answer.get(key, []))
+            items += page
+            if not page or len(items) >= int(answer.get("total_entries", 0)):
+                return items
 
     def unpause(self, dag_id: str) -> None:
         self.request("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})

@@ -21,7 +21,15 @@ from typing import IO, TypeVar
 
 import psutil
 
-from farflow.local.process_tree import signal_each, signal_tree, start_session, tree, wait_gone
+from farflow.local.process_tree import (
+    in_sessions,
+    signal_each,
+    signal_tree,
+    start_session,
+    terminate_tree,
+    tree,
+    wait_gone,
+)
 
 T = TypeVar("T")
 CHILD_GRACE = 2.0  # seconds what a stopped process left behind gets between SIGTERM and SIGKILL
@@ -39,6 +47,7 @@ class ManagedProcess:
     popen: subprocess.Popen[bytes]
     log_path: Path
     _log: IO[bytes] | None = field(default=None, repr=False)
+    created: float | None = None  # the process's start time: its session id is its pid (start_session)
 
     @property
     def pid(self) -> int:
@@ -78,7 +87,10 @@ def start(
     except BaseException:
         log.close()
         raise
-    return ManagedProcess(name, popen, log_path, log)
+    created = None
+    with contextlib.suppress(psutil.Error):
+        created = psutil.Process(popen.pid).create_time()  # not reaped yet: the pid is still this one
+    return ManagedProcess(name, popen, log_path, log, created)
 
 
 def run(name: str, argv: Sequence[str], env: Mapping[str, str], log_path: Path, timeout: float) -> None:
@@ -108,7 +120,8 @@ def stop(
     the process itself, which shuts its own children down (Airflow's scheduler ends its executor's
     workers, the triggerer its trigger runner). A process named in `hurry` that is still stopping after
     that many seconds is hurried along (see `_hurry`). What is left once the process has exited, or
-    after `grace` seconds, gets one SIGTERM and CHILD_GRACE seconds; then SIGKILL."""
+    after `grace` seconds, gets one SIGTERM and CHILD_GRACE seconds; then SIGKILL. Last, whatever is
+    still in a stopped process's session (`escaped`) gets the same."""
     deadline = time.monotonic() + grace
     trees = {process.pid: tree(process.pid) for process in processes}
     for process in processes:
@@ -131,6 +144,30 @@ def stop(
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.popen.wait(timeout=5)
         _close(process)
+    end_escaped(processes)
+
+
+def end_escaped(processes: Sequence[ManagedProcess]) -> list[int]:
+    """SIGTERM, then after CHILD_GRACE seconds SIGKILL, whatever `escaped` each process; their pids."""
+    left = [member for process in processes for member in escaped(process)]
+    terminate_tree(left, CHILD_GRACE)
+    return [member.pid for member in left]
+
+
+def escaped(process: ManagedProcess) -> list[psutil.Process]:
+    """What is still running in the session `process` led after it and its tree were stopped. A process
+    keeps its session when its parent dies, while its tree and group do not reach it: the task runners
+    of a SIGKILLed scheduler's LocalExecutor workers (each in a group of its own, re-parented to init)
+    ran on, user code and all, until the stack had stopped. None if the pid now leads a session of
+    another process (the kernel reuses a session's id only once no process is left in it)."""
+    try:
+        if psutil.Process(process.pid).create_time() != process.created:
+            return []
+    except psutil.NoSuchProcess:
+        pass
+    except psutil.Error:
+        return []
+    return in_sessions({process.pid})
 
 
 def _hurry(trees: Sequence[Sequence[psutil.Process]], after: float, deadline: float) -> None:

@@ -14,9 +14,9 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from farflow.local.api import ApiError
+from farflow.local.api import AirflowApi, ApiError
 from farflow.local.component_processes import wait_for
-from farflow.local.demo import result_rows, wait_for_dag
+from farflow.local.demo import DagImportError, result_rows, wait_for_dag
 from farflow.local.demo_table import TaskRow, render_table
 from farflow.local.stack_access import StackAccess
 from farflow.local.task_logs import container_output, failure_report
@@ -50,10 +50,7 @@ def watch_run(
 ) -> RunResult:
     """Wait for the DAG to load, unpause and trigger it, show its tasks live until the run ends."""
     api = stack.api()
-    with console.status(f"Waiting for the dag-processor to load {dag_id}..."):
-        wait_for_dag(api, dag_id, dag_file, guard=stack.check)
-    api.unpause(dag_id)
-    run_id = api.trigger(dag_id, conf)
+    run_id = _trigger_loaded(console, stack, api, dag_id, dag_file=dag_file, conf=conf)
     if not console.is_terminal:
         console.width = max(console.width, TABLE_WIDTH)  # piped: room for full ECS task ids
     rows: list[TaskRow] = []
@@ -79,6 +76,35 @@ def watch_run(
     console.print()
     print_failures(console, stack, dag_id, run_id, rows)
     return RunResult(run_id, state, rows)
+
+
+def _trigger_loaded(
+    console: Console,
+    stack: StackAccess,
+    api: AirflowApi,
+    dag_id: str,
+    *,
+    dag_file: str | None,
+    conf: dict[str, Any] | None,
+) -> str:
+    """Wait until the DAG is loaded from dags/ as it is now, unpause and trigger it; its run id. A DAG that
+    breaks or goes away in between answers 404: then the wait again says why (DagImportError)."""
+    folder = stack.layout.dags_folder if stack.layout is not None else None
+    missing: ApiError | None = None
+    for _attempt in range(2):
+        with console.status(f"Waiting for the dag-processor to load {dag_id}..."):
+            wait_for_dag(api, dag_id, dag_file, dags_folder=folder, guard=stack.check)
+        try:
+            api.unpause(dag_id)
+            return api.trigger(dag_id, conf)
+        except ApiError as error:
+            if error.status != 404:
+                raise
+            missing = error
+    raise DagImportError(
+        f"Airflow lost DAG {dag_id!r} as it was triggered ({missing}); is its file in dags/ changing? "
+        "Run again once it is saved."
+    )
 
 
 def print_failures(

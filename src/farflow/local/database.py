@@ -46,9 +46,30 @@ def check_reachable(url: str) -> None:
     except Exception as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise StackConfigError(
-            f"Cannot connect to the metadata database {shown(url)}: {first}. Create the database (e.g. "
-            "`createdb -h 127.0.0.1 -U postgres farflow`) or fix --database-url / FARFLOW_DATABASE_URL."
+            f"Cannot connect to the metadata database {shown(url)}: {first}. {connect_advice(url, first)}"
         ) from None
+
+
+def connect_advice(url: str, error: str) -> str:
+    """What to do about a failed connection: create the very database the URL names when the server
+    says it does not exist, else check the server and the URL."""
+    import sqlalchemy
+
+    parsed = sqlalchemy.engine.make_url(url)
+    if "does not exist" in error and parsed.database and f'"{parsed.database}"' in error:
+        host = parsed.host or parsed.query.get("host")
+        command = ["createdb"]
+        command += [f"-h {host}"] if isinstance(host, str) and host else []
+        command += [f"-p {parsed.port}"] if parsed.port else []
+        command += [f"-U {parsed.username}"] if parsed.username else []
+        return (
+            f"Create the database (`{' '.join([*command, parsed.database])}`) or fix --database-url / "
+            "FARFLOW_DATABASE_URL."
+        )
+    return (
+        "Check that the server runs and accepts this user and password, or fix --database-url / "
+        "FARFLOW_DATABASE_URL (leave it out to use the embedded PostgreSQL)."
+    )
 
 
 @dataclass

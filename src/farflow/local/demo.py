@@ -15,6 +15,17 @@ from typing import Any
 
 from farflow.local import component_processes
 from farflow.local.api import AirflowApi
+from farflow.local.dag_lookup import (
+    DagFolder,
+    DagRecord,
+    Found,
+    ImportFailure,
+    NotFound,
+    existing_dags,
+    import_failure_message,
+    judge,
+    unparsed,
+)
 from farflow.local.demo_table import TaskRow, build_rows
 from farflow.local.environment import AIRFLOW_CONTAINER
 from farflow.local.metadata import ecs_task_arns
@@ -53,15 +64,9 @@ def import_error_message(
     errors: Sequence[Mapping[str, Any]], dag_id: str | None, dag_file: str | None
 ) -> str | None:
     """A message for the import errors that concern `dag_file` (or any file when None), else None."""
-    relevant = [e for e in errors if dag_file is None or str(e.get("filename", "")).endswith(dag_file)]
-    if not relevant:
-        return None
-    parts = []
-    for error in relevant:
-        trace = str(error.get("stack_trace", "")).strip().splitlines()
-        parts.append(f"{error.get('filename')}:\n    " + "\n    ".join(trace[-6:]))
-    what = f"DAG {dag_id!r} failed to import" if dag_id else "A DAG file failed to import"
-    return f"{what}. Fix the file and run again:\n" + "\n".join(parts)
+    failures = [ImportFailure.from_api(e) for e in errors]
+    relevant = [f for f in failures if dag_file is None or f.file.endswith(dag_file)]
+    return import_failure_message(dag_id, relevant, None) if relevant else None
 
 
 def wait_for_dag(
@@ -69,32 +74,60 @@ def wait_for_dag(
     dag_id: str,
     dag_file: str | None,
     *,
+    dags_folder: Path | None = None,
     guard: Callable[[], None] = lambda: None,
     timeout: float = PARSE_TIMEOUT,
 ) -> None:
-    """Wait until the dag-processor has stored `dag_id`; raise DagImportError on an import error."""
+    """Wait until the dag-processor has loaded `dag_id` (from `dags_folder` as it is now, when given);
+    raise DagImportError quoting its import error, or, once the folder is parsed, naming the DAG ids
+    that exist (dag_lookup.py)."""
 
-    def parsed() -> bool | None:
+    def look() -> tuple[list[DagRecord], list[ImportFailure], DagFolder | None] | None:
         try:
-            if api.dag(dag_id) is not None:
-                return True
-            errors = api.import_errors()
+            records = [DagRecord.from_api(raw) for raw in api.dags()]
+            failures = [ImportFailure.from_api(raw) for raw in api.import_errors()]
         except OSError:  # an api-server too busy to answer in time: ask again until the deadline
             return None
-        message = import_error_message(errors, dag_id, dag_file)
-        if message:
-            raise DagImportError(message)
-        return None
+        return records, failures, DagFolder.scan(dags_folder) if dags_folder is not None else None
+
+    seen: list[tuple[list[DagRecord], list[ImportFailure], DagFolder | None]] = []
+
+    def decided() -> Found | None:
+        state = look()
+        if state is None:
+            return None
+        seen[:] = [state]
+        verdict = judge(dag_id, *state, hint=dag_file)
+        if isinstance(verdict, NotFound):
+            raise DagImportError(verdict.message)
+        return verdict
 
     try:
         component_processes.wait_for(
-            parsed, timeout=timeout, what=f"the dag-processor to load {dag_id!r}", guard=guard
+            decided, timeout=timeout, what=f"the dag-processor to load {dag_id!r}", guard=guard
         )
     except TimeoutError:
-        raise DagImportError(
-            f"DAG {dag_id!r} did not appear within {timeout:.0f}s and Airflow reports no import error "
-            f"for it. Check that a file in dags/ defines dag_id={dag_id!r}."
-        ) from None
+        raise DagImportError(_timed_out(dag_id, timeout, *(seen[0] if seen else ([], [], None)))) from None
+
+
+def _timed_out(
+    dag_id: str,
+    timeout: float,
+    records: list[DagRecord],
+    failures: list[ImportFailure],
+    folder: DagFolder | None,
+) -> str:
+    message = (
+        f"DAG {dag_id!r} did not appear within {timeout:.0f}s, and Airflow reports no import error for it."
+    )
+    waiting = unparsed(records, failures, folder) if folder is not None else []
+    if folder is not None and waiting:
+        files = ", ".join(folder.shown(file) for file in waiting)
+        message += f" It has reported nothing on {files} (it reports nothing on a file that defines no DAG)."
+    message += f" Check that a file in dags/ defines dag_id={dag_id!r}."
+    if records or failures:
+        message += " " + existing_dags(dag_id, records, failures, folder)
+    return message
 
 
 def describe_tasks(

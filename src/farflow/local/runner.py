@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from rich.console import Console
 
@@ -17,8 +17,9 @@ from farflow.local.component_processes import wait_for
 from farflow.local.components import airflow_argv
 from farflow.local.dag_run import watch_run
 from farflow.local.home import farflow_home
+from farflow.local.import_error_feed import ImportErrorFeed
 from farflow.local.ports import free_port
-from farflow.local.signals import Interrupted, interruptible, shielded
+from farflow.local.signals import Interrupted, exit_code, interruptible, shielded
 from farflow.local.stack import HEALTH_TIMEOUT, LocalStack, StackOptions, check_project
 from farflow.local.stack_access import AttachedStack, StackAccess
 from farflow.local.stack_record import StackAlreadyUp, StackRecord
@@ -60,8 +61,9 @@ def _stop(console: Console, stack: LocalStack) -> None:
         console.print("Stopped.")
 
 
-def serve(console: Console, project: Path, port: int, database_url: str | None) -> None:
-    """Run the stack until SIGINT/SIGTERM, printing new DAG import errors as they appear."""
+def serve(console: Console, project: Path, port: int, database_url: str | None) -> int:
+    """Run the stack until SIGINT/SIGTERM, printing new DAG import errors as they appear; the exit code
+    (signals.exit_code: 130 after Ctrl-C, 0 after SIGTERM)."""
     stack = _new_stack(console, project, port, database_url)
     try:
         with interruptible():
@@ -71,28 +73,26 @@ def serve(console: Console, project: Path, port: int, database_url: str | None) 
             _watch(console, stack)
     except Interrupted as interrupt:
         console.print(f"Received {interrupt}.")
+        return exit_code(interrupt.signum)
     finally:
         _stop(console, stack)
 
 
-def _watch(console: Console, stack: LocalStack) -> None:
+def _watch(console: Console, stack: LocalStack) -> NoReturn:
     """Until interrupted: report import errors once each, and stop if a component dies."""
     api = stack.api()
-    seen: set[tuple[str, str]] = set()
+    feed = ImportErrorFeed()
     while True:
         stack.check()
         try:
             errors = api.import_errors()
         except ApiError as failure:
-            errors = []
             if failure.status == 401:  # the token expired: log in again
                 api = stack.api()
         except OSError:
-            errors = []
-        for error in errors:
-            key = (str(error.get("filename")), str(error.get("timestamp")))
-            if key not in seen:
-                seen.add(key)
+            pass
+        else:
+            for error in feed.new(errors):
                 message = sample.import_error_message([error], None, None)
                 console.print(message, style="yellow", markup=False, highlight=False)
         time.sleep(WATCH_INTERVAL)

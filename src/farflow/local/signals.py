@@ -19,6 +19,13 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
+def exit_code(signum: int) -> int:
+    """How a command that stopped cleanly on a signal exits: 130 after Ctrl-C, as shells report an
+    interrupted command (so `farflow local up && next` does not go on); 0 after SIGTERM, the way a stack
+    running in the background is asked to stop."""
+    return 128 + signum if signum == signal.SIGINT else 0
+
+
 def _raise(signum: int, _frame: FrameType | None) -> None:
     raise Interrupted(signum)
 

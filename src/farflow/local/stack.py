@@ -107,6 +107,7 @@ class LocalStack(StackAccess):
         self.supervisor: Supervisor | None = None
         self.stack_id = uuid.uuid4().hex
         self.swept: list[int] = []
+        self.started: list[component_processes.ManagedProcess] = []  # every component process, restarts too
         self.record: StackRecord | None = None
         # Start-up steps that overlap another (imports, the seed); stop() waits for them.
         self._background: ThreadPoolExecutor | None = None
@@ -279,9 +280,11 @@ class LocalStack(StackAccess):
 
     def _start_component(self, name: str) -> component_processes.ManagedProcess:
         argv = component_argv(name, self.options.api_port)
-        return component_processes.start(
+        process = component_processes.start(
             name, argv, self.environment(name), self.state.logs / f"{name}.log", self.project
         )
+        self.started.append(process)
+        return process
 
     def _write_record(self) -> None:
         """Save each component's pid, state and restarts in the record `farflow local status` reads."""
@@ -322,6 +325,9 @@ class LocalStack(StackAccess):
 
         def sweep() -> None:
             self.swept += process_tree.sweep(session_ids, STACK_MARKER, self.stack_id)
+            # A component that exited before (and was started again) took its session's processes with
+            # it; should any be left, they are ended here too.
+            self.swept += component_processes.end_escaped(self.started)
 
         _all_of(
             lambda: component_processes.stop(components, hurry=hurry([c.name for c in components])),

@@ -98,6 +98,16 @@ def running(state: StateDir) -> StackRecord | None:
     return record if record is not None and is_alive(record) else None
 
 
+DEFAULT_API_URL = "http://127.0.0.1:8080"  # `farflow local up`'s default port
+
+
+def local_api_url(project: Path) -> str:
+    """The api-server of the stack that is up for `project` (on whatever port it was given), else the
+    address `farflow local up` listens on by default."""
+    record = running(StateDir.for_project(project.expanduser()))
+    return record.api_url if record is not None and record.api_url else DEFAULT_API_URL
+
+
 def already_up_message(record: StackRecord) -> str:
     where = record.ui_url or f"port {record.api_port}"
     return (

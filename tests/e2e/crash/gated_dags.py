@@ -64,3 +64,22 @@ for dag_id, count in {**GATED, **SHORT}.items():
 
         for index in range(count):
             step.override(task_id=f"step_{index}")(index)
+
+
+# Tasks on the `worker` executor (the LocalExecutor next to the scheduler) that run until the gate opens
+# and ignore SIGTERM, as user code may: a killed scheduler's must still end with it.
+WORKER_GATED = ("farflow_gated_worker", 2)
+
+with DAG(dag_id=WORKER_GATED[0], start_date=START, schedule=None, catchup=False):
+
+    @task(executor="worker")
+    def hold(dag_run: Any = None) -> None:
+        import signal
+
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        deadline = time.monotonic() + GATE_TIMEOUT
+        while not os.path.exists(dag_run.conf["gate"]) and time.monotonic() < deadline:
+            time.sleep(0.5)
+
+    for index in range(WORKER_GATED[1]):
+        hold.override(task_id=f"hold_{index}")()

@@ -233,9 +233,9 @@ def test_farflow_cost_adds_up_what_each_ecs_task_of_the_sample_dag_cost(
 ) -> None:
     assert finished(api, stack, SAMPLE_DAG, runs[SAMPLE_DAG]) == "success"
     stop_event(api, SAMPLE_DAG, runs[SAMPLE_DAG])  # saved just after the task ends
-    assert stack.layout is not None
-    arguments = ["cost", "--by", "task", "--dag-id", SAMPLE_DAG, "--api-url", stack.layout.api_url]
-    result = CliRunner().invoke(app, [*arguments, "--password", stack.admin_password], terminal_width=200)
+    # No URL, no password: the project's stack that is up (on its free port) and its admin password.
+    arguments = ["cost", "--by", "task", "--dag-id", SAMPLE_DAG, "--project", str(stack.project)]
+    result = CliRunner().invoke(app, arguments, terminal_width=200, env={"FARFLOW_API_URL": None})
     assert result.exit_code == 0, result.output
     rows = {
         cells[0]: cells
@@ -247,3 +247,49 @@ def test_farflow_cost_adds_up_what_each_ecs_task_of_the_sample_dag_cost(
         assert f"{SAMPLE_DAG}.{task_id}" in rows, result.output
     total = rows["total"]
     assert int(total[1]) >= 4 and float(total[3]) > 0
+
+
+def _dag_source(dag_id: str, *, broken: bool = False) -> str:
+    missing = "import farflow_module_gone_missing  # noqa: F401\n" if broken else ""
+    return f"{missing}from airflow.sdk import DAG\n\nwith DAG(dag_id={dag_id!r}, schedule=None):\n    pass\n"
+
+
+def test_local_run_answers_a_renamed_mistyped_broken_or_deleted_dag_in_one_block(
+    stack: LocalStack, api: AirflowApi
+) -> None:
+    """The edit-and-run loop: each `farflow local run` fails as soon as the dag-processor has parsed the
+    saved file, with one message and exit code 1 (it used to wait up to 30 minutes on a renamed id, 180 s
+    on a mistyped one, or print a traceback ending in HTTP 404 for a DAG that broke after it loaded)."""
+    assert stack.layout is not None
+    path = stack.layout.dags_folder / "farflow_e2e_edited.py"
+
+    def local_run(dag_id: str) -> str:
+        result = CliRunner().invoke(
+            app, ["local", "run", dag_id, "-p", str(stack.project)], terminal_width=200
+        )
+        assert result.exit_code == 1, result.output
+        assert "ApiError" not in result.output and "HTTP 404" not in result.output
+        return result.output
+
+    path.write_text(_dag_source("farflow_e2e_v1"))
+    wait_for_dag(api, "farflow_e2e_v1", None, dags_folder=stack.layout.dags_folder, guard=stack.check)
+    path.write_text(_dag_source("farflow_e2e_v2"))
+    renamed = local_run("farflow_e2e_v1")
+    assert f"DAG 'farflow_e2e_v1' is no longer defined in {path} (renamed or removed)" in renamed
+    assert "Did you mean 'farflow_e2e_v2'?" in renamed
+
+    mistyped = local_run("farflow_e2e_v3")
+    assert f"No DAG 'farflow_e2e_v3' in {stack.layout.dags_folder}" in mistyped
+    assert "farflow_e2e_v2" in mistyped and SAMPLE_DAG in mistyped
+    assert "farflow_module_that_does_not_exist" not in mistyped  # broken_dag.py's error is not blamed
+    assert "broken_dag.py" in mistyped  # only named among the files that fail to import
+
+    path.write_text(_dag_source("farflow_e2e_v2", broken=True))
+    broken = local_run("farflow_e2e_v2")
+    assert "DAG 'farflow_e2e_v2' failed to import. Fix the file and run again:" in broken
+    assert "No module named 'farflow_module_gone_missing'" in broken
+    assert len(broken.strip().splitlines()) <= 10  # one short block
+
+    path.unlink()
+    deleted = local_run("farflow_e2e_v2")
+    assert f"DAG 'farflow_e2e_v2' was defined in {path}, which no longer exists" in deleted

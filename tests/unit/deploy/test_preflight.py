@@ -23,6 +23,7 @@ from farflow.deploy.preflight import (
     stack_status,
 )
 from farflow.deploy.toolkit import NodeSearch
+from farflow.local.ports import free_port
 from tests.support.preflight_probes import ACCOUNT, NODE, REGION, ready_probes
 
 PROJECT = Path("my-project")
@@ -296,3 +297,18 @@ def test_the_stack_status_is_read_from_cloudformation() -> None:
     denied = FakeCloudFormation(client_error("AccessDenied", "no cfn"))
     with pytest.raises(ProbeError, match="AccessDenied: no cfn"):
         stack_status(denied, "CDKToolkit")
+
+
+def test_no_network_is_named_as_such_not_blamed_on_the_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Credentials that would do, and an AWS that cannot be reached (a closed loopback port).
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    probes = replace(ready_probes(), account=aws_probes(f"http://127.0.0.1:{free_port()}").account)
+    result = check(
+        probes, config=DeployConfig(project=ProjectConfig(region="eu-west-1"), load_balancer=REACHABLE)
+    )
+    (problem,) = result.problems
+    assert problem.startswith("Cannot reach AWS in eu-west-1: Could not connect to the endpoint URL")
+    assert "network" in problem
+    assert "No working AWS credentials" not in problem

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -200,3 +201,41 @@ def test_a_process_stalled_with_no_child_left_is_killed(tmp_path: Path) -> None:
     log = process.log_path.read_text()
     assert "stalled wait over" not in log, log  # ended long before its 8 s wait was over
     assert not process.alive()
+
+
+# A scheduler with a LocalExecutor worker: the worker's task runner moves to a process group of its own
+# (as Airflow's does) and ignores SIGTERM, and the worker ends with its parent.
+SCHEDULER = """
+import os, signal, subprocess, sys, time
+if sys.argv[1:] == ["runner"]:
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    print("runner", os.getpid(), flush=True)
+    time.sleep(600)
+elif sys.argv[1:] == ["worker"]:
+    subprocess.Popen([sys.executable, __file__, "runner"])
+    time.sleep(600)
+else:
+    subprocess.Popen([sys.executable, __file__, "worker"])
+    time.sleep(600)
+"""
+
+
+def test_stopping_a_killed_component_ends_the_task_runners_that_left_its_tree(tmp_path: Path) -> None:
+    script = tmp_path / "scheduler.py"
+    script.write_text(SCHEDULER)
+    scheduler = start("scheduler", [sys.executable, str(script)], {}, tmp_path / "scheduler.log")
+
+    def runner_up() -> psutil.Process | None:
+        lines = [line for line in scheduler.log_path.read_text().splitlines() if line.startswith("runner")]
+        return psutil.Process(int(lines[0].split()[1])) if lines else None
+
+    runner = wait_for(runner_up, timeout=30, what="the task runner", watch=[scheduler])
+    try:
+        scheduler.popen.kill()  # as `kill -9` of the scheduler: its tree is gone, its session is not
+        wait_for(scheduler.exit_code, timeout=30, what="the scheduler to die")
+        stop([scheduler], grace=1.0)  # what the supervisor does before it starts the scheduler again
+        assert not runner.is_running() or runner.status() == psutil.STATUS_ZOMBIE
+    finally:
+        with contextlib.suppress(psutil.Error):
+            runner.kill()
