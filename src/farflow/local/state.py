@@ -106,9 +106,11 @@ class StateDir:
             os.chmod(folder, PRIVATE_FOLDER)  # logs quote DAG code, task output, requests: the user's only
         if not self.airflow_config.exists():
             # An (almost) empty file stops Airflow from writing one full of generated secrets.
-            self.airflow_config.write_text(
-                "# farflow configures Airflow through environment variables; see docs/local.md.\n"
+            _write_private(
+                self.airflow_config,
+                "# farflow configures Airflow through environment variables; see docs/local.md.\n",
             )
+        os.chmod(self.airflow_config, PRIVATE_FILE)  # also one an older farflow wrote
         shared = load_or_create_secrets(self.secrets_file)
         _write_private(self.passwords_file, json.dumps({ADMIN_USER: shared.admin_password}) + "\n")
         return shared

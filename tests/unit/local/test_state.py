@@ -67,7 +67,8 @@ def test_the_state_folder_and_the_logs_in_it_are_private(tmp_path: Path) -> None
         os.umask(old)
     for folder in (state.logs, state.task_logs, state.airflow_home):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
-    assert stat.S_IMODE((state.logs / "echo.log").stat().st_mode) == 0o600
+    for file in (state.logs / "echo.log", state.airflow_config, state.secrets_file, state.passwords_file):
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
     assert (state.logs / "echo.log").read_text() == "hello\n"
     settings = home_settings(example_layout(tmp_path))
     assert settings["AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FOLDER_PERMISSIONS"] == "0o700"
