@@ -322,3 +322,26 @@ def test_other_commands_run_their_toolkit_action(
     (command,) = fake.commands
     assert command[4] == expected[0]
     assert all(part in command for part in expected)
+
+
+@pytest.mark.parametrize("command", ["deploy", "diff", "destroy"])
+def test_the_toolkit_is_not_run_for_a_project_without_its_airflow_dockerfile(
+    project: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """They run the CDK app, which would stop on the same thing inside the toolkit's output."""
+    leave_region_to_the_profile(project)
+    (project / "Dockerfile").unlink()
+    fake = use(monkeypatch, ready_probes(), Toolkit())
+    answer = [] if command == "diff" else ["--yes"]  # diff asks nothing
+    result = runner.invoke(app, [command, "--project", str(project), *answer])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {project / 'Dockerfile'} is missing")
+    assert fake.commands == []
+
+
+def test_bootstrap_needs_no_dockerfile(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    leave_region_to_the_profile(project)
+    (project / "Dockerfile").unlink()
+    fake = use(monkeypatch, ready_probes(), Toolkit())
+    assert runner.invoke(app, ["bootstrap", "--project", str(project)]).exit_code == 0
+    assert len(fake.commands) == 1
