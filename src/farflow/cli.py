@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import shlex
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from farflow import __version__
+from farflow.terminal import diagnostic, make_console, report_bug
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -22,12 +23,24 @@ if TYPE_CHECKING:
     from farflow.deploy.config import DeployConfig
     from farflow.deploy.preflight import Preflight
 
-app = typer.Typer(help="Apache Airflow on AWS Fargate, serverless end to end.", no_args_is_help=True)
+
+class _Farflow(typer.Typer):
+    """The app, whose unexpected exceptions are reported as farflow's bug (a user's mistake never gets here)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return typer.main.get_command(self)(*args, **kwargs)
+        except Exception:
+            sys.exit(report_bug(__version__))
+
+
+app = _Farflow(help="Apache Airflow on AWS Fargate, serverless end to end.", no_args_is_help=True)
 local_app = typer.Typer(
     help="farflow on this machine: a loopback ECS endpoint and Airflow's components.", no_args_is_help=True
 )
 app.add_typer(local_app, name="local")
-console = Console()
+console = make_console()
+errors = make_console(stderr=True)
 
 ProjectOption = Annotated[
     Path, typer.Option("--project", "-p", help="The farflow project folder (with dags/ and tasks/).")
@@ -44,8 +57,21 @@ DatabaseOption = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"farflow {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main() -> None:
+def main(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print farflow's version and exit."
+        ),
+    ] = False,
+) -> None:
     """Apache Airflow on AWS Fargate, serverless end to end."""
 
 
@@ -56,8 +82,8 @@ def version() -> None:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    # As Text, not markup: messages quote logs and tracebacks, whose [brackets] are not rich styles.
-    console.print(Text.assemble(("error: ", "bold red"), message), highlight=False, soft_wrap=True)
+    """One `error:` line on stderr; the caller raises the returned exit."""
+    diagnostic(errors, "error", "bold red", message)
     return typer.Exit(code)
 
 
@@ -67,11 +93,15 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Write into a folder that is not empty.")] = False,
     config_only: Annotated[
         bool,
-        typer.Option("--config-only", help="Write only farflow.toml and cdk.json, into an existing project."),
+        typer.Option(
+            "--config-only",
+            help="Add only what deploy needs to an existing project: farflow.toml, cdk.json, and the Airflow "
+            "image's Dockerfile, .dockerignore and requirements.txt where it has none (yours are kept).",
+        ),
     ] = False,
 ) -> None:
     """Write the sample project (dags/, tasks/, farflow.toml for `farflow deploy`) into DIRECTORY."""
-    from farflow.scaffold import ProjectExistsError, init_deploy_files, init_project
+    from farflow.scaffold import DEPLOY_FILES, ProjectExistsError, init_deploy_files, init_project
 
     try:
         written = (
@@ -79,16 +109,29 @@ def init(
         )
     except ProjectExistsError as error:
         raise _fail(str(error)) from None
+    except OSError as error:
+        raise _fail(_unwritable(directory, error), 1) from None
     console.print(
-        f"Wrote {'the deploy settings' if config_only else 'the sample project'} to [bold]{directory}[/bold]:"
+        f"Wrote {'the deploy files' if config_only else 'the sample project'} to [bold]{directory}[/bold]:"
     )
     for path in written:
         console.print(f"  {path}", highlight=False)
-    if not config_only:
+    if config_only:
+        for path in (path for path in DEPLOY_FILES if path not in written):
+            console.print(f"  {path} (kept)", highlight=False)
+    else:
         console.print(f"Next: [bold]farflow local up --project {directory}[/bold]")
     console.print(
         f"On AWS: put your address in \\[load_balancer] allowed_cidrs in {directory / 'farflow.toml'} "
         f"(docs/deploy.md), then [bold]farflow deploy --project {directory}[/bold]"
+    )
+
+
+def _unwritable(directory: Path, error: OSError) -> str:
+    where = f" at {error.filename}" if error.filename and str(error.filename) != str(directory) else ""
+    return (
+        f"Cannot write the project into {directory} ({error.strerror or error}{where}). "
+        "Choose a folder you can create and write to."
     )
 
 
@@ -188,11 +231,43 @@ def local_airflow(
 
     if not context.args:
         raise _fail("Name the airflow command to run, e.g. `farflow local airflow dags list`.")
+    from farflow.local.stack import ProjectError, check_project
+
     try:
-        code = run_airflow(Console(stderr=True), project, list(context.args), database_url)
+        check_project(project)
+    except ProjectError as error:
+        raise _fail(_misplaced_options(context.args) or str(error), 1) from None
+    try:
+        code = run_airflow(errors, project, list(context.args), database_url)
     except _user_errors() as error:
         raise _fail(str(error), 1) from None
     raise typer.Exit(code)
+
+
+FARFLOW_OPTIONS = ("--project", "-p", "--database-url")
+
+
+def _misplaced_options(arguments: list[str]) -> str | None:
+    """When farflow's own options follow the airflow command (where airflow gets them), how to write it."""
+    moved: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(arguments):
+        argument = arguments[index]
+        if argument.split("=", 1)[0] in FARFLOW_OPTIONS:
+            step = 1 if "=" in argument else 2  # --project=DIR, or --project DIR
+            moved += arguments[index : index + step]
+        else:
+            step = 1
+            rest.append(argument)
+        index += step
+    if not moved:
+        return None
+    fixed = shlex.join(["farflow", "local", "airflow", *moved, *rest])
+    return (
+        f"{shlex.join(moved)} comes after the airflow command, where it goes to airflow, not farflow. Put "
+        f"farflow's options before the airflow arguments: {fixed}"
+    )
 
 
 @local_app.command("status")
@@ -254,10 +329,34 @@ def _deploy_config(project: Path) -> DeployConfig:
         raise _fail(str(error), 1) from None
 
 
+def _check_dockerfile(project: Path) -> None:
+    from farflow.deploy.dockerfile import MissingDockerfileError, check_dockerfile
+
+    try:
+        check_dockerfile(project)
+    except MissingDockerfileError as error:
+        raise _fail(str(error), 1) from None
+
+
+def _with_region(config: DeployConfig) -> DeployConfig:
+    """`config` with the Region resolved as the deploy commands resolve it: farflow.toml, the
+    environment, the AWS profile. One line naming the three places if none has one."""
+    import os
+    from dataclasses import replace
+
+    from farflow.deploy.region import REGION_PROBLEM, profile_region, resolve_region
+
+    region = resolve_region(config.project.region, os.environ, profile_region)
+    if not region:
+        raise _fail(REGION_PROBLEM, 1)
+    return replace(config, project=replace(config.project, region=region))
+
+
 @app.command()
 def synth(project: ProjectOption = Path(".")) -> None:
     """Write the stack's CloudFormation template to <project>/cdk.out: no AWS credentials, Docker or network."""
-    config = _deploy_config(project)
+    config = _with_region(_deploy_config(project))
+    _check_dockerfile(project)  # before anything is written into cdk.out
     try:
         from farflow.deploy.app import synth as synthesize
     except ModuleNotFoundError as error:
@@ -280,17 +379,23 @@ def _missing_cdk(error: ModuleNotFoundError) -> str:
     return f"This farflow cannot synthesize: {error}."
 
 
+SYNTHESIZING_ACTIONS = frozenset({"deploy", "diff", "destroy"})
+"""The toolkit actions that run the CDK app (bootstrap names its environment and synthesizes nothing)."""
+
+
 def _toolkit(action: str, project: Path, yes: bool) -> Preflight:
     """Load the config, run preflight, then the CDK toolkit; exit non-zero with the reason on any failure."""
     from farflow.deploy import preflight, toolkit
 
     config = _deploy_config(project)
+    if action in SYNTHESIZING_ACTIONS:
+        _check_dockerfile(project)
     checked = preflight.preflight(action, config, preflight.aws_probes(), project)
     for note in checked.notes:
-        console.print(Text.assemble(("note: ", "bold yellow"), note), highlight=False, soft_wrap=True)
+        diagnostic(errors, "note", "bold yellow", note)
     if not checked.ok or checked.node is None:
         for problem in checked.problems[:-1]:
-            console.print(Text.assemble(("error: ", "bold red"), problem), highlight=False, soft_wrap=True)
+            diagnostic(errors, "error", "bold red", problem)
         raise _fail(checked.problems[-1], 1)
     environment = f"aws://{checked.account}/{checked.region}"
     command = toolkit.cdk_command(
@@ -302,11 +407,7 @@ def _toolkit(action: str, project: Path, yes: bool) -> Preflight:
         first_deploy=checked.first_deploy,
     )
     if checked.first_deploy:
-        console.print(
-            Text.assemble(("note: ", "bold yellow"), toolkit.FIRST_DEPLOY_NOTE),
-            highlight=False,
-            soft_wrap=True,
-        )
+        diagnostic(errors, "note", "bold yellow", toolkit.FIRST_DEPLOY_NOTE)
     _plain(f"{environment}: running {shlex.join(command)}")
     code = toolkit.run(command, project, toolkit.toolkit_environment(checked.node, checked.region))
     if code != 0:

@@ -18,6 +18,9 @@ from farflow.deploy.config_keys import FILE_NAME
 RENAMES = {"gitignore": ".gitignore", "dockerignore": ".dockerignore"}
 SKIPPED = {"__pycache__"}
 CDK_JSON = Path("cdk.json")  # lets `npx aws-cdk` run in the project by hand, as `farflow deploy` does
+# What builds the Airflow image that `farflow deploy` runs everything in (src/farflow/template/Dockerfile).
+IMAGE_FILES = (Path("Dockerfile"), Path(".dockerignore"), Path("requirements.txt"))
+DEPLOY_FILES = (Path(FILE_NAME), CDK_JSON, *IMAGE_FILES)
 
 
 class ProjectExistsError(RuntimeError):
@@ -53,15 +56,27 @@ def init_project(target: Path, *, force: bool = False) -> list[Path]:
 
 
 def init_deploy_files(target: Path, *, force: bool = False) -> list[Path]:
-    """Write only farflow.toml and cdk.json into an existing project, keeping a farflow.toml unless forced."""
+    """Add what `farflow synth` and `farflow deploy` need to an existing project; return the files written.
+
+    farflow.toml and cdk.json, kept if farflow.toml exists unless forced; and the Airflow image's build
+    files (IMAGE_FILES) where the project has none: a project's own Dockerfile or requirements.txt is
+    never replaced (synth says what a Dockerfile lacks). Refused when there is nothing to add.
+    """
     target = target.expanduser()
     if not target.is_dir():
         raise ProjectExistsError(f"{target} is not a folder. `farflow init {target}` writes a whole project.")
-    if (target / FILE_NAME).exists() and not force:
+    write_config = force or not (target / FILE_NAME).exists()
+    missing = {path for path in IMAGE_FILES if not (target / path).exists()}
+    if not write_config and not missing:
         raise ProjectExistsError(
             f"{target / FILE_NAME} exists already. Pass --force to replace it (and {CDK_JSON}) with the defaults."
         )
-    return [*_copy_template(target, lambda relative: relative == CDK_JSON), _write_config(target)]
+
+    def wanted(relative: Path) -> bool:
+        return project_path(relative) in missing or (write_config and relative == CDK_JSON)
+
+    written = _copy_template(target, wanted)
+    return [*written, _write_config(target)] if write_config else written
 
 
 def _copy_template(target: Path, wanted: Callable[[Path], bool]) -> list[Path]:

@@ -50,9 +50,19 @@ def test_init_writes_the_default_farflow_toml_and_cdk_json(project: Path) -> Non
 
 def test_init_config_only_adds_the_deploy_files_to_a_project(tmp_path: Path) -> None:
     (tmp_path / "dags").mkdir()
+    (tmp_path / "requirements.txt").write_text("pandas\n")
     result = runner.invoke(app, ["init", str(tmp_path), "--config-only"])
     assert result.exit_code == 0, result.output
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["cdk.json", "dags", "farflow.toml"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        ".dockerignore",
+        "Dockerfile",
+        "cdk.json",
+        "dags",
+        "farflow.toml",
+        "requirements.txt",
+    ]
+    assert (tmp_path / "requirements.txt").read_text() == "pandas\n"  # the project's own, kept
+    assert "requirements.txt (kept)" in result.stdout
     (tmp_path / "farflow.toml").write_text("[database]\nport = 6543\n")
     again = runner.invoke(app, ["init", str(tmp_path), "--config-only"])
     assert again.exit_code == 2
@@ -60,6 +70,73 @@ def test_init_config_only_adds_the_deploy_files_to_a_project(tmp_path: Path) -> 
     assert load(tmp_path).database.port == 6543
     assert runner.invoke(app, ["init", str(tmp_path), "--config-only", "--force"]).exit_code == 0
     assert load(tmp_path) == DeployConfig()
+
+
+def test_config_only_then_synth_gets_past_every_check_before_the_cdk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's path for an existing project: what synth checks first is all there (the synth
+    itself is the session stack's, tests/support/deploy.py)."""
+    from farflow.deploy.dockerfile import check_dockerfile
+
+    (tmp_path / "dags").mkdir()
+    assert runner.invoke(app, ["init", str(tmp_path), "--config-only"]).exit_code == 0
+    check_dockerfile(tmp_path)
+    reached: list[Path] = []
+    synthesized = types.SimpleNamespace(
+        synth=lambda project, config, outdir: reached.append(outdir) or outdir
+    )
+    monkeypatch.setitem(sys.modules, "farflow.deploy.app", synthesized)
+    assert runner.invoke(app, ["synth", "--project", str(tmp_path)]).exit_code == 0
+    assert reached == [tmp_path / "cdk.out"]
+
+
+def test_synth_without_the_airflow_dockerfile_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "dags").mkdir()
+    assert runner.invoke(app, ["init", str(tmp_path), "--config-only"]).exit_code == 0
+    (tmp_path / "Dockerfile").unlink()
+    result = runner.invoke(app, ["synth", "--project", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {tmp_path / 'Dockerfile'} is missing")
+    assert f"farflow init {tmp_path} --config-only" in line
+    assert not (tmp_path / "cdk.out").exists()
+    assert not (tmp_path / ".farflow").exists()
+
+
+def test_synth_without_a_region_anywhere_says_where_to_set_one(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worded as diff's preflight words it: one message, the same three places."""
+    from farflow.deploy.region import REGION_PROBLEM
+
+    for name in [name for name in os.environ if name.startswith("AWS_") or name.startswith("CDK_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(project / "no-aws-config"))  # no profile region either
+    config = project / "farflow.toml"
+    config.write_text(config.read_text().replace('region = "us-east-1"', 'region = ""'))
+    result = runner.invoke(app, ["synth", "--project", str(project)])
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {REGION_PROBLEM}\n"
+    assert preflight.REGION_PROBLEM == REGION_PROBLEM
+    assert not (project / "cdk.out").exists()
+
+
+def test_synth_takes_the_region_of_the_aws_profile(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [name for name in os.environ if name.startswith("AWS_") or name.startswith("CDK_")]:
+        monkeypatch.delenv(name)
+    (project / "aws-config").write_text("[default]\nregion = eu-north-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(project / "aws-config"))
+    config = project / "farflow.toml"
+    config.write_text(config.read_text().replace('region = "us-east-1"', 'region = ""'))
+    regions: list[str] = []
+    synthesized = types.SimpleNamespace(
+        synth=lambda project, config, outdir: regions.append(config.project.region) or outdir
+    )
+    monkeypatch.setitem(sys.modules, "farflow.deploy.app", synthesized)
+    assert runner.invoke(app, ["synth", "--project", str(project)]).exit_code == 0
+    assert regions == ["eu-north-1"]
 
 
 def test_init_into_a_project_names_config_only(tmp_path: Path) -> None:
@@ -245,3 +322,26 @@ def test_other_commands_run_their_toolkit_action(
     (command,) = fake.commands
     assert command[4] == expected[0]
     assert all(part in command for part in expected)
+
+
+@pytest.mark.parametrize("command", ["deploy", "diff", "destroy"])
+def test_the_toolkit_is_not_run_for_a_project_without_its_airflow_dockerfile(
+    project: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """They run the CDK app, which would stop on the same thing inside the toolkit's output."""
+    leave_region_to_the_profile(project)
+    (project / "Dockerfile").unlink()
+    fake = use(monkeypatch, ready_probes(), Toolkit())
+    answer = [] if command == "diff" else ["--yes"]  # diff asks nothing
+    result = runner.invoke(app, [command, "--project", str(project), *answer])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {project / 'Dockerfile'} is missing")
+    assert fake.commands == []
+
+
+def test_bootstrap_needs_no_dockerfile(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    leave_region_to_the_profile(project)
+    (project / "Dockerfile").unlink()
+    fake = use(monkeypatch, ready_probes(), Toolkit())
+    assert runner.invoke(app, ["bootstrap", "--project", str(project)]).exit_code == 0
+    assert len(fake.commands) == 1

@@ -68,3 +68,12 @@ def test_refuses_a_file(tmp_path: Path) -> None:
     target.write_text("x")
     with pytest.raises(ProjectExistsError, match="is a file"):
         init_project(target)
+
+
+def test_the_gitignore_names_each_pattern_once(tmp_path: Path) -> None:
+    init_project(tmp_path)
+    patterns = [
+        line for line in (tmp_path / ".gitignore").read_text().splitlines() if line and line[0] != "#"
+    ]
+    assert len(patterns) == len(set(patterns))
+    assert {".farflow/", "cdk.out/"} <= set(patterns)

@@ -16,17 +16,27 @@ from aws_cdk import App
 
 from farflow.deploy import config_file
 from farflow.deploy.config import DeployConfig, stack_name
+from farflow.deploy.config_file import DeployConfigError
+from farflow.deploy.dockerfile import MissingDockerfileError, check_dockerfile
 from farflow.deploy.nag import checked_app
-from farflow.deploy.stack import FarflowStack, FarflowStackProps, stack_environment
+from farflow.deploy.stack import FarflowStack, FarflowStackProps, MissingRegionError, stack_environment
+from farflow.spec import TaskFolderError
+
+USER_ERRORS = (DeployConfigError, MissingDockerfileError, MissingRegionError, TaskFolderError)
+"""What the project or environment gets wrong: each one line naming the fix, never a traceback."""
 
 OUTDIR_VARIABLE = "CDK_OUTDIR"
 DEFAULT_OUTDIR = "cdk.out"
 
 
 def build_app(project: Path, config: DeployConfig, outdir: Path) -> App:
-    """The app, not yet synthesized: one farflow stack for `project` with `config`."""
-    app = checked_app(outdir)
+    """The app, not yet synthesized: one farflow stack for `project` with `config`.
+
+    What the project or environment lacks is refused before the app writes anything into `outdir`.
+    """
+    check_dockerfile(project)
     env = stack_environment(config, os.environ)
+    app = checked_app(outdir)
     FarflowStack(
         app, stack_name(config), FarflowStackProps(project=project.resolve(), config=config, env=env)
     )
@@ -56,10 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     project: Path = arguments.project
     try:
         config = load_config(project)
-    except config_file.DeployConfigError as error:
+        synth(project, config, assembly_folder(project, os.environ))
+    except USER_ERRORS as error:
         print(error, file=sys.stderr)
         return 1
-    synth(project, config, assembly_folder(project, os.environ))
     return 0
 
 

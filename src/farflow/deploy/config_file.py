@@ -8,6 +8,7 @@ would deploy something other than what was written.
 from __future__ import annotations
 
 import difflib
+import re
 import sys
 import textwrap
 from collections.abc import Mapping
@@ -64,16 +65,32 @@ def parse(text: str, source: str = FILE_NAME) -> DeployConfig:
             f"{source}: not valid TOML: {error}. See the file `farflow init` writes."
         ) from None
     found: list[str] = []
-    config = _merge("", DeployConfig(), data, found)
-    if not found:
-        found = problems(config)
+    replaced: set[tuple[str, str]] = set()
+    config = _merge("", DeployConfig(), data, found, replaced)
+    found += [problem for problem in problems(config) if not _about(problem, replaced)]
     if found:
         raise DeployConfigError("\n".join(f"{source}: {problem}" for problem in found))
     return normalized(config)
 
 
-def _merge(table: str, default: T, data: Mapping[str, Any], found: list[str]) -> T:
-    """`default` with the values `data` gives, checking names and types; problems go to `found`."""
+def _about(problem: str, replaced: set[tuple[str, str]]) -> bool:
+    """True if a value check's `problem` names a key whose value was refused for its type.
+
+    Such a key holds its default while the rest is checked (so one pass finds every problem); a check
+    that reads it would quote the default as if it were written, so its sentence is left out.
+    """
+    head = problem.split(": ", 1)[0]
+    return any(
+        f"[{table}] {key}" in problem or (head.startswith(f"[{table}]") and re.search(rf"\b{key}\b", head))
+        for table, key in replaced
+    )
+
+
+def _merge(
+    table: str, default: T, data: Mapping[str, Any], found: list[str], replaced: set[tuple[str, str]]
+) -> T:
+    """`default` with the values `data` gives, checking names and types; problems go to `found`, and the
+    keys whose value was refused (and so keep their default) to `replaced`."""
     hints = get_type_hints(type(default))
     changes: dict[str, Any] = {}
     for key, value in data.items():
@@ -84,13 +101,14 @@ def _merge(table: str, default: T, data: Mapping[str, Any], found: list[str]) ->
         current = getattr(default, key)
         if is_dataclass(current):
             if isinstance(value, dict):
-                changes[key] = _merge(dotted, current, value, found)
+                changes[key] = _merge(dotted, current, value, found, replaced)
             else:
                 found.append(
                     f"{_label(table, key, value)}: {key} is a table; write it as [{dotted}] with its keys below."
                 )
         elif (problem := _type_problem(value, hints[key], current)) is not None:
             found.append(f"{_label(table, key, value)}: {problem}")
+            replaced.add((table, key))
         else:
             changes[key] = tuple(value) if isinstance(value, list) else value
     return replace(default, **changes)  # type: ignore[type-var]

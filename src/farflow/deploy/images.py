@@ -13,34 +13,8 @@ from aws_cdk import Annotations, IgnoreMode
 from aws_cdk import aws_ecr_assets as ecr_assets
 from constructs import Construct
 
-from farflow.database_tls import CA_BUNDLE, CA_BUNDLE_URL
 from farflow.deploy import farflow_wheel
-
-# The Airflow image's Dockerfile at the project's root (`farflow init` writes it; see the template).
-AIRFLOW_DOCKERFILE = "Dockerfile"
-
-
-class MissingDockerfileError(FileNotFoundError):
-    """The project has no Airflow Dockerfile; the message says how to get one."""
-
-
-class OutdatedDockerfileError(MissingDockerfileError):
-    """The Airflow Dockerfile lacks what the deployed containers need; the message names the line."""
-
-
-def dockerfile_problem(text: str) -> str | None:
-    """None when the Airflow Dockerfile gives the image what the deploy relies on; else the fix.
-
-    The database is reached with verify-full against the RDS CA bundle at `CA_BUNDLE`: an image
-    without it would start no Airflow process on AWS, so the deploy refuses it here, by name.
-    """
-    if CA_BUNDLE in text:
-        return None
-    return (
-        f"it does not put the RDS CA bundle at {CA_BUNDLE}, which Airflow needs to verify the database's "
-        f"certificate. Add this line (as a new `farflow init` project has it): "
-        f"ADD --chmod=0644 {CA_BUNDLE_URL} {CA_BUNDLE}"
-    )
+from farflow.deploy.dockerfile import AIRFLOW_DOCKERFILE, check_dockerfile
 
 
 def airflow_image(scope: Construct, construct_id: str, project: Path) -> ecr_assets.DockerImageAsset:
@@ -49,13 +23,7 @@ def airflow_image(scope: Construct, construct_id: str, project: Path) -> ecr_ass
     Stages this farflow's wheel into the project first: the asset's hash is taken from the build context
     when the asset is created.
     """
-    if not (project / AIRFLOW_DOCKERFILE).is_file():
-        raise MissingDockerfileError(
-            f"{project / AIRFLOW_DOCKERFILE} is missing: it builds the Airflow image. Copy it from a new "
-            "`farflow init` project (with its .dockerignore and requirements.txt)."
-        )
-    if problem := dockerfile_problem((project / AIRFLOW_DOCKERFILE).read_text()):
-        raise OutdatedDockerfileError(f"{project / AIRFLOW_DOCKERFILE}: {problem}")
+    check_dockerfile(project)
     staged = farflow_wheel.stage(project)
     image = ecr_assets.DockerImageAsset(
         scope,

@@ -16,6 +16,7 @@ from typing import Any
 
 from farflow.deploy.config import DeployConfig, stack_name
 from farflow.deploy.config_rules import CHECK_IP, YOUR_ADDRESS, show, unreachable_cidrs
+from farflow.deploy.region import REGION_PROBLEM
 from farflow.deploy.toolkit import CDK_PACKAGE, Node, NodeSearch, bundled_node, find_node, system_node
 
 BOOTSTRAP_PARAMETER = "/cdk-bootstrap/hnb659fds/version"
@@ -150,12 +151,6 @@ def docker_problem(detail: str) -> str:
         f"({detail}). Install Docker (https://docs.docker.com/get-docker/) and start it; on Linux, add your "
         "user to the docker group. To use another engine (finch, podman), set CDK_DOCKER to its command."
     )
-
-
-REGION_PROBLEM = (
-    'No AWS Region is set. Set [project] region in farflow.toml (e.g. region = "us-east-1"), or export '
-    "AWS_REGION=us-east-1, or give your profile one: aws configure set region us-east-1."
-)
 
 
 def credentials_problem(detail: str) -> str:

@@ -31,6 +31,7 @@ from farflow.deploy.outputs import (
     UI_URL_OUTPUT,
 )
 from farflow.deploy.permissions import Permissions, PermissionsProps
+from farflow.deploy.region import REGION_PROBLEM, resolve_region
 from farflow.deploy.secrets import AirflowSecrets, AirflowSecretsProps
 from farflow.deploy.services import AirflowService, AirflowServiceProps
 from farflow.deploy.subnet_plan import public_blocks
@@ -62,10 +63,6 @@ class FarflowStackProps:
     env: Environment
 
 
-# Where the Region comes from when farflow.toml leaves it empty: the CDK toolkit's, then the AWS CLI's.
-REGION_VARIABLES = ("CDK_DEFAULT_REGION", "AWS_REGION", "AWS_DEFAULT_REGION")
-
-
 class MissingRegionError(ValueError):
     """No Region anywhere; the message says where to set one."""
 
@@ -76,11 +73,11 @@ def stack_environment(config: DeployConfig, environ: Mapping[str, str]) -> Envir
     The load balancer's access-log bucket policy names the Region's log delivery account, so synth
     must know the Region even offline.
     """
-    region = config.project.region or next((environ[v] for v in REGION_VARIABLES if environ.get(v)), "")
+    # No profile here: the CDK toolkit passes its Region as CDK_DEFAULT_REGION, `farflow synth` resolves
+    # the profile's into the config first.
+    region = resolve_region(config.project.region, environ, profile=None)
     if not region:
-        raise MissingRegionError(
-            "No AWS Region: set region under [project] in farflow.toml, or AWS_REGION in the environment."
-        )
+        raise MissingRegionError(REGION_PROBLEM)
     return Environment(account=config.project.account or None, region=region)
 
 

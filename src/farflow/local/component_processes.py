@@ -30,6 +30,7 @@ from farflow.local.process_tree import (
     tree,
     wait_gone,
 )
+from farflow.local.state import PRIVATE_FILE, PRIVATE_FOLDER
 
 T = TypeVar("T")
 CHILD_GRACE = 2.0  # seconds what a stopped process left behind gets between SIGTERM and SIGKILL
@@ -80,8 +81,9 @@ def start(
     name: str, argv: Sequence[str], env: Mapping[str, str], log_path: Path, cwd: Path | None = None
 ) -> ManagedProcess:
     """Start `argv` in its own session, stdout and stderr appended to `log_path`."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = log_path.open("ab")
+    log_path.parent.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    log = os.fdopen(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE), "ab")
+    os.chmod(log_path, PRIVATE_FILE)  # also a log an older farflow wrote world-readable
     try:
         popen = start_session(argv, env=env, cwd=cwd, stdout=log, die_with_parent=True)
     except BaseException:

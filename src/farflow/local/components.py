@@ -46,6 +46,17 @@ def airflow_argv(*arguments: str, python: str = sys.executable) -> list[str]:
     return [python, "-m", "airflow", *arguments]
 
 
+# Airflow's CLI warns on import, through its logs on stdout, that graphviz is missing (`airflow dags show`
+# needs it); that line would break the output of `dags list -o json` and the like.
+QUIET_CLI_WARNINGS = "ignore:Could not import graphviz"
+
+
+def cli_environment(environment: Mapping[str, str]) -> dict[str, str]:
+    """`environment` for the airflow CLI: its stdout keeps only the command's output."""
+    warnings = ",".join(filter(None, (environment.get("PYTHONWARNINGS"), QUIET_CLI_WARNINGS)))
+    return {**environment, "PYTHONWARNINGS": warnings}
+
+
 def component_argv(name: str, api_port: int, python: str = sys.executable) -> list[str]:
     """The command line of one component: the spec's command plus what one machine needs."""
     command = spec_component(name).command

@@ -10,13 +10,14 @@ settings with the local slot values (slots.py), exactly its spec's secrets, and 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from farflow.local.components import spec_component
 from farflow.local.layout import DEFAULT_NAMES, Network, StackLayout
-from farflow.local.local_only import STACK_MARKER, component_extras, task_extras
+from farflow.local.local_only import LOCAL_ONLY, STACK_MARKER, component_extras, task_extras
 from farflow.local.slots import component_secrets, local_slots
 from farflow.local.state import Secrets, StateDir
-from farflow.spec import AIRFLOW_TASK, Component, Secret, render_environment
+from farflow.spec import AIRFLOW_TASK, SCHEDULER, Component, Secret, render_environment
 
 # The default names, for the tests and benchmarks that seed an endpoint the way the stack does.
 CLUSTER = DEFAULT_NAMES.cluster
@@ -58,13 +59,55 @@ def sqlite_database_url(state: StateDir) -> str:
 def check_database_url(url: str) -> str:
     """Accept SQLite and PostgreSQL URLs (what the local stack is tested with); name the fix otherwise."""
     scheme = url.split(":", 1)[0].lower()
-    if scheme == "sqlite" or scheme.startswith("postgresql"):
+    if scheme == "sqlite":
+        return _check_sqlite(url)
+    if scheme.startswith("postgresql"):
         return url
     raise StackConfigError(
         f"The database URL's scheme {scheme!r} is not supported locally. Leave out --database-url for the "
         "embedded PostgreSQL, or use postgresql+psycopg2://USER@127.0.0.1:5432/DBNAME or "
         "sqlite:////absolute/path.db (--database-url or FARFLOW_DATABASE_URL)."
     )
+
+
+def _check_sqlite(url: str) -> str:
+    """A SQLite URL must name an absolute file: every component runs in its own folder, and Airflow's
+    migration refuses a relative path (and an in-memory database would be one per process)."""
+    import sqlalchemy
+
+    database = sqlalchemy.engine.make_url(url).database or ""
+    if database and database != ":memory:" and Path(database).is_absolute():
+        return url
+    fix = (
+        f"sqlite:///{Path(database).resolve()} (four slashes: an absolute path)"
+        if database and database != ":memory:"
+        else "sqlite:////absolute/path.db"
+    )
+    raise StackConfigError(
+        f"The SQLite database URL {url} does not name an absolute file path, which every Airflow component "
+        f"must share. Use {fix}, in --database-url or FARFLOW_DATABASE_URL."
+    )
+
+
+def check_executor_settings(inherited: Mapping[str, str]) -> None:
+    """StackConfigError naming the key if the `[ecs_fargate]` values the scheduler would take from the
+    user's shell are ones the executor refuses: said in one line before anything starts, not as the tail
+    of a scheduler traceback after the database is up. The values the stack sets itself stand in valid."""
+    from farflow.executor.settings import OPTIONS_BY_NAME, ConfigError, load_settings
+
+    shell = kept_from_shell(inherited)
+    set_by_stack = {setting.name for setting in SCHEDULER.settings} | LOCAL_ONLY
+
+    def read(key: str) -> str | None:
+        option = OPTIONS_BY_NAME[key]
+        if option.env_var in set_by_stack:
+            return "local" if option.required else None
+        return shell.get(option.env_var)
+
+    try:
+        load_settings(read)
+    except ConfigError as error:
+        raise StackConfigError(f"{error} It is set in your shell's environment: fix or unset it.") from None
 
 
 def kept_from_shell(inherited: Mapping[str, str]) -> dict[str, str]:

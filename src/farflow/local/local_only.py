@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from farflow.local.layout import StackLayout
-from farflow.local.state import ADMIN_USER
+from farflow.local.state import ADMIN_USER, PRIVATE_FILE, PRIVATE_FOLDER
 
 # Fast loops for one machine: a task should start within a second or two of being ready, not five.
 LOCAL_TUNING: Mapping[str, str] = {
@@ -49,6 +49,13 @@ DUMMY_CREDENTIALS: Mapping[str, str] = {
     "AWS_SECRET_ACCESS_KEY": "farflow-local",
 }
 
+# Airflow's task and DAG-parsing logs on this disk are the user's alone, like the rest of the state folder
+# (Airflow's defaults, 0o775 and 0o664, let the group write for impersonation, which runs nothing here).
+PRIVATE_LOGS: Mapping[str, str] = {
+    "AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FOLDER_PERMISSIONS": oct(PRIVATE_FOLDER),
+    "AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FILE_PERMISSIONS": oct(PRIVATE_FILE),
+}
+
 # Every process the stack starts carries this variable (the value is one stack's id), so stop() can find
 # and end even processes that left their parent's process group, session and tree.
 STACK_MARKER = "FARFLOW_LOCAL_STACK"
@@ -62,6 +69,7 @@ LOCAL_ONLY: frozenset[str] = frozenset(
         "AIRFLOW_HOME",
         "AIRFLOW_CONFIG",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER",
+        *PRIVATE_LOGS,
         "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH",
         # The loopback endpoint (on AWS: the Region's endpoints and the task role).
         "AWS_ENDPOINT_URL",
@@ -86,6 +94,7 @@ def home_settings(layout: StackLayout) -> dict[str, str]:
         "AIRFLOW_HOME": str(state.airflow_home),
         "AIRFLOW_CONFIG": str(state.airflow_config),
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(state.task_logs),
+        **PRIVATE_LOGS,
         "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH": str(state.airflow_home / "dag_bundles"),
     }
 

@@ -14,7 +14,7 @@ from farflow.local import demo as sample
 from farflow.local import stack_record
 from farflow.local.api import ApiError
 from farflow.local.component_processes import wait_for
-from farflow.local.components import airflow_argv
+from farflow.local.components import airflow_argv, cli_environment
 from farflow.local.dag_run import watch_run
 from farflow.local.home import farflow_home
 from farflow.local.import_error_feed import ImportErrorFeed
@@ -232,4 +232,4 @@ def _airflow(stack: StackAccess, arguments: Sequence[str]) -> int:
     import sys
 
     argv = airflow_argv(*arguments, python=sys.executable)
-    return subprocess.run(argv, env=stack.environment("scheduler"), check=False).returncode
+    return subprocess.run(argv, env=cli_environment(stack.environment("scheduler")), check=False).returncode

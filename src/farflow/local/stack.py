@@ -32,7 +32,12 @@ from farflow.local.api import AirflowApi
 from farflow.local.components import COMPONENTS, component_argv, hurry, unhealthy
 from farflow.local.database import MetadataDatabase
 from farflow.local.embedded_database import EmbeddedPostgres
-from farflow.local.environment import airflow_task_env, component_environment, task_base_env
+from farflow.local.environment import (
+    airflow_task_env,
+    check_executor_settings,
+    component_environment,
+    task_base_env,
+)
 from farflow.local.layout import Network, StackLayout
 from farflow.local.local_only import STACK_MARKER
 from farflow.local.ports import ensure_free
@@ -74,9 +79,11 @@ def check_project(project: Path) -> Path:
             "--project with the folder of an existing farflow project."
         )
     if not (project / "dags").is_dir():
+        # Never advise `init --force` here: in the wrong folder it would write the sample project over it.
         raise ProjectError(
-            f"{project} has no dags/ folder, so it is not a farflow project. Run `farflow init {project} "
-            "--force` to add the sample project, or create dags/ with your DAG files."
+            f"{project} has no dags/ folder, so it is not a farflow project. Pass --project (-p) with your "
+            "project's folder, or create dags/ here for your DAG files (`farflow init NEW-FOLDER` writes a "
+            "new sample project)."
         )
     return project.resolve()
 
@@ -126,6 +133,7 @@ class LocalStack(StackAccess):
         running = stack_record.running(self.state)
         if running is not None:
             raise StackAlreadyUp(stack_record.already_up_message(running))
+        check_executor_settings(os.environ)
         database = MetadataDatabase.choose(self.state, options.database_url)  # before anything is written
         if database.warning:
             self.notify(f"warning: {database.warning}")

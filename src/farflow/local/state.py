@@ -17,6 +17,9 @@ from pathlib import Path
 
 STATE_FOLDER = ".farflow"
 ADMIN_USER = "admin"
+# Modes of what farflow and Airflow write under the state folder: the user's alone (docs/local.md).
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
 
 
 @dataclass(frozen=True)
@@ -100,22 +103,24 @@ class StateDir:
         """Create the folders, the placeholder airflow.cfg and the password file; return the secrets."""
         for folder in (self.root, self.airflow_home, self.logs, self.task_logs):
             folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.root, 0o700)
+            os.chmod(folder, PRIVATE_FOLDER)  # logs quote DAG code, task output, requests: the user's only
         if not self.airflow_config.exists():
             # An (almost) empty file stops Airflow from writing one full of generated secrets.
-            self.airflow_config.write_text(
-                "# farflow configures Airflow through environment variables; see docs/local.md.\n"
+            _write_private(
+                self.airflow_config,
+                "# farflow configures Airflow through environment variables; see docs/local.md.\n",
             )
+        os.chmod(self.airflow_config, PRIVATE_FILE)  # also one an older farflow wrote
         shared = load_or_create_secrets(self.secrets_file)
         _write_private(self.passwords_file, json.dumps({ADMIN_USER: shared.admin_password}) + "\n")
         return shared
 
 
 def _write_private(path: Path, text: str) -> None:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
     with os.fdopen(descriptor, "w") as file:
         file.write(text)
-    os.chmod(path, 0o600)
+    os.chmod(path, PRIVATE_FILE)
 
 
 def load_or_create_secrets(path: Path) -> Secrets:

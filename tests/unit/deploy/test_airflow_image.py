@@ -10,14 +10,10 @@ from pathlib import Path
 import pytest
 
 from farflow.database_tls import CA_BUNDLE, CA_BUNDLE_URL
+from farflow.deploy.dockerfile import AIRFLOW_DOCKERFILE, OutdatedDockerfileError, dockerfile_problem
 from farflow.deploy.environment import IMAGE_DAGS_FOLDER
 from farflow.deploy.farflow_wheel import DIST_FOLDER
-from farflow.deploy.images import (
-    AIRFLOW_DOCKERFILE,
-    OutdatedDockerfileError,
-    airflow_image,
-    dockerfile_problem,
-)
+from farflow.deploy.images import airflow_image
 from farflow.scaffold import init_project
 
 

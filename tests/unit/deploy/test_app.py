@@ -9,8 +9,9 @@ import pytest
 
 from farflow.deploy import app as app_module
 from farflow.deploy.config import DeployConfig, ProjectConfig
-from farflow.deploy.images import MissingDockerfileError
+from farflow.deploy.dockerfile import MissingDockerfileError
 from farflow.deploy.stack import MissingRegionError, stack_environment
+from farflow.scaffold import init_project
 from tests.support.deploy import REGION, Synthesized
 
 
@@ -72,3 +73,33 @@ def test_a_project_without_the_airflow_dockerfile_is_refused(tmp_path: Path) -> 
     config = DeployConfig(project=ProjectConfig(region="eu-west-1"))
     with pytest.raises(MissingDockerfileError, match="farflow init"):
         app_module.build_app(tmp_path, config, tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # refused before the app staged anything
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ('[project]\nregion = "eu-west-1"\n', False, "Dockerfile is missing"),
+        ('[project]\nregion = ""\n', True, "No AWS Region is set"),
+    ],
+)
+def test_main_refuses_what_the_project_lacks_in_one_line_and_writes_nothing(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    case: tuple[str, bool, str],
+) -> None:
+    """What `cdk deploy` (through cdk.json) shows when the project lacks a piece: the fix, no traceback."""
+    for name in ("CDK_DEFAULT_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    farflow_toml, dockerfile, expected = case
+    init_project(tmp_path / "p")
+    project = tmp_path / "p"
+    (project / "farflow.toml").write_text(farflow_toml)
+    if not dockerfile:
+        (project / "Dockerfile").unlink()
+    monkeypatch.setenv("CDK_OUTDIR", str(tmp_path / "out"))
+    assert app_module.main(["--project", str(project)]) == 1
+    error = capsys.readouterr().err
+    assert expected in error and len(error.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()

@@ -314,3 +314,32 @@ def test_documentation_addresses_are_unreachable_and_others_are_not() -> None:
     assert unreachable_cidrs(DeployConfig().load_balancer.allowed_cidrs) == ["192.0.2.1/32"]
     cidrs = ("203.0.113.0/24", "198.51.100.7/32", "2001:db8::/48", "8.8.8.8/32", "192.0.0.0/16", "10.0.0.0/8")
     assert unreachable_cidrs(cidrs) == ["203.0.113.0/24", "198.51.100.7/32", "2001:db8::/48"]
+
+
+def test_every_kind_of_problem_is_reported_in_one_pass(tmp_path: Path) -> None:
+    """An unknown table, a wrong type and a value AWS refuses: all three at once, one line each."""
+    message = refused(
+        tmp_path,
+        '[databse]\nport = 1\n[database]\nport = "5432"\n[logs]\nretention_days = 10\n[worker]\nmin_count = 0\n',
+    )
+    lines = message.splitlines()
+    assert len(lines) == 4, message
+    assert "[databse] is not a farflow.toml table" in lines[0]
+    assert '[database] port = "5432": must be a whole number' in lines[1]
+    assert "[logs] retention_days = 10" in message and "[worker] min_count = 0" in message
+
+
+def test_a_value_refused_for_its_type_is_not_blamed_again_through_its_default(tmp_path: Path) -> None:
+    """The key holds its default while the rest is checked; a check that reads it must not quote it."""
+    certificate = CERTIFICATE.replace(":eu-west-1:", ":eu-central-1:")
+    message = refused(
+        tmp_path,
+        f'[project]\nregion = 1\n[load_balancer]\ncertificate_arn = "{certificate}"\n'
+        'domain_name = "airflow.example.com"\n[worker]\nmin_count = 9\nmax_count = "ten"\n',
+    )
+    assert message.splitlines() == [
+        f"{tmp_path / 'farflow.toml'}: [project] region = 1: must be a quoted string, like the default "
+        '"us-east-1"; this is a whole number.',
+        f'{tmp_path / "farflow.toml"}: [worker] max_count = "ten": must be a whole number, like the default '
+        "5; this is a string.",
+    ]

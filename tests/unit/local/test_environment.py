@@ -10,6 +10,7 @@ from farflow.local.environment import (
     StackConfigError,
     airflow_task_env,
     check_database_url,
+    check_executor_settings,
     component_environment,
     sqlite_database_url,
     task_base_env,
@@ -77,3 +78,23 @@ def test_database_urls() -> None:
 def test_the_sqlite_url_names_a_file_in_the_state_folder(tmp_path: Path) -> None:
     url = sqlite_database_url(StateDir.for_project(tmp_path))
     assert url == f"sqlite:///{tmp_path}/.farflow/airflow/airflow.db"
+
+
+def test_a_bad_ecs_fargate_value_from_the_shell_is_named_before_the_scheduler_starts() -> None:
+    """As the executor itself would say it; what the stack sets (cluster, region, ...) cannot be at fault."""
+    check_executor_settings({"AIRFLOW__ECS_FARGATE__CLUSTER": "", "PATH": "/bin"})
+    with pytest.raises(StackConfigError) as caught:
+        check_executor_settings({"AIRFLOW__ECS_FARGATE__LAUNCH_TYPE": "EC3"})
+    message = str(caught.value)
+    assert message.startswith(
+        "[ecs_fargate] launch_type (environment variable AIRFLOW__ECS_FARGATE__LAUNCH_TYPE) is 'EC3'; "
+        "use FARGATE or EC2."
+    )
+    assert message.endswith("It is set in your shell's environment: fix or unset it.")
+
+
+@pytest.mark.parametrize("url", ["sqlite:///airflow.db", "sqlite://", "sqlite:///:memory:"])
+def test_a_sqlite_url_must_name_an_absolute_file(url: str) -> None:
+    with pytest.raises(StackConfigError, match=r"not name an absolute file path.*sqlite:////"):
+        check_database_url(url)
+    assert check_database_url("sqlite:////tmp/x/airflow.db") == "sqlite:////tmp/x/airflow.db"
