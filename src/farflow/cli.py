@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from farflow import __version__
+from farflow.dags.cli import dags_app
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -27,6 +28,7 @@ local_app = typer.Typer(
     help="farflow on this machine: a loopback ECS endpoint and Airflow's components.", no_args_is_help=True
 )
 app.add_typer(local_app, name="local")
+app.add_typer(dags_app, name="dags")
 console = Console()
 
 ProjectOption = Annotated[
@@ -123,12 +125,20 @@ def local_up(
     project: ProjectOption = Path("."),
     port: Annotated[int, typer.Option("--port", help="Port of the UI and REST API on 127.0.0.1.")] = 8080,
     database_url: DatabaseOption = None,
+    dag_bundle: Annotated[
+        bool,
+        typer.Option(
+            "--dag-bundle",
+            help="Read DAGs from a bundle in the local endpoint's S3, as on AWS: `farflow dags push --local` "
+            "updates it (default: dags/ read in place).",
+        ),
+    ] = False,
 ) -> None:
     """Start the local stack and keep it running until Ctrl-C or SIGTERM; then stop everything."""
     from farflow.local.runner import serve
 
     try:
-        serve(console, project, port, database_url)
+        serve(console, project, port, database_url, dag_bundle=dag_bundle)
     except _user_errors() as error:
         raise _fail(str(error), 1) from None
 
