@@ -333,6 +333,10 @@ def deploy(project: ProjectOption = Path("."), yes: YesOption = False) -> None:
     outputs = toolkit.read_outputs(path.read_text()) if path.is_file() else None
     for line in toolkit.deploy_summary(outputs, checked.region):
         _plain(line)
+    from farflow.dags.after_deploy import push_after_deploy
+
+    for line in push_after_deploy(project, path, checked.region):
+        _plain(line)
 
 
 @app.command()

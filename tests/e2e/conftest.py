@@ -104,10 +104,12 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServe
 
 
 @contextlib.contextmanager
-def started_stack(project: Path, database_url: str | None = None) -> Iterator[LocalStack]:
+def started_stack(
+    project: Path, database_url: str | None = None, *, dag_bundle: bool = False
+) -> Iterator[LocalStack]:
     """A local stack for `project`, stopped after use, failing if any process it started is left."""
     before = pids(descendants())
-    local = LocalStack(StackOptions(project, free_port(), database_url=database_url))
+    local = LocalStack(StackOptions(project, free_port(), database_url=database_url, dag_bundle=dag_bundle))
     local.start()
     try:
         yield local

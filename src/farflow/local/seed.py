@@ -129,10 +129,9 @@ def seed_workload_store(endpoint_url: str, region: str, names: Names = DEFAULT_N
     return f"s3://{bucket}/{workload_store.PREFIX}"
 
 
-def seed_dags_bucket(endpoint_url: str, region: str, names: Names = DEFAULT_NAMES) -> str:
+def create_dags_bucket(s3: Any, names: Names = DEFAULT_NAMES) -> str:
     """Create the DAG bundle's bucket as `farflow.spec.dag_bundle` describes it; return its name."""
     bucket = f"{names.prefix}-dags-{uuid.uuid4().hex[:12]}"
-    s3 = endpoint_client("s3", endpoint_url, region)
     s3.create_bucket(Bucket=bucket)
     if dag_bundle.BUCKET.versioned:
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
@@ -215,7 +214,7 @@ def seed_network(
         if log_group not in existing:
             logs.create_log_group(logGroupName=log_group)
     store = seed_workload_store(endpoint_url, region, names)
-    bucket = seed_dags_bucket(endpoint_url, region, names) if dags_bucket else ""
+    bucket = create_dags_bucket(endpoint_client("s3", endpoint_url, region), names) if dags_bucket else ""
     return Network(
         subnets=(subnet,),
         security_groups=(group,),
