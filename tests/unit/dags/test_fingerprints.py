@@ -21,7 +21,11 @@ def test_only_image_inputs_count_and_each_change_is_named(tmp_path: Path) -> Non
     (project / "tasks" / "number_task" / "extra.txt").write_text("x")
     (project / "tasks" / "new_task").mkdir()
     (project / "tasks" / "new_task" / "Dockerfile").write_text("FROM busybox\n")
-    assert changed(image_inputs(project), deployed) == ["requirements.txt", "tasks/new_task", "tasks/number_task"]
+    assert changed(image_inputs(project), deployed) == [
+        "requirements.txt",
+        "tasks/new_task",
+        "tasks/number_task",
+    ]
 
 
 def test_an_unreadable_output_compares_as_nothing_deployed() -> None:
