@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from farflow.dags import fingerprints, parsing
 from farflow.dags.bucket import BundleBucket
 from farflow.dags.plan import SyncPlan
@@ -85,6 +87,14 @@ def nudge(api: AirflowApi, before: parsing.Snapshot) -> bool:
     return True
 
 
+def _observe_or(last: parsing.Snapshot, target: Target) -> parsing.Snapshot:
+    """What the API shows now; `last` while a busy or restarting api-server does not answer."""
+    try:
+        return observe(target.api, target.bundle)
+    except (ApiError, OSError, ValueError):
+        return last
+
+
 def _describe(plan: SyncPlan) -> list[str]:
     return [
         *(f"  + {file.key}" for file in plan.new),
@@ -103,8 +113,16 @@ def push(
     folder = project / "dags"
     if not folder.is_dir():
         raise PushError(f"{folder} does not exist: put the DAG files of the project there, then push.")
-    before = observe(target.api, target.bundle)
-    planned, pushed_at = sync(target.bucket, folder)
+    try:
+        before = observe(target.api, target.bundle)
+    except (ApiError, OSError, ValueError) as error:
+        raise PushError(
+            f"The Airflow API of {target.where} did not answer ({error}); nothing was pushed."
+        ) from None
+    try:
+        planned, pushed_at = sync(target.bucket, folder)
+    except (BotoCoreError, ClientError) as error:
+        raise PushError(f"Writing {target.where} failed: {error}") from None
     outcome = Outcome(planned)
     report(f"Pushed dags/ to {target.where}: {planned.summary()}.")
     for line in _describe(planned):
@@ -114,8 +132,9 @@ def push(
     if wanted.pushed or wanted.deleted:
         nudge(target.api, before)
         deadline = started + timeout
+        now = before
         while True:
-            now = observe(target.api, target.bundle)
+            now = _observe_or(now, target)
             outcome.unparsed = parsing.pending(wanted, before, now, pushed_at)
             if not outcome.unparsed or time.monotonic() >= deadline:
                 break
@@ -129,7 +148,7 @@ def push(
         else:
             report(f"The dag-processor has parsed the new version ({outcome.waited_seconds:.1f}s).")
     else:
-        now = observe(target.api, target.bundle)
+        now = _observe_or(before, target)
     outcome.errors = sorted(now.errors, key=lambda error: error.fileloc)
     if outcome.errors:
         report(f"{len(outcome.errors)} DAG file(s) failed to import:")
