@@ -30,7 +30,9 @@ def push_after_deploy(project: Path, outputs_file: Path, region: str, s3: Any = 
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    bucket = bucket_from_outputs(outputs_file.read_text()) if outputs_file.is_file() else None
+    if not outputs_file.is_file():
+        return []  # the toolkit wrote no outputs: the deploy's summary says so
+    bucket = bucket_from_outputs(outputs_file.read_text())
     if bucket is None:
         return [f"The stack has no {DAGS_BUCKET_OUTPUT} output: dags/ was not copied."]
     try:

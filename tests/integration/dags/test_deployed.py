@@ -74,3 +74,22 @@ def test_an_unreachable_ui_is_refused_in_one_line_after_the_outputs_are_read(
         PushError, match=r"Cannot reach the Airflow API at http://127.0.0.1:9 .*allowed_cidrs"
     ):
         deployed_target(project)
+
+
+def test_farflow_deploy_copies_dags_after_the_toolkit(
+    aws: None, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from farflow.cli import app
+    from tests.unit.test_cli_deploy import REGION as DEPLOY_REGION
+    from tests.unit.test_cli_deploy import Toolkit, leave_region_to_the_profile, ready_probes, use
+
+    leave_region_to_the_profile(project)
+    s3 = boto3.client("s3", region_name=DEPLOY_REGION)
+    s3.create_bucket(Bucket="stack-dags", CreateBucketConfiguration={"LocationConstraint": DEPLOY_REGION})
+    use(monkeypatch, ready_probes(), Toolkit(outputs={"farflow": {DAGS_BUCKET_OUTPUT: "stack-dags"}}))
+    result = CliRunner().invoke(app, ["deploy", "--project", str(project), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "dags/ copied to s3://stack-dags (1 new, 0 changed, 0 deleted, 0 unchanged)" in result.output
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="stack-dags")["Contents"]] == ["sample_dag.py"]
