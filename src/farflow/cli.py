@@ -14,6 +14,7 @@ import typer
 from rich.text import Text
 
 from farflow import __version__
+from farflow.dags.cli import dags_app
 from farflow.terminal import diagnostic, make_console, report_bug
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ local_app = typer.Typer(
     help="farflow on this machine: a loopback ECS endpoint and Airflow's components.", no_args_is_help=True
 )
 app.add_typer(local_app, name="local")
+app.add_typer(dags_app, name="dags")
 console = make_console()
 errors = make_console(stderr=True)
 
@@ -166,13 +168,21 @@ def local_up(
     project: ProjectOption = Path("."),
     port: Annotated[int, typer.Option("--port", help="Port of the UI and REST API on 127.0.0.1.")] = 8080,
     database_url: DatabaseOption = None,
+    dag_bundle: Annotated[
+        bool,
+        typer.Option(
+            "--dag-bundle",
+            help="Read DAGs from a bundle in the local endpoint's S3, as on AWS: `farflow dags push --local` "
+            "updates it (default: dags/ read in place).",
+        ),
+    ] = False,
 ) -> None:
     """Start the local stack and keep it running until Ctrl-C or SIGTERM; then stop everything. Exit code
     130 after Ctrl-C, 0 after SIGTERM."""
     from farflow.local.runner import serve
 
     try:
-        code = serve(console, project, port, database_url)
+        code = serve(console, project, port, database_url, dag_bundle=dag_bundle)
     except _user_errors() as error:
         raise _fail(str(error), 1) from None
     raise typer.Exit(code)
@@ -425,6 +435,10 @@ def deploy(project: ProjectOption = Path("."), yes: YesOption = False) -> None:
     checked = _toolkit("deploy", project, yes)
     outputs = toolkit.read_outputs(path.read_text()) if path.is_file() else None
     for line in toolkit.deploy_summary(outputs, checked.region):
+        _plain(line)
+    from farflow.dags.after_deploy import push_after_deploy
+
+    for line in push_after_deploy(project, path, checked.region):
         _plain(line)
 
 

@@ -108,12 +108,14 @@ def started_stack(
     project: Path,
     database_url: str | None = None,
     extra: Callable[[], list[psutil.Process]] = list,
+    *,
+    dag_bundle: bool = False,
 ) -> Iterator[LocalStack]:
     """A local stack for `project`, stopped after use, failing if any process it started is left: its
     descendants, their sessions, and the `extra` ones (such as the embedded PostgreSQL's, which pg_ctl
     detaches from this process's tree)."""
     before = pids(descendants())
-    local = LocalStack(StackOptions(project, free_port(), database_url=database_url))
+    local = LocalStack(StackOptions(project, free_port(), database_url=database_url, dag_bundle=dag_bundle))
     local.start()
     try:
         yield local

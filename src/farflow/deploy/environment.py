@@ -20,6 +20,7 @@ from farflow.spec import (
     Names,
     Secret,
     Slot,
+    dag_bundle,
     render_environment,
     worker_alias,
 )
@@ -82,6 +83,8 @@ class PlatformValues:
     events_queue_url: str
     # [worker] enabled: the Edge worker pool runs, behind the `worker` executor alias.
     worker_pool: bool = True
+    # The DAG bundle's bucket (farflow.deploy.dag_bundle); empty: the image's dags folder.
+    dags_bucket: str = ""
     # The ARN, revision included, of this deploy's Airflow task definition (`pinned_to`); until it
     # exists, the family.
     airflow_task_definition: str = ""
@@ -118,6 +121,7 @@ class AwsEnvironment:
             Slot.WAITER_DELAY: WAITER_DELAY,
             Slot.WORKLOAD_STORE: values.workload_store,
             Slot.EVENTS_QUEUE_URL: values.events_queue_url,
+            Slot.DAG_BUNDLES: dag_bundle.config_list(values.dags_bucket or None),
         }
 
     def pinned_to(self, task_definition_arn: str) -> AwsEnvironment:

@@ -12,9 +12,11 @@ from aws_cdk import CfnOutput, Duration, Environment, Stack, Tags
 from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
+from farflow.dags import fingerprints
 from farflow.deploy.cluster import Cluster, ClusterProps
 from farflow.deploy.config import DeployConfig, ServiceSize
 from farflow.deploy.containers import AirflowRuntime, port_of
+from farflow.deploy.dag_bundle import DagBundle
 from farflow.deploy.database import Database, DatabaseProps
 from farflow.deploy.environment import AwsEnvironment, PlatformValues
 from farflow.deploy.events import TaskEvents, TaskEventsProps
@@ -27,6 +29,8 @@ from farflow.deploy.network import Network, NetworkProps, placement
 from farflow.deploy.outputs import (
     ADMIN_SECRET_OUTPUT,
     CLUSTER_OUTPUT,
+    DAGS_BUCKET_OUTPUT,
+    IMAGE_INPUTS_OUTPUT,
     TASK_EVENTS_QUEUE_OUTPUT,
     UI_URL_OUTPUT,
 )
@@ -124,6 +128,7 @@ class FarflowStack(Stack):
         internal_api_url = cluster.internal_url(API_SERVER)
         workload_store = WorkloadStore(self, "WorkloadStore", WorkloadStoreProps(names, log_groups.functions))
         task_events = TaskEvents(self, "TaskEvents", TaskEventsProps(names, cluster.cluster))
+        dags = DagBundle(self, "DagBundle")
         airflow_task = airflow_task_shape(names, config.airflow.task_cpu, config.airflow.task_memory)
         image = airflow_image(self, "AirflowImage", props.project)
         runtime = AirflowRuntime(
@@ -144,6 +149,7 @@ class FarflowStack(Stack):
                     workload_store=workload_store.url,
                     events_queue_url=task_events.queue.queue_url,
                     worker_pool=config.worker.enabled,
+                    dags_bucket=dags.bucket.bucket_name,
                 ),
             ),
             secrets=secrets,
@@ -258,6 +264,21 @@ class FarflowStack(Stack):
             workers.workers.service.node.add_dependency(
                 *permissions.of(workers.workers.task_definition.task_role)
             )
+        # Who reads the DAG bundle: the dag-processor, and wherever tasks run (Airflow task containers,
+        # which the scheduler launches, and Edge workers). Each service waits for the policy.
+        dag_readers = dags.admit(
+            [
+                services[DAG_PROCESSOR].task_definition.task_role,
+                airflow_tasks.task_definition.task_role,
+                *([workers.workers.task_definition.task_role] if workers else []),
+            ]
+        )
+        for service in [
+            services[DAG_PROCESSOR],
+            services[SCHEDULER],
+            *([workers.workers] if workers else []),
+        ]:
+            service.service.node.add_dependency(dag_readers)
         CfnOutput(self, UI_URL_OUTPUT, value=load_balancer.url, description="Open the Airflow UI here")
         CfnOutput(
             self,
@@ -267,3 +288,15 @@ class FarflowStack(Stack):
         )
         CfnOutput(self, CLUSTER_OUTPUT, value=cluster.cluster.cluster_name)
         CfnOutput(self, TASK_EVENTS_QUEUE_OUTPUT, value=task_events.queue.queue_url)
+        CfnOutput(
+            self,
+            DAGS_BUCKET_OUTPUT,
+            value=dags.bucket.bucket_name,
+            description="The DAG bundle's bucket: `farflow dags push` writes it",
+        )
+        CfnOutput(
+            self,
+            IMAGE_INPUTS_OUTPUT,
+            value=fingerprints.to_output(fingerprints.image_inputs(props.project)),
+            description="What the images were built from, by digest: `farflow dags push` compares",
+        )

@@ -21,6 +21,7 @@ class Network:
     security_groups: tuple[str, ...]
     cluster: str = DEFAULT_NAMES.cluster
     workload_store: str = ""  # s3://bucket/prefix/ (empty: workloads travel in the RunTask command)
+    dags_bucket: str = ""  # the DAG bundle's bucket (empty: every process reads dags/ in place)
 
 
 @dataclass(frozen=True)

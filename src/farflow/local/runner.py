@@ -40,6 +40,12 @@ def _announce(console: Console, stack: LocalStack) -> None:
     if stack.database is not None:
         console.print(f"  database: {stack.database.label()}", highlight=False)
     console.print(f"  logs: {stack.state.logs}", highlight=False)
+    if stack.network is not None and stack.network.dags_bucket:
+        console.print(
+            f"  DAGs: the bundle in s3://{stack.network.dags_bucket} on the local endpoint; after editing "
+            f"dags/, run `farflow dags push --local -p {stack.project}`",
+            highlight=False,
+        )
 
 
 def _notice(console: Console) -> Callable[[str], None]:
@@ -61,10 +67,12 @@ def _stop(console: Console, stack: LocalStack) -> None:
         console.print("Stopped.")
 
 
-def serve(console: Console, project: Path, port: int, database_url: str | None) -> int:
+def serve(
+    console: Console, project: Path, port: int, database_url: str | None, *, dag_bundle: bool = False
+) -> int:
     """Run the stack until SIGINT/SIGTERM, printing new DAG import errors as they appear; the exit code
     (signals.exit_code: 130 after Ctrl-C, 0 after SIGTERM)."""
-    stack = _new_stack(console, project, port, database_url)
+    stack = _new_stack(console, project, port, database_url, dag_bundle)
     try:
         with interruptible():
             stack.start()
@@ -98,9 +106,11 @@ def _watch(console: Console, stack: LocalStack) -> NoReturn:
         time.sleep(WATCH_INTERVAL)
 
 
-def _new_stack(console: Console, project: Path, port: int, database_url: str | None) -> LocalStack:
+def _new_stack(
+    console: Console, project: Path, port: int, database_url: str | None, dag_bundle: bool = False
+) -> LocalStack:
     return LocalStack(
-        StackOptions(project, port, database_url),
+        StackOptions(project, port, database_url, dag_bundle=dag_bundle),
         report=lambda step: console.print(f"· {step}"),
         notify=_notice(console),
     )

@@ -26,6 +26,7 @@ from farflow.spec import (
     TaskDefinitionShape,
     TaskFolderError,
     airflow_task_shape,
+    dag_bundle,
     events_queue_shape,
     folder_task_shape,
     project_task_shapes,
@@ -96,7 +97,7 @@ def folder_task_definition(folder: Path, region: str, names: Names = DEFAULT_NAM
     return register_request(folder_task_shape(folder, names), region)
 
 
-def _client(service: str, endpoint_url: str, region: str) -> Any:
+def endpoint_client(service: str, endpoint_url: str, region: str) -> Any:
     return boto3.client(  # type: ignore[call-overload]
         service,
         endpoint_url=endpoint_url,
@@ -109,12 +110,12 @@ def _client(service: str, endpoint_url: str, region: str) -> Any:
 def seed_workload_store(endpoint_url: str, region: str, names: Names = DEFAULT_NAMES) -> str:
     """Create the workload store's KMS key and bucket as `farflow.spec.workload_store` describes them;
     return the `[ecs_fargate] workload_store` URL. (moto keeps the key's policy but does not enforce it.)"""
-    key_arn = _client("kms", endpoint_url, region).create_key(
+    key_arn = endpoint_client("kms", endpoint_url, region).create_key(
         Description=f"{names.prefix}: Airflow task workloads (tokens)"
     )["KeyMetadata"]["Arn"]
     # Bucket names are global; moto shares them between the accounts of endpoints in one process.
     bucket = f"{names.prefix}-workloads-{uuid.uuid4().hex[:12]}"
-    s3 = _client("s3", endpoint_url, region)
+    s3 = endpoint_client("s3", endpoint_url, region)
     s3.create_bucket(Bucket=bucket)
     s3.put_bucket_encryption(
         Bucket=bucket, ServerSideEncryptionConfiguration=workload_store.encryption_configuration(key_arn)
@@ -126,6 +127,24 @@ def seed_workload_store(endpoint_url: str, region: str, names: Names = DEFAULT_N
         Bucket=bucket, LifecycleConfiguration={"Rules": workload_store.lifecycle_rules()}
     )
     return f"s3://{bucket}/{workload_store.PREFIX}"
+
+
+def create_dags_bucket(s3: Any, names: Names = DEFAULT_NAMES) -> str:
+    """Create the DAG bundle's bucket as `farflow.spec.dag_bundle` describes it; return its name."""
+    bucket = f"{names.prefix}-dags-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+    if dag_bundle.BUCKET.versioned:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_encryption(
+        Bucket=bucket, ServerSideEncryptionConfiguration=dag_bundle.encryption_configuration()
+    )
+    s3.put_public_access_block(
+        Bucket=bucket, PublicAccessBlockConfiguration=dict(dag_bundle.PUBLIC_ACCESS_BLOCK)
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket, LifecycleConfiguration={"Rules": dag_bundle.lifecycle_rules()}
+    )
+    return bucket
 
 
 def queue_attributes(shape: EventsQueueShape, dead_letter_arn: str) -> dict[str, str]:
@@ -143,7 +162,7 @@ def queue_attributes(shape: EventsQueueShape, dead_letter_arn: str) -> dict[str,
 def seed_events(endpoint_url: str, region: str, cluster_arn: str, names: Names = DEFAULT_NAMES) -> str:
     """The task events queue, its DLQ, and the rule that sends farflow's task state changes to it; its URL."""
     shape = events_queue_shape(names)
-    sqs = _client("sqs", endpoint_url, region)
+    sqs = endpoint_client("sqs", endpoint_url, region)
     dead_letter_url = sqs.create_queue(
         QueueName=shape.dead_letter_queue_name,
         Attributes={
@@ -162,7 +181,7 @@ def seed_events(endpoint_url: str, region: str, cluster_arn: str, names: Names =
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    events = _client("events", endpoint_url, region)
+    events = endpoint_client("events", endpoint_url, region)
     events.put_rule(Name=shape.rule_name, EventPattern=json.dumps(task_state_change_pattern(cluster_arn)))
     events.put_targets(
         Rule=shape.rule_name,
@@ -171,10 +190,12 @@ def seed_events(endpoint_url: str, region: str, cluster_arn: str, names: Names =
     return queue_url
 
 
-def seed_network(endpoint_url: str, region: str, names: Names = DEFAULT_NAMES) -> Network:
-    """Create VPC, subnet, security group, cluster, log groups, the workload store and the task events
-    queue and rule on the endpoint."""
-    ec2 = _client("ec2", endpoint_url, region)
+def seed_network(
+    endpoint_url: str, region: str, names: Names = DEFAULT_NAMES, dags_bucket: bool = False
+) -> Network:
+    """Create VPC, subnet, security group, cluster, log groups, the workload store, the task events
+    queue and rule, and with `dags_bucket` the DAG bundle's bucket, on the endpoint."""
+    ec2 = endpoint_client("ec2", endpoint_url, region)
     vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     # moto refuses awsvpc tasks in a VPC without DNS hostnames.
     ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
@@ -183,17 +204,24 @@ def seed_network(endpoint_url: str, region: str, names: Names = DEFAULT_NAMES) -
         GroupName=f"{names.prefix}-tasks", Description="farflow local tasks", VpcId=vpc_id
     )["GroupId"]
     # With the capacity providers the deployed cluster has, so Spot tasks run here and others fail as on AWS.
-    cluster = _client("ecs", endpoint_url, region).create_cluster(
+    cluster = endpoint_client("ecs", endpoint_url, region).create_cluster(
         clusterName=names.cluster, capacityProviders=list(CAPACITY_PROVIDERS)
     )["cluster"]
     seed_events(endpoint_url, region, cluster["clusterArn"], names)
-    logs = _client("logs", endpoint_url, region)
+    logs = endpoint_client("logs", endpoint_url, region)
     existing = {g["logGroupName"] for g in logs.describe_log_groups().get("logGroups", [])}
     for log_group in (names.airflow_log_group, names.task_log_group):
         if log_group not in existing:
             logs.create_log_group(logGroupName=log_group)
     store = seed_workload_store(endpoint_url, region, names)
-    return Network(subnets=(subnet,), security_groups=(group,), cluster=names.cluster, workload_store=store)
+    bucket = create_dags_bucket(endpoint_client("s3", endpoint_url, region), names) if dags_bucket else ""
+    return Network(
+        subnets=(subnet,),
+        security_groups=(group,),
+        cluster=names.cluster,
+        workload_store=store,
+        dags_bucket=bucket,
+    )
 
 
 def seed_task_definitions(
@@ -206,7 +234,7 @@ def seed_task_definitions(
     """Register the Airflow task definition and one per tasks/<name> folder; return their families."""
     definitions = [airflow_task_definition(airflow_environment, region, names)]
     definitions += [register_request(shape, region) for shape in project_task_shapes(project, names)]
-    ecs = _client("ecs", endpoint_url, region)
+    ecs = endpoint_client("ecs", endpoint_url, region)
     for definition in definitions:
         ecs.register_task_definition(**definition)
     return [definition["family"] for definition in definitions]

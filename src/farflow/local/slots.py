@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from farflow.local.endpoint.moto_state import DEFAULT_ACCOUNT_ID
 from farflow.local.layout import Network, StackLayout
 from farflow.local.state import Secrets
-from farflow.spec import Component, Names, Secret, Slot, events_queue_shape, worker_alias
+from farflow.spec import Component, Names, Secret, Slot, dag_bundle, events_queue_shape, worker_alias
 
 # Locally the LocalExecutor, inside the scheduler, stands behind the `worker` alias (on AWS: Edge workers).
 WORKER_EXECUTOR = "LocalExecutor"
@@ -60,6 +60,7 @@ def local_slots(layout: StackLayout, network: Network | None) -> dict[Slot, str]
             Slot.SUBNETS: ",".join(network.subnets),
             Slot.SECURITY_GROUPS: ",".join(network.security_groups),
             Slot.WORKLOAD_STORE: network.workload_store,
+            Slot.DAG_BUNDLES: dag_bundle.config_list(network.dags_bucket or None),
         }
     return slots
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from farflow.dags.sync import push_folder
 from farflow.local import component_processes, database_template, process_tree, stack_record
 from farflow.local.api import AirflowApi
 from farflow.local.components import COMPONENTS, component_argv, hurry, unhealthy
@@ -41,7 +42,7 @@ from farflow.local.environment import (
 from farflow.local.layout import Network, StackLayout
 from farflow.local.local_only import STACK_MARKER
 from farflow.local.ports import ensure_free
-from farflow.local.seed import seed_network, seed_task_definitions
+from farflow.local.seed import endpoint_client, seed_network, seed_task_definitions
 from farflow.local.stack_access import StackAccess
 from farflow.local.stack_record import StackAlreadyUp, StackRecord
 from farflow.local.state import Secrets, StateDir
@@ -68,6 +69,9 @@ class StackOptions:
     api_port: int = 8080
     database_url: str | None = None
     region: str = "us-east-1"
+    # DAGs from a bundle in the endpoint's S3, as on AWS (`farflow dags push --local` updates it),
+    # instead of dags/ read in place.
+    dag_bundle: bool = False
 
 
 def check_project(project: Path) -> Path:
@@ -212,7 +216,15 @@ class LocalStack(StackAccess):
         self.endpoint.start()
         layout = self._layout(str(self.endpoint.url), database_url="")  # tasks never get the database
         assert self.secrets is not None
-        network = seed_network(layout.endpoint_url, layout.region, layout.names)
+        network = seed_network(layout.endpoint_url, layout.region, layout.names, options.dag_bundle)
+        if network.dags_bucket:
+            # The project's dags/ as it is now, before anything parses: what a deploy does too.
+            self.report("Copying dags/ into the DAG bundle's bucket")
+            push_folder(
+                endpoint_client("s3", layout.endpoint_url, layout.region),
+                network.dags_bucket,
+                layout.dags_folder,
+            )
         seed_task_definitions(
             layout.endpoint_url,
             layout.region,
@@ -251,6 +263,7 @@ class LocalStack(StackAccess):
             cluster=self.network.cluster,
             subnets=self.network.subnets,
             security_groups=self.network.security_groups,
+            dags_bucket=self.network.dags_bucket,
         )
         stack_record.update(self.state, self.record)
 

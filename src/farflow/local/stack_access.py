@@ -79,7 +79,9 @@ class AttachedStack(StackAccess):
             region=record.region,
             stack_id=record.stack_id,
         )
-        self.network = Network(record.subnets, record.security_groups, record.cluster)
+        self.network = Network(
+            record.subnets, record.security_groups, record.cluster, dags_bucket=record.dags_bucket
+        )
 
     def check(self) -> None:
         if not is_alive(self.record):

@@ -48,6 +48,7 @@ class StackRecord:
     cluster: str = ""
     subnets: tuple[str, ...] = ()
     security_groups: tuple[str, ...] = ()
+    dags_bucket: str = ""  # the DAG bundle's bucket on the endpoint (`farflow local up --dag-bundle`)
     components: dict[str, ComponentState] = field(default_factory=dict)
 
     def with_(self, **changes: Any) -> StackRecord:

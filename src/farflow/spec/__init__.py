@@ -5,7 +5,7 @@ endpoint; `farflow.deploy` renders it into CDK constructs. Nothing here knows ei
 that differs between them is a `Slot`, which each renderer fills.
 """
 
-from farflow.spec import workload_store
+from farflow.spec import dag_bundle, workload_store
 from farflow.spec.cluster import CAPACITY_PROVIDERS
 from farflow.spec.components import (
     AIRFLOW_TASK,
@@ -66,6 +66,7 @@ __all__ = [
     "TaskDefinitionShape",
     "TaskFolderError",
     "airflow_task_shape",
+    "dag_bundle",
     "events_queue_shape",
     "folder_task_shape",
     "project_task_shapes",

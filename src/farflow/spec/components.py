@@ -64,6 +64,13 @@ DAG_SETTINGS: tuple[Setting, ...] = (
     Setting("FARFLOW_ASSIGN_PUBLIC_IP", Slot.ASSIGN_PUBLIC_IP),
 )
 
+# Where DAG files come from: the DAGs bucket's S3 bundle, or the dags folder (farflow.spec.dag_bundle).
+# Every process that parses or runs DAGs reads it, and those that only name a bundle (the api-server's
+# links, the scheduler) know the same list; the migration parses nothing.
+BUNDLE_SETTINGS: tuple[Setting, ...] = (
+    Setting("AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST", Slot.DAG_BUNDLES),
+)
+
 # Where users open the UI: FAB builds its login and post-login redirect from it, and every process that
 # writes a link does too (the scheduler and triggerer, task log and alert e-mail links in tasks and
 # workers, DAG callbacks in the dag-processor), so each gets it, not only the api-server.
@@ -95,7 +102,7 @@ def _jobs_check(job_type: str) -> tuple[str, ...]:
 API_SERVER = Component(
     name="api-server",
     command=("api-server",),
-    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *LINK_SETTINGS),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *BUNDLE_SETTINGS, *LINK_SETTINGS),
     secrets=_DATABASE | _LOGS | _TOKENS,
     runs_user_code=False,
     port=8080,
@@ -104,7 +111,7 @@ API_SERVER = Component(
 SCHEDULER = Component(
     name="scheduler",
     command=("scheduler",),
-    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *LINK_SETTINGS, *EXECUTOR_SETTINGS),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *BUNDLE_SETTINGS, *LINK_SETTINGS, *EXECUTOR_SETTINGS),
     secrets=_DATABASE | _LOGS | _TOKENS,
     runs_user_code=False,
     health_command=_jobs_check("SchedulerJob"),
@@ -112,7 +119,7 @@ SCHEDULER = Component(
 DAG_PROCESSOR = Component(
     name="dag-processor",
     command=("dag-processor",),
-    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *LINK_SETTINGS),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *BUNDLE_SETTINGS, *LINK_SETTINGS),
     secrets=_DATABASE,
     runs_user_code=True,  # parses DAG files; Airflow 3 still gives it the database
     health_command=_jobs_check("DagProcessorJob"),
@@ -120,7 +127,7 @@ DAG_PROCESSOR = Component(
 TRIGGERER = Component(
     name="triggerer",
     command=("triggerer",),
-    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *LINK_SETTINGS),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *BUNDLE_SETTINGS, *LINK_SETTINGS),
     secrets=_DATABASE | _LOGS,
     runs_user_code=True,  # runs triggers; Airflow 3 still gives it the database
     health_command=_jobs_check("TriggererJob"),
@@ -141,7 +148,7 @@ TRIGGERER = Component(
 AIRFLOW_TASK = Component(
     name="airflow-task",
     command=("python", "-m", "airflow.sdk.execution_time.execute_workload"),
-    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *LINK_SETTINGS),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *BUNDLE_SETTINGS, *LINK_SETTINGS),
     secrets=frozenset(),
     runs_user_code=True,
 )
@@ -151,7 +158,7 @@ WORKER = Component(
     name="worker",
     # Runs `airflow edge worker` so that ECS's SIGTERM drains it instead of killing its jobs.
     command=("python", "-m", "farflow.worker"),
-    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *LINK_SETTINGS),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *BUNDLE_SETTINGS, *LINK_SETTINGS),
     # The Edge API's tokens only (see AIRFLOW_TASK for why no Fernet key and no `[api] secret_key`).
     secrets=_TOKENS,
     runs_user_code=True,

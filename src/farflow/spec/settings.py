@@ -28,6 +28,7 @@ class Slot(Enum):
     WAITER_DELAY = "seconds between the sample DAG's ECS status checks"
     WORKLOAD_STORE = "s3://bucket/prefix/ where each task's workload waits for its container"
     EVENTS_QUEUE_URL = "URL of the SQS queue the task state change rule delivers to (spec/events.py)"
+    DAG_BUNDLES = "[dag_processor] dag_bundle_config_list: the DAGs bucket's S3 bundle (spec/dag_bundle.py)"
 
 
 Part = str | Slot

@@ -7,7 +7,16 @@ from typing import Any
 
 from farflow.deploy.iam import WORKER_ACTIONS
 from farflow.executor.aws_actions import EXECUTOR_ACTIONS, TASK_ACTIONS, Scope
-from farflow.spec import API_SERVER, DAG_PROCESSOR, SCHEDULER, TRIGGERER, WORKER, Names, workload_store
+from farflow.spec import (
+    API_SERVER,
+    DAG_PROCESSOR,
+    SCHEDULER,
+    TRIGGERER,
+    WORKER,
+    Names,
+    dag_bundle,
+    workload_store,
+)
 from tests.support.deploy import REGION, Synthesized
 
 NAMES = Names()
@@ -125,6 +134,12 @@ def test_the_scheduler_reads_the_events_queue_without_kms(stack: Synthesized) ->
     assert not any("kms:Decrypt" in s["Action"] for s in statements)
 
 
+def _bundle_reads(stack: Synthesized) -> list[dict[str, Any]]:
+    """The DAG bundle's read-only statements (tests/unit/deploy/test_synth_dag_bundle.py checks them)."""
+    bucket = next(key for key in stack.of_type("AWS::S3::Bucket") if key.startswith("DagBundle"))
+    return [normal(s) for s in dag_bundle.reader_statements(f"<{bucket}.Arn>")]
+
+
 def _workloads(stack: Synthesized) -> list[dict[str, Any]]:
     bucket, key = store_names(stack)
     return [normal(s) for s in workload_store.task_role_statements(bucket, key, REGION, NAMES.airflow_family)]
@@ -135,13 +150,19 @@ def test_the_airflow_task_role_gets_exactly_the_task_actions_on_its_family_folde
     assert {action for s in workloads for action in s["Action"]} == {entry.action for entry in TASK_ACTIONS}
     bucket, _ = store_names(stack)
     assert workloads[0]["Resource"] == [f"arn:aws:s3:::{bucket}/workloads/{NAMES.airflow_family}/*"]
-    assert statements_of(stack, stack.role_of(NAMES.airflow_container))[: len(workloads)] == workloads
+    reads = _bundle_reads(stack)
+    assert statements_of(stack, stack.role_of(NAMES.airflow_container))[: len(reads + workloads)] == [
+        *reads,
+        *workloads,
+    ]
 
 
 def test_only_the_airflow_task_role_reads_workloads(stack: Synthesized) -> None:
+    bucket, _ = store_names(stack)
     for policy in stack.of_type("AWS::IAM::Policy").values():
         document = json.dumps(policy["Properties"]["PolicyDocument"])
-        if "s3:GetObject" in document or "kms:Decrypt" in document:
+        reads_store = "s3:GetObject" in document and bucket in json.dumps(flat(policy["Properties"]))
+        if reads_store or "kms:Decrypt" in document:
             assert policy["Properties"]["Roles"] == [{"Ref": stack.role_of(NAMES.airflow_container)}]
 
 
@@ -199,8 +220,13 @@ def _remote_writes(stack: Synthesized) -> list[dict[str, Any]]:
 
 def test_airflow_tasks_and_workers_run_only_the_folder_task_definitions(stack: Synthesized) -> None:
     expected = [*_operator(stack), *_remote_writes(stack)]
-    assert statements_of(stack, stack.role_of(WORKER.name)) == [_task_protection(), *expected]
-    assert statements_of(stack, stack.role_of(NAMES.airflow_container)) == [*_workloads(stack), *expected]
+    reads = _bundle_reads(stack)
+    assert statements_of(stack, stack.role_of(WORKER.name)) == [*reads, _task_protection(), *expected]
+    assert statements_of(stack, stack.role_of(NAMES.airflow_container)) == [
+        *reads,
+        *_workloads(stack),
+        *expected,
+    ]
 
 
 def _trigger(stack: Synthesized) -> list[dict[str, Any]]:
@@ -225,7 +251,7 @@ def test_remote_task_logs_written_by_task_runners_read_by_the_api_server(stack: 
     assert statements_of(stack, stack.role_of(API_SERVER.name)) == [
         {"Action": ["logs:GetLogEvents"], "Effect": "Allow", "Resource": remote}
     ]
-    assert statements_of(stack, stack.role_of(DAG_PROCESSOR.name)) == []
+    assert statements_of(stack, stack.role_of(DAG_PROCESSOR.name)) == _bundle_reads(stack)
 
 
 def test_run_task_only_where_declared(stack: Synthesized) -> None:
