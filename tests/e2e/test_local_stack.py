@@ -259,6 +259,7 @@ def test_farflow_cost_adds_up_what_each_ecs_task_of_the_sample_dag_cost(
 
 ECS_RUN = ("start_process", "odd_task", "even_task", "numbers_task")
 SCREENSHOT = Path(__file__).parents[2] / "docs" / "images" / "fargate-run.png"
+DAG_SCREENSHOT = SCREENSHOT.with_name("fargate-dag.png")
 
 
 def plugin_report(api: AirflowApi, dag_id: str, run_id: str) -> dict[str, Any]:
@@ -339,7 +340,16 @@ def test_the_run_page_shows_the_timeline_inside_the_airflow_ui(
         # The local link opens the endpoint's own record of the task.
         record = page.context.request.get(links.first.evaluate("link => link.href"))
         assert record.ok and record.json()["taskArn"].endswith(links.first.inner_text())
+        # The DAG's tab: this run among the last 30 days', with its cost and a median start latency.
+        page.goto(f"{api_url}/dags/{SAMPLE_DAG}/plugin/farflow-dag")
+        chart = page.frame_locator("iframe")
+        chart.locator("#dag-chart rect.cost").first.wait_for(timeout=30_000)
+        row = chart.locator("tr", has=chart.get_by_role("link", name=run_id, exact=True))
+        assert f"${report['cost_usd']:.6f}" in row.inner_text()
+        assert chart.locator("#dag-chart circle.latency").count() >= 1
+        page.screenshot(path=str(tmp_path / DAG_SCREENSHOT.name), full_page=True)
     assert shot.stat().st_size > 10_000
     if os.environ.get("FARFLOW_UPDATE_SCREENSHOT"):
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, SCREENSHOT)
+        shutil.copyfile(tmp_path / DAG_SCREENSHOT.name, DAG_SCREENSHOT)

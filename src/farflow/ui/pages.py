@@ -126,6 +126,8 @@ def run_page(dag_id: str, run_id: str, report: Mapping[str, Any], link: Callable
 
 CHART_HEIGHT = 220
 CHART_WIDTH = 760
+CHART_TOP = 24  # room for the two scales' labels above the plot
+BAR_MAX = 48
 
 
 def dag_chart(points: Sequence[RunPoint]) -> str:
@@ -135,17 +137,19 @@ def dag_chart(points: Sequence[RunPoint]) -> str:
     top_cost = max(point.cost_usd for point in points) or 1.0
     top_latency = max((point.median_start_seconds or 0.0) for point in points) or 1.0
     step = CHART_WIDTH / len(points)
-    marks = []
+    bar = min(step * 0.7, BAR_MAX)
+    bottom = CHART_TOP + CHART_HEIGHT
+    marks = [f'<line x1="0" y1="{bottom}" x2="{CHART_WIDTH}" y2="{bottom}" stroke="#999"/>']
     for index, point in enumerate(points):
         x = index * step
         height = point.cost_usd / top_cost * CHART_HEIGHT
         marks.append(
-            f'<rect class="cost" x="{x + step * 0.15:.1f}" y="{CHART_HEIGHT - height:.1f}" '
-            f'width="{step * 0.7:.1f}" height="{height:.1f}" fill="#3d85c6"><title>{escape(point.run_id)}: '
+            f'<rect class="cost" x="{x + (step - bar) / 2:.1f}" y="{bottom - height:.1f}" '
+            f'width="{bar:.1f}" height="{height:.1f}" fill="#3d85c6"><title>{escape(point.run_id)}: '
             f"{_usd(point.cost_usd)}</title></rect>"
         )
         if point.median_start_seconds is not None:
-            y = CHART_HEIGHT - point.median_start_seconds / top_latency * CHART_HEIGHT
+            y = bottom - point.median_start_seconds / top_latency * CHART_HEIGHT
             marks.append(
                 f'<circle class="latency" cx="{x + step / 2:.1f}" cy="{y:.1f}" r="4" fill="#e69138">'
                 f"<title>{escape(point.run_id)}: median start {point.median_start_seconds:.1f} s</title></circle>"
@@ -157,7 +161,7 @@ def dag_chart(points: Sequence[RunPoint]) -> str:
     )
     return (
         f'<svg id="dag-chart" role="img" aria-label="cost and start latency per run" '
-        f'width="{CHART_WIDTH}" height="{CHART_HEIGHT + 4}">{"".join(marks)}{scales}</svg>'
+        f'width="{CHART_WIDTH}" height="{CHART_TOP + CHART_HEIGHT + 4}">{"".join(marks)}{scales}</svg>'
     )
 
 
@@ -172,7 +176,7 @@ def dag_page(dag_id: str, days: int, points: Sequence[RunPoint], run_href: Calla
     total = sum(point.cost_usd for point in points)
     body = (
         f"<h2>{escape(dag_id)}: Fargate over the last {days} days</h2>"
-        f'<div class="total">{len(points)} runs, total cost <b id="total-cost">{_usd(total)}</b></div>'
+        f'<div class="total">{len(points)} run{"" if len(points) == 1 else "s"}, total cost <b id="total-cost">{_usd(total)}</b></div>'
         f"{dag_chart(points)}<table><tr><th>run</th><th>ECS tasks</th><th>cost</th>"
         f"<th>median start latency</th></tr>{rows}</table>"
     )
