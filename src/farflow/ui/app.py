@@ -35,14 +35,21 @@ def _read_runs() -> Any:
 
 
 def _events(
-    session: Any, dag_id: str, run_id: str | None = None, since: datetime | None = None
+    session: Any,
+    dag_id: str,
+    run_id: str | None = None,
+    since: datetime | None = None,
+    naming: str | None = None,
 ) -> list[EcsTaskEvent]:
-    """The ECS task endings logged for a DAG (one run, or since a time), oldest first."""
+    """The ECS task endings logged for a DAG (one run, since a time, or whose text names `naming`),
+    oldest first."""
     query = select(Log).where(Log.dag_id == dag_id, Log.event.in_(COST_EVENTS)).order_by(Log.id)
     if run_id is not None:
         query = query.where(Log.run_id == run_id)
     if since is not None:
         query = query.where(Log.dttm >= since)
+    if naming is not None:
+        query = query.where(Log.extra.contains(naming, autoescape=True))
     rows = [
         {
             "event": log.event,
@@ -111,7 +118,8 @@ def create_app() -> FastAPI:
         """Locally, the endpoint's own record of one of the DAG's ECS tasks (DescribeTasks); on AWS the
         run page links to the ECS console instead."""
         endpoint = _local_endpoint()
-        arn = next((e.ecs_task_arn for e in _events(session, dag_id) if e.ecs_task_id == ecs_task_id), None)
+        events = _events(session, dag_id, naming=ecs_task_id)
+        arn = next((e.ecs_task_arn for e in events if e.ecs_task_id == ecs_task_id), None)
         if endpoint is None or arn is None:
             raise HTTPException(404, f"no local ECS task {ecs_task_id} of DAG {dag_id}")
         return _describe(endpoint, arn)

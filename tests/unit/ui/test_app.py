@@ -114,3 +114,12 @@ def test_installing_farflow_installs_the_plugin_airflow_loads() -> None:
     assert mounted["url_prefix"] == PREFIX
     routes = {view["destination"]: view["href"] for view in FarflowPlugin.external_views}
     assert routes == {"dag_run": "farflow/runs/{DAG_ID}/{RUN_ID}", "dag": "farflow/dags/{DAG_ID}"}
+
+
+def test_on_aws_there_is_no_endpoint_record_to_serve(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AIRFLOW__ECS_FARGATE__ENDPOINT_URL", raising=False)
+    answer = client.get("/farflow/api/ecs-tasks/etl/abc123", headers={"Authorization": "Bearer reader"})
+    assert answer.status_code == 404
+    assert client.get("/farflow/api/ecs-tasks/etl/abc123").status_code == 401
