@@ -26,7 +26,6 @@ from farflow.ui import pages
 from farflow.ui.report import console_url, dag_series, run_report
 
 DAYS = 30
-PREFIX = "/farflow"
 
 
 def _read_runs() -> Any:

@@ -3,6 +3,8 @@ with an auth manager that knows two users, and the event log rows given in place
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from types import SimpleNamespace
@@ -12,7 +14,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from farflow.ui.app import PREFIX, create_app
+from farflow.ui.app import create_app
+from farflow.ui.plugin import PREFIX
 
 EXTRA = (
     "arn:aws:ecs:us-east-1:123456789012:task/farflow/abc123: ECS task stopped (EssentialContainerExited); "
@@ -123,3 +126,36 @@ def test_on_aws_there_is_no_endpoint_record_to_serve(
     answer = client.get("/farflow/api/ecs-tasks/etl/abc123", headers={"Authorization": "Bearer reader"})
     assert answer.status_code == 404
     assert client.get("/farflow/api/ecs-tasks/etl/abc123").status_code == 401
+
+
+def test_the_plugins_app_is_built_on_its_first_request_and_serves_under_its_prefix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from airflow.api_fastapi.core_api import security
+
+    from farflow.ui.plugin import BuiltOnFirstRequest, FarflowPlugin
+
+    monkeypatch.setattr(security, "get_auth_manager", AuthManager)
+    [mounted] = FarflowPlugin.fastapi_apps
+    lazy = mounted["app"]
+    assert isinstance(lazy, BuiltOnFirstRequest)
+    root = FastAPI()
+    root.mount(mounted["url_prefix"], lazy)
+    with TestClient(root) as test_client:
+        assert test_client.get("/farflow/api/runs/etl/r1").status_code == 401
+        assert test_client.get("/farflow/nowhere").status_code == 404
+
+
+def test_a_task_process_that_loads_plugins_imports_neither_fastapi_nor_the_api_server() -> None:
+    """Every task's runner loads plugins (for macros): the plugin must cost it nothing."""
+    code = (
+        "import sys, airflow.sdk.execution_time.task_runner\n"
+        "before = set(sys.modules)\n"
+        "import farflow.ui.plugin\n"
+        "print(sorted(set(sys.modules) - before))\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    new = output.stdout.strip()
+    assert "fastapi" not in new and "api_fastapi" not in new and "farflow.ui.app" not in new, new
