@@ -162,3 +162,39 @@ def test_the_command_refuses_a_window_that_ends_before_it_starts(tmp_path: Path)
     assert result.output.strip().splitlines() == [
         "error: --since 2026-06-08 00:00 is not before --until 2026-06-01 00:00 (UTC)."
     ]
+
+
+def test_each_ecs_task_event_reads_back_its_try_ecs_task_phases_ending_and_cost() -> None:
+    from farflow.cost_report import ecs_task_events
+
+    arn = "arn:aws:ecs:us-east-1:123456789012:task/farflow/0123abcd"
+    stopped = {
+        "event": "ecs task stopped",
+        "dag_id": "etl",
+        "run_id": "manual__1",
+        "task_id": "load",
+        "map_index": 2,
+        "try_number": 1,
+        "when": "2026-06-01T10:00:00Z",
+        "extra": f"{arn}: ECS task stopped (SpotInterruption): Your Spot Task was interrupted.; container "
+        "'airflow' stopped with exit code 143; cost $0.000411 (60 s billed: 0.5 vCPU, 1 GB, x86_64, "
+        "Fargate Spot; us-east-1 prices of 2026-06); phases: queued 0.120 s, provisioning 12.000 s, "
+        "pull 3.500 s, start 1.000 s, run 40.000 s, stop 30.000 s",
+    }
+    never = {
+        **stopped,
+        "event": "ecs task relaunched",
+        "map_index": None,
+        "try_number": "1",
+        "extra": f"{arn}: ECS task stopped (TaskFailedToStart): CannotPullContainerError; container "
+        "'airflow' has no exit code; no Fargate cost (stopped before its image pull began: Fargate "
+        "bills nothing); phases: provisioning 4.000 s, stop 1.000 s",
+    }
+    first, second = ecs_task_events([stopped, never])
+    assert (first.run_id, first.task_id, first.map_index, first.try_number) == ("manual__1", "load", 2, 1)
+    assert (first.ecs_task_id, first.stop_code, first.exit_code) == ("0123abcd", "SpotInterruption", 143)
+    assert first.usd == 0.000411 and first.phases["run"] == 40.0 and len(first.phases) == 6
+    assert (second.map_index, second.try_number, second.usd) == (-1, 1, None)
+    assert (second.stop_code, second.exit_code) == ("TaskFailedToStart", None)
+    assert second.phases == {"provisioning": 4.0, "stop": 1.0}
+    assert cost_events([stopped, never]) == [cost_events([stopped])[0]]

@@ -37,6 +37,8 @@ from farflow.executor.messages import (
     TaskMissing,
 )
 from farflow.executor.outcomes import LaunchVerdict, StopVerdict, classify_stopped_task
+from farflow.executor.phases import describe as describe_phases
+from farflow.executor.phases import task_phases
 from farflow.executor.redaction import install_token_redaction
 from farflow.executor.request import (
     LaunchSpec,
@@ -75,6 +77,7 @@ class TaskRecord:
     adopted: bool = False
     waiting_for_capacity: bool = False
     workload_object: str | None = None  # the launched task's object in the workload store
+    queued_seconds: float | None = None  # queue_workload (or relaunch) to RunTask's answer; None if adopted
 
 
 def workload_command(workload: workloads.ExecuteTask) -> tuple[str, ...]:
@@ -388,6 +391,7 @@ class EcsFargateExecutor(BaseExecutor):
             return
         record.arn = message.arn
         record.workload_object = message.workload
+        record.queued_seconds = message.latency
         self._keys_by_arn[message.arn] = record.key
         self.tracker.track(message.arn)
         self.running_state(record.key, message.arn)
@@ -424,7 +428,8 @@ class EcsFargateExecutor(BaseExecutor):
             # An adopted task's object is named only in its command.
             record.workload_object = record.workload_object or workload_in_task(message.task, container)
             verdict = classify_stopped_task(message.task, container)
-            self._on_stopped(record, verdict, self._cost(record, message.task))
+            ending = f"{self._cost(record, message.task)}; {self._phases(record, message.task)}"
+            self._on_stopped(record, verdict, ending)
 
     def _cost(self, record: TaskRecord, task: Mapping[str, Any]) -> str:
         """What Fargate bills for the stopped task, for its task event (and as a metric)."""
@@ -434,20 +439,29 @@ class EcsFargateExecutor(BaseExecutor):
             stats.incr("ecs_fargate.cost_microdollars", micros, tags={"dag_id": record.key.dag_id})
         return describe_cost(cost)
 
-    def _on_stopped(self, record: TaskRecord, verdict: StopVerdict, cost: str) -> None:
+    def _phases(self, record: TaskRecord, task: Mapping[str, Any]) -> str:
+        """Where the stopped task's time went, for its task event (and as timers, one per phase)."""
+        phases = task_phases(task, record.queued_seconds)
+        for name, seconds in phases.items():
+            stats.timing(f"ecs_fargate.phase.{name}", seconds * 1000, tags={"dag_id": record.key.dag_id})
+        return describe_phases(phases)
+
+    def _on_stopped(self, record: TaskRecord, verdict: StopVerdict, ending: str) -> None:
+        """`ending`: the cost and phases text that follows the verdict's reason in the task event."""
         if verdict.outcome == "relaunch":
             if not record.adopted and record.launch_attempt < self.settings.max_relaunches:
+                extra = f"{record.arn}: {verdict.reason}; {ending}"
                 self._forget_arn(record)
                 record.launch_attempt += 1
+                record.queued_seconds = None
                 stats.incr("ecs_fargate.relaunches")
-                extra = f"{verdict.reason}; {cost}"
                 self.log_task_event(event="ecs task relaunched", extra=extra, ti_key=record.key)
                 self._submit(record)
                 return
             reason = f"{verdict.reason} (not relaunched: {record.launch_attempt} relaunches already)"
-            self._finish(record, "failed", "ecs task stopped", f"{reason}; {cost}")
+            self._finish(record, "failed", "ecs task stopped", f"{reason}; {ending}")
             return
-        self._finish(record, verdict.outcome, "ecs task stopped", f"{verdict.reason}; {cost}")
+        self._finish(record, verdict.outcome, "ecs task stopped", f"{verdict.reason}; {ending}")
 
     def _on_missing(self, message: TaskMissing) -> None:
         key = self._keys_by_arn.get(message.arn)

@@ -8,6 +8,7 @@ docs/outcomes.md is this module as a table; keep the two in step.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -295,3 +296,13 @@ def task_phase(task: Mapping[str, Any]) -> Literal["pending", "running", "stoppe
 def classify_describe_failure(failure: Mapping[str, Any]) -> Literal["missing", "retry"]:
     """A DescribeTasks failure: MISSING means ECS no longer knows the task; anything else, ask again."""
     return "missing" if failure.get("reason") == "MISSING" else "retry"
+
+
+_STOP_CODE = re.compile(r"\bECS task stopped \((?P<code>[A-Z][A-Za-z]+)")
+_EXIT_CODE = re.compile(r"\bstopped with exit code (?P<code>-?\d+)")
+
+
+def read_ending(text: str) -> tuple[str | None, int | None]:
+    """The stop code and exit code `_stop_reason` wrote into a task event's text, where it has them."""
+    stop, exit_ = _STOP_CODE.search(text or ""), _EXIT_CODE.search(text or "")
+    return (stop["code"] if stop else None), (int(exit_["code"]) if exit_ else None)

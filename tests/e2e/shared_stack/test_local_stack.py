@@ -7,16 +7,22 @@ All DAG runs are triggered together (one module-scoped stack, 2 cores), then eac
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from typer.testing import CliRunner
 
+from farflow import cost_report
 from farflow.cli import app
 from farflow.executor.aws_actions import called_operations
-from farflow.local.api import AirflowApi
+from farflow.local.api import AirflowApi, ApiError
 from farflow.local.component_processes import wait_for
 from farflow.local.demo import (
     SAMPLE_DAG,
@@ -27,7 +33,9 @@ from farflow.local.demo import (
 )
 from farflow.local.endpoint.calls import FARFLOW_CLIENT, OTHER_CLIENT, undeclared
 from farflow.local.stack import LocalStack
+from farflow.local.state import ADMIN_USER
 from farflow.workload.reference import parse_store_url, reference_in
+from tests.e2e.browser import browser_page, log_in
 from tests.e2e.ledger import exited_0, of, resolve_arns, running, task_rows
 from tests.support.leaks import JWT, every_ecs_task, find_leaks
 
@@ -293,3 +301,101 @@ def test_local_run_answers_a_renamed_mistyped_broken_or_deleted_dag_in_one_block
     path.unlink()
     deleted = local_run("farflow_e2e_v2")
     assert f"DAG 'farflow_e2e_v2' was defined in {path}, which no longer exists" in deleted
+
+
+ECS_RUN = ("start_process", "odd_task", "even_task", "numbers_task")
+SCREENSHOT = Path(__file__).parents[2] / "docs" / "images" / "fargate-run.png"
+DAG_SCREENSHOT = SCREENSHOT.with_name("fargate-dag.png")
+
+
+def plugin_report(api: AirflowApi, dag_id: str, run_id: str) -> dict[str, Any]:
+    """The plugin's JSON once every ECS-run task's stop event is saved (just after the task ends)."""
+
+    def complete() -> dict[str, Any] | None:
+        report: dict[str, Any] = api.request("GET", f"/farflow/api/runs/{dag_id}/{run_id}")
+        return report if {task["task_id"] for task in report["tasks"]} >= set(ECS_RUN) else None
+
+    return wait_for(complete, timeout=30, what=f"the plugin's report of {dag_id} to list {ECS_RUN}")
+
+
+def test_the_ui_plugin_lists_every_ecs_task_of_the_run_with_its_phases_and_cost(
+    stack: LocalStack, api: AirflowApi, runs: dict[str, str]
+) -> None:
+    run_id = runs[SAMPLE_DAG]
+    assert finished(api, stack, SAMPLE_DAG, run_id) == "success"
+    report = plugin_report(api, SAMPLE_DAG, run_id)
+    assert stack.layout is not None
+    recorded = task_rows(stack.layout.database_url, SAMPLE_DAG, run_id)
+    by_task = {task["task_id"]: task for task in report["tasks"]}
+    assert set(by_task) == set(ECS_RUN), report  # the worker's task is not an ECS task
+    for task_id in ECS_RUN:
+        task = by_task[task_id]
+        assert task["ecs_task_id"] and task["ecs_task_id"] in str(recorded[task_id]), (
+            task,
+            recorded[task_id],
+        )
+        assert list(task["phases"]) == ["queued", "provisioning", "pull", "start", "run", "stop"], task
+        assert all(seconds >= 0 for seconds in task["phases"].values())
+        assert task["phases"]["run"] > 0
+        assert (task["stop_code"], task["exit_code"]) == ("EssentialContainerExited", 0)
+        assert task["cost_usd"] > 0 and (task["map_index"], task["try_number"]) == (-1, 1)
+    assert report["cost_usd"] == pytest.approx(sum(task["cost_usd"] for task in report["tasks"]), abs=1e-6)
+    # `farflow cost` reads the same events through the REST API and adds up the same figure.
+    now = datetime.now(timezone.utc)
+    logs = cost_report.fetch(api, now - timedelta(days=1), now, SAMPLE_DAG)
+    of_run = [event.usd or 0.0 for event in cost_report.ecs_task_events(logs) if event.run_id == run_id]
+    assert sum(of_run) == pytest.approx(report["cost_usd"], abs=1e-6)
+
+
+def test_the_ui_plugin_refuses_without_a_login(stack: LocalStack, runs: dict[str, str]) -> None:
+    assert stack.layout is not None
+    anonymous = AirflowApi(stack.layout.api_url)
+    for path in (f"/farflow/api/runs/{SAMPLE_DAG}/{runs[SAMPLE_DAG]}", f"/farflow/runs/{SAMPLE_DAG}/x"):
+        with pytest.raises(ApiError) as refused:
+            anonymous.request("GET", path)
+        assert refused.value.status == 401
+    forged = AirflowApi(stack.layout.api_url)
+    forged._token = "not-a-token"
+    with pytest.raises(ApiError) as refused:
+        forged.request("GET", f"/farflow/api/runs/{SAMPLE_DAG}/{runs[SAMPLE_DAG]}")
+    assert refused.value.status == 403
+
+
+def test_the_run_page_shows_the_timeline_inside_the_airflow_ui(
+    stack: LocalStack, api: AirflowApi, runs: dict[str, str], tmp_path: Path
+) -> None:
+    run_id = runs[SAMPLE_DAG]
+    assert finished(api, stack, SAMPLE_DAG, run_id) == "success"
+    report = plugin_report(api, SAMPLE_DAG, run_id)
+    assert stack.layout is not None
+    api_url = stack.layout.api_url
+    with browser_page() as page:
+        log_in(page, api_url, ADMIN_USER, stack.admin_password)
+        page.goto(f"{api_url}/dags/{SAMPLE_DAG}/runs/{quote(run_id, safe='')}/plugin/farflow-run")
+        frame = page.frame_locator("iframe")
+        frame.locator("#timeline rect.phase").first.wait_for(timeout=30_000)
+        phases = frame.locator("#timeline rect.phase")
+        assert phases.count() == sum(len(task["phases"]) for task in report["tasks"])
+        assert frame.locator("#total-cost").inner_text() == f"${report['cost_usd']:.6f}"
+        links = frame.locator("a.ecs-task")
+        assert sorted(links.all_inner_texts()) == sorted(task["ecs_task_id"] for task in report["tasks"])
+        for task_id in ECS_RUN:
+            assert frame.get_by_text(f"{task_id} try 1").count() >= 1
+        shot = tmp_path / SCREENSHOT.name
+        page.screenshot(path=str(shot), full_page=True)
+        # The local link opens the endpoint's own record of the task.
+        record = page.context.request.get(links.first.evaluate("link => link.href"))
+        assert record.ok and record.json()["taskArn"].endswith(links.first.inner_text())
+        # The DAG's tab: this run among the last 30 days', with its cost and a median start latency.
+        page.goto(f"{api_url}/dags/{SAMPLE_DAG}/plugin/farflow-dag")
+        chart = page.frame_locator("iframe")
+        chart.locator("#dag-chart rect.cost").first.wait_for(timeout=30_000)
+        row = chart.locator("tr", has=chart.get_by_role("link", name=run_id, exact=True))
+        assert f"${report['cost_usd']:.6f}" in row.inner_text()
+        assert chart.locator("#dag-chart circle.latency").count() >= 1
+        page.screenshot(path=str(tmp_path / DAG_SCREENSHOT.name), full_page=True)
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("FARFLOW_UPDATE_SCREENSHOT"):
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, SCREENSHOT)
+        shutil.copyfile(tmp_path / DAG_SCREENSHOT.name, DAG_SCREENSHOT)

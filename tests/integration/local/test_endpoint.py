@@ -52,7 +52,9 @@ def test_task_runs_to_stopped_with_exit_code_0_and_its_output_in_logs(local: Loc
     assert task["desiredStatus"] == "STOPPED"
     assert task["stopCode"] == "EssentialContainerExited"
     assert task["stoppedReason"] == "Essential container in task exited"
-    assert task["createdAt"] <= task["startedAt"] <= task["stoppedAt"]
+    stamps = ("createdAt", "connectivityAt", "pullStartedAt", "pullStoppedAt", "startedAt", "stoppingAt")
+    moments = {key: task[key] for key in (*stamps, "executionStoppedAt", "stoppedAt")}
+    assert list(moments.values()) == sorted(moments.values()), moments
     assert task["containers"][0]["exitCode"] == 0
     assert task["containers"][0]["lastStatus"] == "STOPPED"
     assert local.log_lines(arn) == ["hello from the task"]

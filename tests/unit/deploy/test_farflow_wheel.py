@@ -23,7 +23,7 @@ WHEEL = f"farflow-{VERSION}-py3-none-any.whl"
 DIST_INFO = f"farflow-{VERSION}.dist-info"
 
 
-def test_synth_stages_the_running_farflow_with_its_provider_entry_point(
+def test_synth_stages_the_running_farflow_with_its_provider_and_plugin_entry_points(
     stack: Synthesized, project: Path
 ) -> None:
     assert [path.name for path in (project / DIST_FOLDER).iterdir()] == [WHEEL]
@@ -34,6 +34,9 @@ def test_synth_stages_the_running_farflow_with_its_provider_entry_point(
         assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
         entry_points = wheel.read(f"{DIST_INFO}/entry_points.txt").decode()
         assert "[apache_airflow_provider]\nprovider_info = farflow.provider:get_provider_info" in entry_points
+        # The UI plugin: every Airflow process of the image, the api-server included, loads it.
+        assert "[airflow.plugins]\nfarflow = farflow.ui.plugin:FarflowPlugin" in entry_points
+        assert "farflow/ui/plugin.py" in names
         fields = wheel.read(f"{DIST_INFO}/METADATA").decode()
         assert "Name: farflow\n" in fields
         assert f"Version: {VERSION}\n" in fields

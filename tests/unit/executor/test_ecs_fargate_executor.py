@@ -457,3 +457,62 @@ def test_a_task_definition_arn_with_its_revision_is_launched_as_given(
         airflow_command(request)[-1]
         == f"s3://farflow-workloads/workloads/farflow-airflow/{request['clientToken']}.json"
     )
+
+
+ECS_STAMPS = {
+    "createdAt": "2026-06-01T12:00:00.000Z",
+    "pullStartedAt": "2026-06-01T12:00:30.000Z",
+    "pullStoppedAt": "2026-06-01T12:00:38.500Z",
+    "startedAt": "2026-06-01T12:00:40.000Z",
+    "executionStoppedAt": "2026-06-01T12:01:10.000Z",
+    "stoppingAt": "2026-06-01T12:01:10.500Z",
+    "stoppedAt": "2026-06-01T12:01:12.000Z",
+}
+
+
+def stopped_event(executor: EcsFargateExecutor, key: Any) -> str:
+    [extra] = [log.extra for log in executor._task_event_logs if log.event == "ecs task stopped"]
+    return str(extra)
+
+
+def test_a_stopped_tasks_event_keeps_its_arn_phases_and_ending_and_each_phase_is_a_timer(
+    make_executor: Callable[..., EcsFargateExecutor], ecs: FakeEcs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from farflow.cost_report import ecs_task_events
+
+    executor = make_executor()
+    metrics = record_metrics(monkeypatch)
+    key = queue(executor, "ok")
+    until(lambda: state_of(executor, key) == "running", step=executor.heartbeat, what="the launch")
+    [arn] = ecs.tasks
+    ecs.set_status(arn, "STOPPED", stopCode="EssentialContainerExited", containers=[EXIT_ZERO], **ECS_STAMPS)
+    until(lambda: state_of(executor, key) == "success", step=executor.heartbeat, what="the success")
+    extra = stopped_event(executor, key)
+    [event] = ecs_task_events([{"event": "ecs task stopped", "when": "2026-06-01T12:01:13Z", "extra": extra}])
+    assert event.ecs_task_arn == arn and event.ecs_task_id == arn.rsplit("/", 1)[-1]
+    assert (event.stop_code, event.exit_code) == ("EssentialContainerExited", 0)
+    assert 0 <= event.phases["queued"] < 30  # measured on this clock: RunTask's answer after queueing
+    assert {name: event.phases[name] for name in ("provisioning", "pull", "start", "run", "stop")} == {
+        "provisioning": 30.0,
+        "pull": 8.5,
+        "start": 1.5,
+        "run": 30.0,
+        "stop": 2.0,
+    }
+    for name in ("queued", "provisioning", "pull", "start", "run", "stop"):
+        assert metrics.counts["timing", f"ecs_fargate.phase.{name}"] == 1, metrics.counts
+
+
+def test_an_adopted_task_has_its_ecs_phases_but_no_queued_share(
+    make_executor: Callable[..., EcsFargateExecutor], ecs: FakeEcs
+) -> None:
+    from farflow.executor.phases import read_phases
+
+    executor = make_executor()
+    arn = ecs.start_task()
+    ti = SimpleNamespace(key=make_workload("adopted").ti.key, external_executor_id=arn, executor_config={})
+    assert executor.try_adopt_task_instances([ti]) == []
+    ecs.set_status(arn, "STOPPED", stopCode="EssentialContainerExited", containers=[EXIT_ZERO], **ECS_STAMPS)
+    until(lambda: state_of(executor, ti.key) == "success", step=executor.heartbeat, what="the success")
+    phases = read_phases(stopped_event(executor, ti.key))
+    assert "queued" not in phases and phases["provisioning"] == 30.0

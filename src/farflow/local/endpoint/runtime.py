@@ -370,6 +370,8 @@ class TaskRuntime:
             if any(self.forks.status(self.forks.key(plan)) == "warming" for plan in task.plans.values()):
                 return  # PENDING while an interpreter its containers will fork from warms up
             self._mark(task, "launch")
+            with MOTO_LOCK:
+                task_status.show_pulled(task.model)
             for plan in task.plans.values():
                 if plan.log is not None:
                     logs.prepare(plan.log)

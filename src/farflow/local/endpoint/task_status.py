@@ -68,14 +68,24 @@ def _container(model: Any, definition: Any, index: int) -> Any:
 
 
 def show_status(model: Any, status: str) -> None:
-    """PENDING, or RUNNING with startedAt and every container RUNNING."""
+    """PENDING with connectivityAt and pullStartedAt (the task's "image" is being made ready), or RUNNING
+    with startedAt and every container RUNNING."""
     model.status = status
+    now = utcnow()
+    if status == PENDING:
+        model.connectivity_at = model.pull_started_at = now
     if status == RUNNING:
-        now = utcnow()
-        model.pull_started_at = model.pull_stopped_at = model.started_at = now
+        model.pull_started_at = getattr(model, "pull_started_at", None) or now
+        model.pull_stopped_at = getattr(model, "pull_stopped_at", None) or now
+        model.started_at = now
         for container in model.containers:
             container.last_status = RUNNING
     _changed(model)
+
+
+def show_pulled(model: Any) -> None:
+    """pullStoppedAt: the stand-ins of the task's images are ready (ECS publishes no event for it)."""
+    model.pull_stopped_at = utcnow()
 
 
 def show_stop_requested(model: Any, ending: Ending) -> None:
