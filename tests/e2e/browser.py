@@ -4,10 +4,13 @@ driven by Playwright with that executable; Playwright's own browser download is 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 # As root on a closed network: no sandbox (it needs user namespaces), and none of Chromium's own calls home,
@@ -24,10 +27,14 @@ FLAGS = (
 
 
 def chromium() -> str:
-    """The browser's path, or an AssertionError that says how to install it (a test must not skip)."""
+    """The browser's path. Without one, CI (CI=true, where .ci/run installs it) fails; a contributor's
+    machine, which the README promises needs only Python, skips the browser check naming the install."""
     found = Path(CHROMIUM) if Path(CHROMIUM).exists() else None
     found = found or (Path(path) if (path := shutil.which("chromium")) else None)
-    assert found is not None, f"no Chromium at {CHROMIUM}: run `apt-get install -y chromium` (.ci/run does)"
+    if found is None:
+        missing = f"no Chromium at {CHROMIUM}: run `apt-get install -y chromium` (.ci/run does)"
+        assert os.environ.get("CI", "").lower() not in {"true", "1"}, missing
+        pytest.skip(missing)
     return str(found)
 
 
