@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from farflow.deploy.config import (
+    SECRETS_BACKENDS,
     AirflowConfig,
     DatabaseConfig,
     DeployConfig,
@@ -38,6 +39,8 @@ NAME_MAX = 20
 DATABASE_PORTS = (1150, 65535)
 STORAGE_GB = (20, 65536)
 BACKUP_DAYS = (0, 35)
+# api-server and scheduler tasks: at least one; more than a few schedulers mostly contend for database rows.
+SERVICE_COUNTS = (1, 10)
 MAX_NAT_GATEWAYS = 2
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
@@ -213,6 +216,14 @@ def _in_range(table: str, key: str, value: int, bounds: tuple[int, int], unit: s
 
 def _airflow(airflow: AirflowConfig) -> list[str]:
     found = _size_problems("airflow", "task_cpu", "task_memory", airflow.task_cpu, airflow.task_memory)
+    if airflow.secrets not in SECRETS_BACKENDS:
+        found.append(
+            f'{at("airflow", "secrets", airflow.secrets)}: give "secrets-manager" (connections and variables '
+            'in AWS Secrets Manager) or leave it empty ("") for the metadata database only.'
+        )
+    for service in ("api_server", "scheduler"):
+        count = getattr(airflow, service).count
+        found += _in_range(f"airflow.{service}", "count", count, SERVICE_COUNTS, "tasks of the service")
     for service in ("api_server", "scheduler", "dag_processor", "triggerer"):
         size = getattr(airflow, service)
         found += _size_problems(f"airflow.{service}", "cpu", "memory", size.cpu, size.memory)

@@ -13,7 +13,7 @@ from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
 from farflow.deploy.cluster import Cluster, ClusterProps
-from farflow.deploy.config import DeployConfig, ServiceSize
+from farflow.deploy.config import DeployConfig, ScaledService, ServiceSize
 from farflow.deploy.containers import AirflowRuntime, port_of
 from farflow.deploy.database import Database, DatabaseProps
 from farflow.deploy.environment import AwsEnvironment, PlatformValues
@@ -53,6 +53,7 @@ from farflow.spec import (
     airflow_task_shape,
     project_task_shapes,
 )
+from farflow.spec.secrets_backend import SECRETS_MANAGER
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,8 @@ class FarflowStack(Stack):
                     workload_store=workload_store.url,
                     events_queue_url=task_events.queue.queue_url,
                     worker_pool=config.worker.enabled,
+                    airflow_options=config.airflow.options,
+                    secrets_backend=config.airflow.secrets == SECRETS_MANAGER,
                 ),
             ),
             secrets=secrets,
@@ -195,6 +198,7 @@ class FarflowStack(Stack):
                     runtime=pinned,
                     cluster=cluster.cluster,
                     placement=components,
+                    desired_count=size.count if isinstance(size, ScaledService) else 1,
                     namespace=cluster.namespace if is_api else None,
                     health_check_grace=Duration.minutes(5) if is_api else None,
                 ),
@@ -226,6 +230,16 @@ class FarflowStack(Stack):
         )
         api = services[API_SERVER]
         load_balancer.serve(api.service, api.container.container_name, API_SERVER)
+        # Every container that resolves connections and variables (farflow.spec.secrets_backend.READERS).
+        secret_readers = (
+            [
+                *(service.task_definition.task_role for service in services.values()),
+                airflow_tasks.task_definition.task_role,
+                *([workers.workers.task_definition.task_role] if workers else []),
+            ]
+            if config.airflow.secrets == SECRETS_MANAGER
+            else []
+        )
         permissions = Permissions(
             self,
             "Permissions",
@@ -241,6 +255,8 @@ class FarflowStack(Stack):
                 remote_logs=log_groups.remote,
                 workload_store=workload_store,
                 events_queue=task_events.queue,
+                secret_readers=secret_readers,
+                names=names,
             ),
         )
         # CloudFormation starts a service only after the policies its tasks need exist; the scheduler's

@@ -1,0 +1,113 @@
+"""Daily-work settings in the synthesized stacks: Airflow options, the Secrets Manager backend and service
+counts, unset in the defaults and set in the variant (tests/support/deploy.py)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from farflow.policy import Decision, Request, evaluate, parse_policy
+from farflow.spec import secrets_backend
+from tests.support.deploy import REGION, Synthesized
+from tests.unit.deploy.test_synth_iam import flat
+
+ACCOUNT = "123456789012"
+# The Airflow task definition's container; the migration's runs no Airflow component that reads secrets.
+AIRFLOW_TASK_CONTAINER = "airflow"
+MIGRATION_CONTAINER = "migration"
+BACKEND = "AIRFLOW__SECRETS__BACKEND"
+
+
+def environment(container: dict[str, Any]) -> dict[str, Any]:
+    return {entry["Name"]: entry["Value"] for entry in container.get("Environment", [])}
+
+
+def airflow_containers(stack: Synthesized) -> dict[str, dict[str, Any]]:
+    """The containers that run Airflow (every one but the tasks/<name> folders' images)."""
+    return {name: c for name, c in stack.containers().items() if "AIRFLOW__CORE__EXECUTOR" in environment(c)}
+
+
+def test_the_defaults_set_no_option_no_backend_and_one_of_each_service(stack: Synthesized) -> None:
+    for container in airflow_containers(stack).values():
+        variables = environment(container)
+        assert "AIRFLOW__CORE__PARALLELISM" not in variables
+        assert not {name for name in variables if name.startswith("AIRFLOW__SECRETS__")}
+    assert not [key for key in stack.of_type("AWS::IAM::Policy") if "SecretsRead" in key]
+    assert {
+        stack.service_of(name)[1]["Properties"]["DesiredCount"] for name in ("api-server", "scheduler")
+    } == {1}
+
+
+def test_each_option_is_set_on_the_containers_that_read_its_section(variant: Synthesized) -> None:
+    containers = airflow_containers(variant)
+    assert {MIGRATION_CONTAINER, AIRFLOW_TASK_CONTAINER, "api-server", "scheduler"} <= set(containers)
+    with_parallelism = {
+        n for n, c in containers.items() if environment(c).get("AIRFLOW__CORE__PARALLELISM") == "64"
+    }
+    assert with_parallelism == set(containers)
+    with_tis = {n for n, c in containers.items() if "AIRFLOW__SCHEDULER__MAX_TIS_PER_QUERY" in environment(c)}
+    assert with_tis == {"scheduler", "api-server"}
+
+
+def test_api_server_and_scheduler_run_as_many_tasks_as_counted(variant: Synthesized) -> None:
+    for name in ("api-server", "scheduler"):
+        assert variant.service_of(name)[1]["Properties"]["DesiredCount"] == 2
+    for name in ("dag-processor", "triggerer"):
+        assert variant.service_of(name)[1]["Properties"]["DesiredCount"] == 1
+
+
+def test_the_secrets_backend_is_on_every_container_that_resolves_connections(variant: Synthesized) -> None:
+    containers = airflow_containers(variant)
+    with_backend = {
+        name for name, c in containers.items() if environment(c).get(BACKEND) == secrets_backend.BACKEND
+    }
+    assert with_backend == set(containers) - {MIGRATION_CONTAINER}
+    kwargs = json.loads(environment(containers["scheduler"])["AIRFLOW__SECRETS__BACKEND_KWARGS"])
+    assert kwargs == {
+        "connections_prefix": "farflow/connections",
+        "variables_prefix": "farflow/variables",
+        "config_prefix": None,
+    }
+
+
+def _secrets_policy(stack: Synthesized) -> dict[str, Any]:
+    [policy] = [value for key, value in stack.of_type("AWS::IAM::Policy").items() if "SecretsRead" in key]
+    return dict(policy["Properties"])
+
+
+def test_exactly_those_containers_roles_read_exactly_the_prefixes(variant: Synthesized) -> None:
+    policy = _secrets_policy(variant)
+    readers = set(airflow_containers(variant)) - {MIGRATION_CONTAINER}
+    assert {role["Ref"] for role in policy["Roles"]} == {variant.role_of(name) for name in readers}
+    [statement] = policy["PolicyDocument"]["Statement"]
+    assert flat(statement) == {
+        "Action": "secretsmanager:GetSecretValue",
+        "Effect": "Allow",
+        "Resource": [
+            f"arn:<AWS::Partition>:secretsmanager:{REGION}:<AWS::AccountId>:secret:farflow/connections/*",
+            f"arn:<AWS::Partition>:secretsmanager:{REGION}:<AWS::AccountId>:secret:farflow/variables/*",
+        ],
+    }
+
+
+def _decision(variant: Synthesized, action: str, name: str) -> Decision:
+    """The secrets policy decides a request for the secret `name` as IAM would: its ARN carries the
+    hyphen and six random characters Secrets Manager appends to every secret's name."""
+    text = json.dumps(flat(_secrets_policy(variant)["PolicyDocument"]))
+    text = text.replace("<AWS::Partition>", "aws").replace("<AWS::AccountId>", ACCOUNT)
+    arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbC123"
+    return evaluate([parse_policy(json.loads(text))], Request(action, arn)).decision
+
+
+def test_the_prefix_pattern_admits_the_stacks_secrets_and_no_others(variant: Synthesized) -> None:
+    read = "secretsmanager:GetSecretValue"
+    assert _decision(variant, read, "farflow/connections/my_postgres") is Decision.ALLOW
+    assert _decision(variant, read, "farflow/variables/bucket") is Decision.ALLOW
+    # Another stack whose name starts the same, the config prefix (left off), other secrets, other actions.
+    assert _decision(variant, read, "farflow-prod/connections/my_postgres") is Decision.IMPLICIT_DENY
+    assert _decision(variant, read, "farflow/connectionsX/my_postgres") is Decision.IMPLICIT_DENY
+    assert _decision(variant, read, "farflow/config/sql_alchemy_conn") is Decision.IMPLICIT_DENY
+    assert _decision(variant, read, "FarflowDatabaseSecret") is Decision.IMPLICIT_DENY
+    assert (
+        _decision(variant, "secretsmanager:PutSecretValue", "farflow/connections/x") is Decision.IMPLICIT_DENY
+    )
