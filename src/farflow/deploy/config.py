@@ -109,6 +109,12 @@ class LoadBalancerConfig:
 
 
 @dataclass(frozen=True)
+class AlarmsConfig:
+    # An address the alarms' SNS topic e-mails (it must confirm the subscription); empty: nobody.
+    email: str = ""
+
+
+@dataclass(frozen=True)
 class DeployConfig:
     project: ProjectConfig = field(default_factory=ProjectConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
@@ -117,6 +123,7 @@ class DeployConfig:
     logs: LogsConfig = field(default_factory=LogsConfig)
     worker: WorkerConfig = field(default_factory=WorkerConfig)
     load_balancer: LoadBalancerConfig = field(default_factory=LoadBalancerConfig)
+    alarms: AlarmsConfig = field(default_factory=AlarmsConfig)
 
 
 def stack_name(config: DeployConfig) -> str:

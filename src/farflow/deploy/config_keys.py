@@ -43,6 +43,8 @@ TABLE_HELP: dict[str, str] = {
     "airflow.triggerer": "The triggerer, which runs deferred tasks' triggers.",
     "logs": "CloudWatch Logs of the services and tasks.",
     "worker": "The worker pool for tasks sent to the 'worker' executor alias; scales on CPU.",
+    "alarms": "Alarms on the stack (scheduler heartbeat, rolled-back deployments, lost task events, tasks "
+    "queued too long, the database) go to one SNS topic; `farflow deploy` prints the dashboard's URL.",
     "load_balancer": "The Application Load Balancer in front of the api-server: who may reach the UI, "
     "HTTPS, and the name the UI has.",
 }
@@ -97,6 +99,8 @@ KEY_HELP: dict[str, str] = {
     "load_balancer.hosted_zone_id": 'Route 53 public hosted zone holding domain_name, e.g. "Z0123456789ABC": '
     "the stack adds the alias record to the load balancer. Empty: point domain_name at the load balancer "
     "yourself (a CNAME).",
+    "alarms.email": 'An e-mail address the alarms are sent to, e.g. "ops@example.com" (AWS mails it a link '
+    "to confirm first). Empty: subscribe to the topic yourself.",
     "load_balancer.hosted_zone_name": 'That hosted zone\'s name, e.g. "example.com".',
 }
 

@@ -92,6 +92,7 @@ def problems(config: DeployConfig) -> list[str]:
         *_logs(config.logs.retention_days),
         *_worker(config.worker),
         *_load_balancer(config.load_balancer, config.project.region),
+        *_alarms(config.alarms.email),
     ]
 
 
@@ -351,6 +352,18 @@ def _domain(balancer: LoadBalancerConfig) -> list[str]:
             f'name in this one such as "airflow.{zone_name}".'
         )
     return found
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def _alarms(email: str) -> list[str]:
+    if not email or _EMAIL.fullmatch(email):
+        return []
+    return [
+        f"{at('alarms', 'email', email)}: not an e-mail address; write one address like "
+        '"ops@example.com", or leave it empty and subscribe to the alarms\' SNS topic yourself.'
+    ]
 
 
 def _parsed(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:

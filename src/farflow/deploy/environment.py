@@ -20,6 +20,7 @@ from farflow.spec import (
     Names,
     Secret,
     Slot,
+    metrics,
     render_environment,
     secrets_backend,
     worker_alias,
@@ -159,6 +160,8 @@ class AwsEnvironment:
             # public subnets only, and FAB's session cookie Secure whenever users reach the UI over HTTPS.
             settings["FORWARDED_ALLOW_IPS"] = self.values.trusted_proxies
             settings["AIRFLOW__FAB__COOKIE_SECURE"] = str(self.values.ui_url.startswith("https://"))
+        if component.name in metrics.SERVICES_WITH_AGENT:
+            settings.update(metrics.statsd_settings())
         if self.values.secrets_backend and component.name in secrets_backend.READERS:
             settings.update(secrets_backend.backend_settings(self.names))
         if component == WORKER:

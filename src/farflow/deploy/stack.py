@@ -12,6 +12,7 @@ from aws_cdk import CfnOutput, Duration, Environment, Stack, Tags
 from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
+from farflow.deploy.alarms import Alarms, AlarmsProps
 from farflow.deploy.cluster import Cluster, ClusterProps
 from farflow.deploy.config import DeployConfig, ScaledService, ServiceSize
 from farflow.deploy.containers import AirflowRuntime, port_of
@@ -26,7 +27,9 @@ from farflow.deploy.migration import ADMIN_USER, Migration, MigrationProps
 from farflow.deploy.network import Network, NetworkProps, placement
 from farflow.deploy.outputs import (
     ADMIN_SECRET_OUTPUT,
+    ALARMS_TOPIC_OUTPUT,
     CLUSTER_OUTPUT,
+    DASHBOARD_OUTPUT,
     TASK_EVENTS_QUEUE_OUTPUT,
     UI_URL_OUTPUT,
 )
@@ -48,9 +51,11 @@ from farflow.spec import (
     DAG_PROCESSOR,
     SCHEDULER,
     TRIGGERER,
+    WORKER,
     Component,
     Names,
     airflow_task_shape,
+    metrics,
     project_task_shapes,
 )
 from farflow.spec.secrets_backend import SECRETS_MANAGER
@@ -201,6 +206,9 @@ class FarflowStack(Stack):
                     desired_count=size.count if isinstance(size, ScaledService) else 1,
                     namespace=cluster.namespace if is_api else None,
                     health_check_grace=Duration.minutes(5) if is_api else None,
+                    metrics_namespace=metrics.namespace(names)
+                    if component.name in metrics.SERVICES_WITH_AGENT
+                    else None,
                 ),
             )
         workers = (
@@ -277,6 +285,20 @@ class FarflowStack(Stack):
             workers.workers.service.node.add_dependency(
                 *permissions.of(workers.workers.task_definition.task_role)
             )
+        alarms = Alarms(
+            self,
+            "Alarms",
+            AlarmsProps(
+                names=names,
+                email=config.alarms.email,
+                task_queued_timeout=metrics.task_queued_timeout(config.airflow.options),
+                services={component.name: service.service for component, service in services.items()}
+                | ({WORKER.name: workers.workers.service} if workers else {}),
+                database=database.instance,
+                allocated_storage_gb=config.database.allocated_storage_gb,
+                dead_letters=task_events.dead_letters,
+            ),
+        )
         CfnOutput(self, UI_URL_OUTPUT, value=load_balancer.url, description="Open the Airflow UI here")
         CfnOutput(
             self,
@@ -286,3 +308,7 @@ class FarflowStack(Stack):
         )
         CfnOutput(self, CLUSTER_OUTPUT, value=cluster.cluster.cluster_name)
         CfnOutput(self, TASK_EVENTS_QUEUE_OUTPUT, value=task_events.queue.queue_url)
+        CfnOutput(self, DASHBOARD_OUTPUT, value=alarms.dashboard_url(), description="CloudWatch dashboard")
+        CfnOutput(
+            self, ALARMS_TOPIC_OUTPUT, value=alarms.topic.topic_arn, description="SNS topic of the alarms"
+        )

@@ -74,6 +74,7 @@ OWNED: Mapping[str, str] = {
     "metrics.statsd_host": "[alarms] (Airflow's metrics go to CloudWatch)",
     "metrics.statsd_port": "[alarms] (Airflow's metrics go to CloudWatch)",
     "metrics.statsd_prefix": "[alarms] (Airflow's metrics go to CloudWatch)",
+    "metrics.metrics_allow_list": "[alarms] (the metrics CloudWatch keeps, each billed)",
     "logging.base_log_folder": _LOCAL,
     "dag_processor.dag_bundle_storage_path": _LOCAL,
     "ecs_fargate.endpoint_url": _LOCAL,

@@ -323,6 +323,10 @@ def test_documentation_addresses_are_unreachable_and_others_are_not() -> None:
         ("[airflow.scheduler]\ncount = 0", "[airflow.scheduler] count = 0: out of range; give 1 to 10"),
         ("[airflow.api_server]\ncount = 11", "[airflow.api_server] count = 11: out of range; give 1 to 10"),
         ('[airflow]\noptions = "x"', '[airflow] options = "x": write it as the table [airflow.options]'),
+        (
+            '[alarms]\nemail = "ops at example"',
+            '[alarms] email = "ops at example": not an e-mail address; write',
+        ),
     ],
 )
 def test_a_bad_daily_work_value_is_one_line_naming_key_value_and_fix(text: str, expected: str) -> None:

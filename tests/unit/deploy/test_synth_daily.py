@@ -111,3 +111,98 @@ def test_the_prefix_pattern_admits_the_stacks_secrets_and_no_others(variant: Syn
     assert (
         _decision(variant, "secretsmanager:PutSecretValue", "farflow/connections/x") is Decision.IMPLICIT_DENY
     )
+
+
+SERVICES_WITH_AGENT = {"api-server", "scheduler", "dag-processor", "triggerer"}
+
+
+def test_each_service_sends_statsd_to_its_agent_and_nothing_else_does(stack: Synthesized) -> None:
+    for name, container in airflow_containers(stack).items():
+        variables = environment(container)
+        assert (variables.get("AIRFLOW__METRICS__STATSD_ON") == "True") is (name in SERVICES_WITH_AGENT)
+    for name in SERVICES_WITH_AGENT:
+        _, definition = stack.task_definition_of(name)
+        [_, agent] = definition["Properties"]["ContainerDefinitions"]
+        assert agent["Name"] == "cloudwatch-agent"
+        assert agent["Essential"] is False
+        config = json.loads(environment(agent)["CW_CONFIG_CONTENT"])
+        assert config["metrics"]["namespace"] == "farflow/Airflow"
+        assert config["metrics"]["metrics_collected"]["statsd"]["service_address"] == "127.0.0.1:8125"
+        statements = [
+            statement
+            for policy in stack.policies_of(stack.role_of(name))
+            for statement in policy["PolicyDocument"]["Statement"]
+            if statement["Action"] == "cloudwatch:PutMetricData"
+        ]
+        assert statements == [
+            {
+                "Action": "cloudwatch:PutMetricData",
+                "Condition": {"StringEquals": {"cloudwatch:namespace": "farflow/Airflow"}},
+                "Effect": "Allow",
+                "Resource": "*",
+            }
+        ]
+
+
+def alarms(stack: Synthesized) -> dict[str, dict[str, Any]]:
+    return {key: value["Properties"] for key, value in stack.of_type("AWS::CloudWatch::Alarm").items()}
+
+
+def alarm(stack: Synthesized, name: str) -> dict[str, Any]:
+    [found] = [properties for key, properties in alarms(stack).items() if key.startswith(f"Alarms{name}")]
+    return found
+
+
+def test_the_alarms_watch_what_they_say_and_publish_to_the_topic(stack: Synthesized) -> None:
+    [topic] = stack.of_type("AWS::SNS::Topic")
+    found = alarms(stack)
+    assert len(found) == 6
+    assert all(properties["AlarmActions"] == [{"Ref": topic}] for properties in found.values())
+    heartbeat = alarm(stack, "SchedulerHeartbeat")
+    assert heartbeat["MetricName"] == "airflow.scheduler_heartbeat"
+    assert heartbeat["Namespace"] == "farflow/Airflow"
+    assert heartbeat["Dimensions"] == [{"Name": "metric_type", "Value": "counter"}]
+    assert heartbeat["TreatMissingData"] == "breaching"
+    assert heartbeat["ComparisonOperator"] == "LessThanThreshold"
+    # Half of Airflow's default task_queued_timeout (600 s).
+    assert alarm(stack, "TasksQueuedLong")["Threshold"] == 300
+    assert alarm(stack, "TasksQueuedLong")["MetricName"] == "airflow.ecs_fargate.oldest_queued_seconds"
+    dead = alarm(stack, "TaskEventsDeadLetters")
+    assert dead["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    [(queue_key, _)] = [(k, v) for k, v in stack.of_type("AWS::SQS::Queue").items() if "DeadLetters" in k]
+    assert dead["Dimensions"][0]["Value"] == {"Fn::GetAtt": [queue_key, "QueueName"]}
+    assert alarm(stack, "DatabaseFreeStorage")["Threshold"] == 25 * 1024**3 * 0.1
+    assert {alarm(stack, n)["MetricName"] for n in ("DatabaseCpu", "DatabaseConnections")} == {
+        "CPUUtilization",
+        "DatabaseConnections",
+    }
+    assert not stack.of_type("AWS::SNS::Subscription")
+
+
+def test_a_rolled_back_deployment_of_any_service_reaches_the_topic(stack: Synthesized) -> None:
+    [rule] = [
+        v["Properties"] for k, v in stack.of_type("AWS::Events::Rule").items() if "DeploymentRolledBack" in k
+    ]
+    pattern = rule["EventPattern"]
+    assert pattern["detail-type"] == ["ECS Deployment State Change"]
+    assert pattern["detail"] == {"eventName": ["SERVICE_DEPLOYMENT_FAILED"]}
+    services = {name: stack.service_of(name)[0] for name in (*SERVICES_WITH_AGENT, "worker")}
+    assert sorted(pattern["resources"], key=str) == sorted(
+        ({"Ref": key} for key in services.values()), key=str
+    )
+    [topic] = stack.of_type("AWS::SNS::Topic")
+    assert [target["Arn"] for target in rule["Targets"]] == [{"Ref": topic}]
+
+
+def test_the_dashboard_and_its_url(stack: Synthesized) -> None:
+    [(_, dashboard)] = stack.of_type("AWS::CloudWatch::Dashboard").items()
+    assert dashboard["Properties"]["DashboardName"] == "farflow-airflow"
+    url = stack.template["Outputs"]["DashboardUrl"]["Value"]
+    assert "#dashboards:name=" in json.dumps(url) and REGION in json.dumps(url)
+
+
+def test_an_address_is_subscribed_and_the_threshold_follows_the_option(variant: Synthesized) -> None:
+    [(_, subscription)] = variant.of_type("AWS::SNS::Subscription").items()
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["Endpoint"] == "ops@example.com"
+    assert alarm(variant, "TasksQueuedLong")["Threshold"] == 600

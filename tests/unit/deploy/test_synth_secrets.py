@@ -9,7 +9,9 @@ import pytest
 from farflow.database_url import SECRET_VARIABLE
 from farflow.deploy.outputs import (
     ADMIN_SECRET_OUTPUT,
+    ALARMS_TOPIC_OUTPUT,
     CLUSTER_OUTPUT,
+    DASHBOARD_OUTPUT,
     TASK_EVENTS_QUEUE_OUTPUT,
     UI_URL_OUTPUT,
 )
@@ -30,7 +32,14 @@ def test_no_secret_value_anywhere_in_plain_text(stack: Synthesized) -> None:
 
 def test_outputs_name_secrets_never_their_values(stack: Synthesized) -> None:
     outputs = stack.template["Outputs"]
-    assert set(outputs) == {UI_URL_OUTPUT, ADMIN_SECRET_OUTPUT, CLUSTER_OUTPUT, TASK_EVENTS_QUEUE_OUTPUT}
+    assert set(outputs) == {
+        UI_URL_OUTPUT,
+        ADMIN_SECRET_OUTPUT,
+        CLUSTER_OUTPUT,
+        TASK_EVENTS_QUEUE_OUTPUT,
+        DASHBOARD_OUTPUT,
+        ALARMS_TOPIC_OUTPUT,
+    }
     admin = outputs[ADMIN_SECRET_OUTPUT]["Value"]
     assert set(admin) == {"Ref"}
     assert stack.resources[admin["Ref"]]["Type"] == "AWS::SecretsManager::Secret"

@@ -184,3 +184,11 @@ def test_the_local_stack_refuses_a_bad_option_in_one_line(tmp_path: Path) -> Non
         project_airflow_options(tmp_path)
     assert len(str(raised.value).splitlines()) == 1
     assert project_airflow_options(tmp_path / "none") == ()
+
+
+def test_the_queued_alarms_default_is_airflows() -> None:
+    from farflow.spec.metrics import DEFAULT_TASK_QUEUED_TIMEOUT
+
+    assert (
+        float(airflow_options()["scheduler"]["task_queued_timeout"]["default"]) == DEFAULT_TASK_QUEUED_TIMEOUT
+    )
