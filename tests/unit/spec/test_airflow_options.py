@@ -192,3 +192,24 @@ def test_the_queued_alarms_default_is_airflows() -> None:
     assert (
         float(airflow_options()["scheduler"]["task_queued_timeout"]["default"]) == DEFAULT_TASK_QUEUED_TIMEOUT
     )
+
+
+def test_airflow_reads_the_options_from_the_local_schedulers_environment(tmp_path: Path) -> None:
+    """The rendered variables are what Airflow itself reads (its own CLI, in the scheduler's environment)."""
+    (tmp_path / "farflow.toml").write_text(OPTIONS)
+    layout = replace(example_layout(tmp_path), airflow_options=project_airflow_options(tmp_path))
+    environment = component_environment("scheduler", {"PATH": os.environ["PATH"]}, layout, NETWORK, SECRETS)
+    (tmp_path / ".farflow" / "airflow").mkdir(parents=True, exist_ok=True)
+    script = (
+        "from airflow.configuration import conf; "
+        "print(conf.getint('core', 'parallelism'), conf.getfloat('scheduler', 'scheduler_heartbeat_sec'), flush=True)"
+    )
+    read = subprocess.run(
+        [sys.executable, "-c", script],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    assert "64 3.0" in read.stdout.splitlines()
