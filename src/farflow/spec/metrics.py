@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from farflow.spec.airflow_options import AirflowOption, env_var
 from farflow.spec.names import Names
 
+# Airflow's StatsD client needs this package (Airflow's `statsd` extra); the image's Dockerfile installs it.
+STATSD_REQUIREMENT = "statsd>=3.3.0"
 STATSD_PORT = 8125
 STATSD_PREFIX = "airflow"
 # Where the agent publishes: one namespace per stack.
