@@ -206,3 +206,27 @@ def test_an_address_is_subscribed_and_the_threshold_follows_the_option(variant: 
     assert subscription["Properties"]["Protocol"] == "email"
     assert subscription["Properties"]["Endpoint"] == "ops@example.com"
     assert alarm(variant, "TasksQueuedLong")["Threshold"] == 600
+
+
+def test_the_topic_takes_the_alarms_and_the_rule_and_no_one_else(stack: Synthesized) -> None:
+    """The topic policy replaces SNS's default one, so the alarms' own publish must be allowed in it."""
+    [policy] = [v["Properties"] for v in stack.of_type("AWS::SNS::TopicPolicy").values()]
+    text = json.dumps(flat(policy["PolicyDocument"]))
+    text = text.replace("<AWS::Partition>", "aws").replace("<AWS::AccountId>", ACCOUNT)
+    [topic_key] = stack.of_type("AWS::SNS::Topic")
+    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:farflow-alarms"
+    statements = parse_policy(json.loads(text.replace(f"<{topic_key}>", topic)))
+    alarm_arn = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:farflow-SchedulerHeartbeat"
+    tls = {"aws:SecureTransport": True}
+
+    def decide(principal: str, keys: dict[str, Any]) -> Decision:
+        return evaluate([statements], Request("sns:Publish", topic, principal, keys)).decision
+
+    alarm_keys = {**tls, "aws:SourceArn": alarm_arn, "aws:SourceAccount": ACCOUNT}
+    assert decide("cloudwatch.amazonaws.com", alarm_keys) is Decision.ALLOW
+    assert decide("events.amazonaws.com", tls) is Decision.ALLOW
+    other_account = {**alarm_keys, "aws:SourceAccount": "999999999999"}
+    assert decide("cloudwatch.amazonaws.com", other_account) is not Decision.ALLOW
+    assert (
+        decide("cloudwatch.amazonaws.com", {**alarm_keys, "aws:SecureTransport": False}) is not Decision.ALLOW
+    )
