@@ -56,7 +56,7 @@ OWNED: Mapping[str, str] = {
     "logging.remote_base_log_folder": "[logs] (task logs in CloudWatch)",
     "ecs_fargate.region": "[project] region",
     "ecs_fargate.cluster": "[project] name",
-    "ecs_fargate.container_name": "[project] name",
+    "ecs_fargate.container_name": "farflow (the Airflow task definition's container)",
     "ecs_fargate.task_definition": "[airflow] task_cpu and task_memory",
     "ecs_fargate.subnets": "[network] nat_gateways",
     "ecs_fargate.security_groups": "farflow (the tasks' security group)",
