@@ -3,7 +3,8 @@
 Two configurations cover the choices: the defaults (with a Region, which synth needs; HTTP from the
 placeholder address), and a variant with no NAT gateway, HTTPS on a domain name with its Route 53
 record, open to the internet (allowed behind HTTPS), a non-default database port, Multi-AZ, no
-deletion protection and no worker pool. Each is synthesized once per pytest session into the session's
+deletion protection, no worker pool, Airflow options, the Secrets Manager backend, two api-servers and two
+schedulers, and an address for the alarms. Each is synthesized once per pytest session into the session's
 base temp folder (jsii and the CDK are slow on two shared cores), whichever test folder asks first;
 tests read the JSON. The defaults are what the project's farflow.toml says, and are synthesized as
 cdk.json does it: the app's entry point (`farflow.deploy.app.main`) with the toolkit's CDK_OUTDIR.
@@ -23,14 +24,18 @@ from typing import Any
 import pytest
 
 from farflow.deploy.config import (
+    AirflowConfig,
+    AlarmsConfig,
     DatabaseConfig,
     DeployConfig,
     LoadBalancerConfig,
     NetworkConfig,
     ProjectConfig,
+    ScaledService,
     WorkerConfig,
 )
 from farflow.scaffold import init_project
+from farflow.spec.airflow_options import AirflowOption
 
 REGION = "eu-west-1"
 CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
@@ -49,6 +54,17 @@ VARIANT = replace(
         hosted_zone_name="example.com",
     ),
     worker=WorkerConfig(enabled=False),
+    alarms=AlarmsConfig(email="ops@example.com"),
+    airflow=AirflowConfig(
+        secrets="secrets-manager",
+        options=(
+            AirflowOption("core", "parallelism", 64),
+            AirflowOption("scheduler", "max_tis_per_query", 16),
+            AirflowOption("scheduler", "task_queued_timeout", 1200.0),
+        ),
+        api_server=ScaledService(1024, 2048, count=2),
+        scheduler=ScaledService(1024, 2048, count=2),
+    ),
 )
 
 
@@ -86,10 +102,11 @@ class Synthesized:
         return key, value
 
     def containers(self) -> dict[str, dict[str, Any]]:
-        """Container definitions by container name (every task definition has one container)."""
+        """Container definitions by container name: each task definition's first, its own (a service's
+        second is the metrics agent, farflow.deploy.metrics_agent)."""
         found = {}
         for resource in self.of_type("AWS::ECS::TaskDefinition").values():
-            [container] = resource["Properties"]["ContainerDefinitions"]
+            container = resource["Properties"]["ContainerDefinitions"][0]
             found[container["Name"]] = container
         return found
 

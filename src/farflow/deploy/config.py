@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from farflow.spec.airflow_options import AirflowOption
 from farflow.spec.names import Names
 
 
@@ -47,12 +48,26 @@ class ServiceSize:
 
 
 @dataclass(frozen=True)
+class ScaledService(ServiceSize):
+    # How many tasks the service runs (api-server and scheduler: Airflow 3 runs several of each).
+    count: int = 1
+
+
+# `[airflow] secrets`: where Airflow looks up connections and variables before its database.
+SECRETS_BACKENDS = ("", "secrets-manager")
+
+
+@dataclass(frozen=True)
 class AirflowConfig:
     # The task definition every Airflow task runs in: `[ecs_fargate]` size for tasks without executor_config.
     task_cpu: int = 2048
     task_memory: int = 4096
-    api_server: ServiceSize = ServiceSize(1024, 2048)
-    scheduler: ServiceSize = ServiceSize(1024, 2048)
+    # "secrets-manager": the Amazon provider's Secrets Manager backend, under the stack's own prefix.
+    secrets: str = ""
+    # `[airflow.options]`: Airflow's own options, checked against the installed Airflow's list.
+    options: tuple[AirflowOption, ...] = ()
+    api_server: ScaledService = ScaledService(1024, 2048)
+    scheduler: ScaledService = ScaledService(1024, 2048)
     dag_processor: ServiceSize = ServiceSize(512, 1024)
     triggerer: ServiceSize = ServiceSize(512, 1024)
 
@@ -94,6 +109,12 @@ class LoadBalancerConfig:
 
 
 @dataclass(frozen=True)
+class AlarmsConfig:
+    # An address the alarms' SNS topic e-mails (it must confirm the subscription); empty: nobody.
+    email: str = ""
+
+
+@dataclass(frozen=True)
 class DeployConfig:
     project: ProjectConfig = field(default_factory=ProjectConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
@@ -102,6 +123,7 @@ class DeployConfig:
     logs: LogsConfig = field(default_factory=LogsConfig)
     worker: WorkerConfig = field(default_factory=WorkerConfig)
     load_balancer: LoadBalancerConfig = field(default_factory=LoadBalancerConfig)
+    alarms: AlarmsConfig = field(default_factory=AlarmsConfig)
 
 
 def stack_name(config: DeployConfig) -> str:

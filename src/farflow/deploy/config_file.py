@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
 from farflow.deploy.config import DeployConfig
-from farflow.deploy.config_keys import FILE_NAME, TABLE_HELP, keys
+from farflow.deploy.config_keys import FILE_NAME, OPTIONS_HELP, SIZE_HELP, TABLE_HELP, keys
 from farflow.deploy.config_rules import at, normalized, problems, show
+from farflow.spec.airflow_option_check import check_options
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,6 +28,8 @@ else:  # pragma: no cover - Python 3.10
 
 T = TypeVar("T")
 WIDTH = 100
+# Tables whose keys are not farflow's but another program's, each checked by its own function.
+FREE_TABLES = {"airflow.options": check_options}
 
 
 class DeployConfigError(ValueError):
@@ -99,7 +102,10 @@ def _merge(
             found.append(_unknown(table, key, value, list(hints)))
             continue
         current = getattr(default, key)
-        if is_dataclass(current):
+        if dotted in FREE_TABLES:
+            changes[key], problems_found = FREE_TABLES[dotted](value)
+            found += problems_found
+        elif is_dataclass(current):
             if isinstance(value, dict):
                 changes[key] = _merge(dotted, current, value, found, replaced)
             else:
@@ -175,7 +181,9 @@ def render_default() -> str:
                 *textwrap.wrap(TABLE_HELP[key.table], WIDTH, initial_indent="# ", subsequent_indent="# "),
             ]
             lines.append(f"[{key.table}]")
-        if "." not in key.table:  # a service size's cpu and memory need no words
+        if key.name not in SIZE_HELP:  # a service size's cpu and memory need no words
             lines += textwrap.wrap(key.help, WIDTH, initial_indent="# ", subsequent_indent="# ")
         lines.append(f"{key.name} = {show(key.default)}")
+    lines += ["", *textwrap.wrap(OPTIONS_HELP, WIDTH, initial_indent="# ", subsequent_indent="# ")]
+    lines += ["# [airflow.options]", "# core.parallelism = 64", "# scheduler.max_tis_per_query = 32"]
     return "\n".join(lines) + "\n"

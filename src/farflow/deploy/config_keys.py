@@ -22,6 +22,8 @@ from farflow.deploy.config_rules import (
 from farflow.deploy.subnet_plan import VPC_PREFIXES
 
 FILE_NAME = "farflow.toml"
+# Tables of another program's keys (Airflow's options): not walked as farflow keys, described on their own.
+FREE_TABLES = frozenset({"airflow.options"})
 
 
 def _span(bounds: tuple[int, int]) -> str:
@@ -33,13 +35,16 @@ TABLE_HELP: dict[str, str] = {
     "network": "The VPC: two Availability Zones, public and private subnets.",
     "database": "The metadata database: RDS for PostgreSQL. The master password is generated and kept "
     "in Secrets Manager.",
-    "airflow": "Fargate sizes (cpu units, memory MiB) of Airflow's task definition and services.",
+    "airflow": "Fargate sizes (cpu units, memory MiB) of Airflow's task definition and services, how many "
+    "api-servers and schedulers run, and where connections and variables are kept.",
     "airflow.api_server": "The api-server: UI, REST API and the execution API tasks report to.",
     "airflow.scheduler": "The scheduler, which runs farflow's executor.",
     "airflow.dag_processor": "The dag-processor, which parses the files in dags/.",
     "airflow.triggerer": "The triggerer, which runs deferred tasks' triggers.",
     "logs": "CloudWatch Logs of the services and tasks.",
     "worker": "The worker pool for tasks sent to the 'worker' executor alias; scales on CPU.",
+    "alarms": "Alarms on the stack (scheduler heartbeat, rolled-back deployments, lost task events, tasks "
+    "queued too long, the database) go to one SNS topic; `farflow deploy` prints the dashboard's URL.",
     "load_balancer": "The Application Load Balancer in front of the api-server: who may reach the UI, "
     "HTTPS, and the name the UI has.",
 }
@@ -66,6 +71,13 @@ KEY_HELP: dict[str, str] = {
     "airflow.task_cpu": "CPU units of the task definition every Airflow task runs in (1024 = 1 vCPU), "
     "unless its executor_config says otherwise.",
     "airflow.task_memory": "Memory (MiB) of that task definition; a Fargate size together with task_cpu.",
+    "airflow.secrets": '"secrets-manager": Airflow looks up connections and variables in AWS Secrets Manager '
+    "under the stack's prefix (<name>/connections/, <name>/variables/) before its database. Empty: the "
+    "database only.",
+    "airflow.api_server.count": "api-server tasks behind the load balancer; 2 keeps the UI and the execution "
+    "API up through a task's replacement or an Availability Zone's loss, each costs its cpu and memory.",
+    "airflow.scheduler.count": "Schedulers (Airflow 3 runs several on one database, sharing the work); 2 keeps "
+    "scheduling through one's replacement, each costs its cpu and memory and holds database connections.",
     "logs.retention_days": f"Days CloudWatch keeps logs: one of {', '.join(map(str, LOG_RETENTION_DAYS))}.",
     "worker.enabled": "Run the Edge worker pool behind the 'worker' executor alias (the sample DAG uses it). "
     "Its workers hold Airflow's JWT secret, which can sign any user's token: only trusted code may run on "
@@ -87,8 +99,16 @@ KEY_HELP: dict[str, str] = {
     "load_balancer.hosted_zone_id": 'Route 53 public hosted zone holding domain_name, e.g. "Z0123456789ABC": '
     "the stack adds the alias record to the load balancer. Empty: point domain_name at the load balancer "
     "yourself (a CNAME).",
+    "alarms.email": 'An e-mail address the alarms are sent to, e.g. "ops@example.com" (AWS mails it a link '
+    "to confirm first). Empty: subscribe to the topic yourself.",
     "load_balancer.hosted_zone_name": 'That hosted zone\'s name, e.g. "example.com".',
 }
+
+OPTIONS_HELP = (
+    "Airflow's own options, as section.option = value, checked against the installed Airflow's list "
+    "(`airflow config list --defaults`) and set on the containers that read them; options farflow sets "
+    "itself are refused. docs/deploy.md says which container reads which section."
+)
 
 SIZE_HELP = {"cpu": "CPU units (1024 = 1 vCPU).", "memory": "Memory (MiB); a Fargate size with cpu."}
 """The keys of every `[airflow.<service>]` table: one Fargate size."""
@@ -125,7 +145,7 @@ def keys(config: DeployConfig | None = None) -> Iterator[Key]:
     for table, value in tables(config):
         for item in fields(value):
             default = getattr(value, item.name)
-            if not is_dataclass(default):
+            if not is_dataclass(default) and f"{table}.{item.name}" not in FREE_TABLES:
                 yield Key(table, item.name, default, help_for(table, item.name))
 
 

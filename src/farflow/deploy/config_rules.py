@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from farflow.deploy.config import (
+    SECRETS_BACKENDS,
     AirflowConfig,
     DatabaseConfig,
     DeployConfig,
@@ -38,6 +39,8 @@ NAME_MAX = 20
 DATABASE_PORTS = (1150, 65535)
 STORAGE_GB = (20, 65536)
 BACKUP_DAYS = (0, 35)
+# api-server and scheduler tasks: at least one; more than a few schedulers mostly contend for database rows.
+SERVICE_COUNTS = (1, 10)
 MAX_NAT_GATEWAYS = 2
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
@@ -89,6 +92,7 @@ def problems(config: DeployConfig) -> list[str]:
         *_logs(config.logs.retention_days),
         *_worker(config.worker),
         *_load_balancer(config.load_balancer, config.project.region),
+        *_alarms(config.alarms.email),
     ]
 
 
@@ -213,6 +217,14 @@ def _in_range(table: str, key: str, value: int, bounds: tuple[int, int], unit: s
 
 def _airflow(airflow: AirflowConfig) -> list[str]:
     found = _size_problems("airflow", "task_cpu", "task_memory", airflow.task_cpu, airflow.task_memory)
+    if airflow.secrets not in SECRETS_BACKENDS:
+        found.append(
+            f'{at("airflow", "secrets", airflow.secrets)}: give "secrets-manager" (connections and variables '
+            'in AWS Secrets Manager) or leave it empty ("") for the metadata database only.'
+        )
+    for service in ("api_server", "scheduler"):
+        count = getattr(airflow, service).count
+        found += _in_range(f"airflow.{service}", "count", count, SERVICE_COUNTS, "tasks of the service")
     for service in ("api_server", "scheduler", "dag_processor", "triggerer"):
         size = getattr(airflow, service)
         found += _size_problems(f"airflow.{service}", "cpu", "memory", size.cpu, size.memory)
@@ -340,6 +352,18 @@ def _domain(balancer: LoadBalancerConfig) -> list[str]:
             f'name in this one such as "airflow.{zone_name}".'
         )
     return found
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def _alarms(email: str) -> list[str]:
+    if not email or _EMAIL.fullmatch(email):
+        return []
+    return [
+        f"{at('alarms', 'email', email)}: not an e-mail address; write one address like "
+        '"ops@example.com", or leave it empty and subscribe to the alarms\' SNS topic yourself.'
+    ]
 
 
 def _parsed(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:

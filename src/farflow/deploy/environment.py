@@ -21,9 +21,12 @@ from farflow.spec import (
     Secret,
     Slot,
     dag_bundle,
+    metrics,
     render_environment,
+    secrets_backend,
     worker_alias,
 )
+from farflow.spec.airflow_options import AirflowOption, options_environment
 
 # Where the template's Dockerfile copies dags/ in the Airflow image.
 IMAGE_DAGS_FOLDER = "/opt/airflow/dags"
@@ -88,6 +91,10 @@ class PlatformValues:
     # The ARN, revision included, of this deploy's Airflow task definition (`pinned_to`); until it
     # exists, the family.
     airflow_task_definition: str = ""
+    # farflow.toml's [airflow.options], each on the containers that read its section.
+    airflow_options: tuple[AirflowOption, ...] = ()
+    # [airflow] secrets = "secrets-manager": the Secrets Manager backend under the stack's prefix.
+    secrets_backend: bool = False
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,10 @@ class AwsEnvironment:
             # public subnets only, and FAB's session cookie Secure whenever users reach the UI over HTTPS.
             settings["FORWARDED_ALLOW_IPS"] = self.values.trusted_proxies
             settings["AIRFLOW__FAB__COOKIE_SECURE"] = str(self.values.ui_url.startswith("https://"))
+        if component.name in metrics.SERVICES_WITH_AGENT:
+            settings.update(metrics.statsd_settings())
+        if self.values.secrets_backend and component.name in secrets_backend.READERS:
+            settings.update(secrets_backend.backend_settings(self.names))
         if component == WORKER:
             settings["AIRFLOW__EDGE__API_URL"] = f"{self.values.internal_api_url}{EDGE_API_PATH}"
         return settings
@@ -167,14 +178,16 @@ class AwsEnvironment:
         return (*component.command, PROXY_HEADERS) if component == API_SERVER else component.command
 
     def for_component(self, component: Component) -> dict[str, str]:
-        """The component's plain environment on AWS: its spec settings, then the AWS-only extras."""
+        """The component's plain environment on AWS: its spec settings, the AWS-only extras, the user's
+        Airflow options (which the config file keeps off farflow's own: a clash here is a bug)."""
         environment = render_environment(component, self.slots)
         extras = self.aws_only_settings(component)
-        clashes = set(environment) & set(extras)
+        options = options_environment(component.name, self.values.airflow_options)
+        clashes = (set(environment) & set(extras)) | (set(options) & (set(environment) | set(extras)))
         if clashes:
-            raise ValueError(f"AWS-only settings may not redefine spec settings: {sorted(clashes)}")
+            raise ValueError(f"Settings may not redefine each other: {sorted(clashes)}")
         secret_variables = {secret.env_var for secret in Secret} | {SECRET_VARIABLE}
         leaked = (set(environment) | set(extras)) & secret_variables
         if leaked:
             raise ValueError(f"Secrets may not be plain environment variables: {sorted(leaked)}")
-        return {**environment, **extras}
+        return {**environment, **extras, **options}

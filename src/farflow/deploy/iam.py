@@ -19,7 +19,7 @@ from constructs import Construct, IConstruct
 
 from farflow.deploy.nag import acknowledge, finding_text
 from farflow.executor.aws_actions import AwsAction, Scope
-from farflow.spec import workload_store
+from farflow.spec import Names, secrets_backend, workload_store
 
 ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
 
@@ -236,6 +236,24 @@ def log_writers(stack: Stack, group: logs.ILogGroup) -> list[Grant]:
             "handler (watchtower) calls it before writing, and it reads names only.",
         ),
     ]
+
+
+def secrets_reader(stack: Stack, names: Names) -> Grant:
+    """Read the secrets under the stack's connections and variables prefixes (farflow.spec.secrets_backend)."""
+    arns = [
+        stack.format_arn(
+            service="secretsmanager",
+            resource="secret",
+            resource_name=pattern,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        for pattern in secrets_backend.secret_name_patterns(names)
+    ]
+    return Grant(
+        iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=arns),
+        "Connections and variables are secrets named <prefix>/<id>, and Secrets Manager adds six random "
+        "characters to each ARN: only the secrets under the stack's two prefixes, read only.",
+    )
 
 
 def log_group_arn_without_streams(stack: Stack, group_name: str) -> str:

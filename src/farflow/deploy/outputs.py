@@ -10,3 +10,6 @@ CLUSTER_OUTPUT = "ClusterName"
 TASK_EVENTS_QUEUE_OUTPUT = "TaskEventsQueueUrl"
 DAGS_BUCKET_OUTPUT = "DagsBucketName"
 IMAGE_INPUTS_OUTPUT = "ImageInputs"
+
+DASHBOARD_OUTPUT = "DashboardUrl"
+ALARMS_TOPIC_OUTPUT = "AlarmsTopicArn"

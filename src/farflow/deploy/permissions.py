@@ -37,9 +37,11 @@ from farflow.deploy.iam import (
     log_reader,
     log_writers,
     policy,
+    secrets_reader,
 )
 from farflow.deploy.workload_store import WorkloadStore
 from farflow.executor.aws_actions import EXECUTOR_ACTIONS, TASK_ACTIONS
+from farflow.spec import Names
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,10 @@ class PermissionsProps:
     remote_logs: logs.ILogGroup
     workload_store: WorkloadStore
     events_queue: sqs.IQueue
+    names: Names
+    # [airflow] secrets = "secrets-manager": the roles of the containers that resolve connections and
+    # variables (farflow.spec.secrets_backend.READERS) read the stack's prefixes; empty: nobody does.
+    secret_readers: Sequence[iam.IRole] = ()
 
 
 def _roles_of(task_definitions: Sequence[ecs.TaskDefinition]) -> list[iam.IRole]:
@@ -122,6 +128,11 @@ class Permissions(Construct):
         self.remote_log_reader = self._policy(
             "RemoteLogsRead", [log_reader(props.remote_logs)], [props.api_server]
         )
+        self.secrets: iam.Policy | None = None
+        if props.secret_readers:
+            self.secrets = self._policy(
+                "SecretsRead", [secrets_reader(stack, props.names)], props.secret_readers
+            )
 
     def _policy(self, construct_id: str, given: Sequence[Grant], roles: Sequence[iam.IRole]) -> iam.Policy:
         created = policy(self, construct_id, given, roles)

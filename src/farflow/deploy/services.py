@@ -15,6 +15,7 @@ from constructs import Construct
 
 from farflow.deploy.config import ServiceSize
 from farflow.deploy.containers import AirflowRuntime, add_airflow_container, fargate_task_definition
+from farflow.deploy.metrics_agent import add_metrics_agent
 from farflow.deploy.network import Placement
 from farflow.spec import Component
 from farflow.worker.drain import STOP_TIMEOUT_SECONDS
@@ -32,6 +33,8 @@ class AirflowServiceProps:
     namespace: servicediscovery.INamespace | None = None
     # Time a new task gets before load balancer health checks count (the api-server).
     health_check_grace: Duration | None = None
+    # The CloudWatch namespace the service's metrics agent publishes to (farflow.deploy.metrics_agent).
+    metrics_namespace: str | None = None
 
 
 class AirflowService(Construct):
@@ -54,6 +57,13 @@ class AirflowService(Construct):
             # within it, farflow.worker.drain).
             stop_timeout=STOP_TIMEOUT_SECONDS,
         )
+        if props.metrics_namespace:
+            add_metrics_agent(
+                self.task_definition,
+                props.metrics_namespace,
+                props.runtime.environment.values.region,
+                props.runtime.log_group,
+            )
         cloud_map = (
             ecs.CloudMapOptions(
                 name=component.name,

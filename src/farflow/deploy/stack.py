@@ -13,8 +13,9 @@ from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
 from farflow.dags import fingerprints
+from farflow.deploy.alarms import Alarms, AlarmsProps
 from farflow.deploy.cluster import Cluster, ClusterProps
-from farflow.deploy.config import DeployConfig, ServiceSize
+from farflow.deploy.config import DeployConfig, ScaledService, ServiceSize
 from farflow.deploy.containers import AirflowRuntime, port_of
 from farflow.deploy.dag_bundle import DagBundle
 from farflow.deploy.database import Database, DatabaseProps
@@ -28,8 +29,10 @@ from farflow.deploy.migration import ADMIN_USER, Migration, MigrationProps
 from farflow.deploy.network import Network, NetworkProps, placement
 from farflow.deploy.outputs import (
     ADMIN_SECRET_OUTPUT,
+    ALARMS_TOPIC_OUTPUT,
     CLUSTER_OUTPUT,
     DAGS_BUCKET_OUTPUT,
+    DASHBOARD_OUTPUT,
     IMAGE_INPUTS_OUTPUT,
     TASK_EVENTS_QUEUE_OUTPUT,
     UI_URL_OUTPUT,
@@ -53,11 +56,14 @@ from farflow.spec import (
     DAG_PROCESSOR,
     SCHEDULER,
     TRIGGERER,
+    WORKER,
     Component,
     Names,
     airflow_task_shape,
+    metrics,
     project_task_shapes,
 )
+from farflow.spec.secrets_backend import SECRETS_MANAGER
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,8 @@ class FarflowStack(Stack):
                     events_queue_url=task_events.queue.queue_url,
                     worker_pool=config.worker.enabled,
                     dags_bucket=dags.bucket.bucket_name,
+                    airflow_options=config.airflow.options,
+                    secrets_backend=config.airflow.secrets == SECRETS_MANAGER,
                 ),
             ),
             secrets=secrets,
@@ -198,8 +206,12 @@ class FarflowStack(Stack):
                     runtime=pinned,
                     cluster=cluster.cluster,
                     placement=components,
+                    desired_count=size.count if isinstance(size, ScaledService) else 1,
                     namespace=cluster.namespace if is_api else None,
                     health_check_grace=Duration.minutes(5) if is_api else None,
+                    metrics_namespace=metrics.namespace(names)
+                    if component.name in metrics.SERVICES_WITH_AGENT
+                    else None,
                 ),
             )
         workers = (
@@ -229,6 +241,16 @@ class FarflowStack(Stack):
         )
         api = services[API_SERVER]
         load_balancer.serve(api.service, api.container.container_name, API_SERVER)
+        # Every container that resolves connections and variables (farflow.spec.secrets_backend.READERS).
+        secret_readers = (
+            [
+                *(service.task_definition.task_role for service in services.values()),
+                airflow_tasks.task_definition.task_role,
+                *([workers.workers.task_definition.task_role] if workers else []),
+            ]
+            if config.airflow.secrets == SECRETS_MANAGER
+            else []
+        )
         permissions = Permissions(
             self,
             "Permissions",
@@ -244,6 +266,8 @@ class FarflowStack(Stack):
                 remote_logs=log_groups.remote,
                 workload_store=workload_store,
                 events_queue=task_events.queue,
+                secret_readers=secret_readers,
+                names=names,
             ),
         )
         # CloudFormation starts a service only after the policies its tasks need exist; the scheduler's
@@ -279,24 +303,44 @@ class FarflowStack(Stack):
             *([workers.workers] if workers else []),
         ]:
             service.service.node.add_dependency(dag_readers)
-        CfnOutput(self, UI_URL_OUTPUT, value=load_balancer.url, description="Open the Airflow UI here")
-        CfnOutput(
+
+        alarms = Alarms(
             self,
-            ADMIN_SECRET_OUTPUT,
-            value=secrets.admin_password.secret_arn,
-            description=f"Secrets Manager secret with the password of the UI user '{ADMIN_USER}'",
+            "Alarms",
+            AlarmsProps(
+                names=names,
+                email=config.alarms.email,
+                task_queued_timeout=metrics.task_queued_timeout(config.airflow.options),
+                services={component.name: service.service for component, service in services.items()}
+                | ({WORKER.name: workers.workers.service} if workers else {}),
+                database=database.instance,
+                allocated_storage_gb=config.database.allocated_storage_gb,
+                dead_letters=task_events.dead_letters,
+            ),
         )
-        CfnOutput(self, CLUSTER_OUTPUT, value=cluster.cluster.cluster_name)
-        CfnOutput(self, TASK_EVENTS_QUEUE_OUTPUT, value=task_events.queue.queue_url)
-        CfnOutput(
-            self,
-            DAGS_BUCKET_OUTPUT,
-            value=dags.bucket.bucket_name,
-            description="The DAG bundle's bucket: `farflow dags push` writes it",
+        self._outputs(
+            {
+                UI_URL_OUTPUT: (load_balancer.url, "Open the Airflow UI here"),
+                ADMIN_SECRET_OUTPUT: (
+                    secrets.admin_password.secret_arn,
+                    f"Secrets Manager secret with the password of the UI user '{ADMIN_USER}'",
+                ),
+                CLUSTER_OUTPUT: (cluster.cluster.cluster_name, None),
+                TASK_EVENTS_QUEUE_OUTPUT: (task_events.queue.queue_url, None),
+                DAGS_BUCKET_OUTPUT: (
+                    dags.bucket.bucket_name,
+                    "The DAG bundle's bucket: `farflow dags push` writes it",
+                ),
+                IMAGE_INPUTS_OUTPUT: (
+                    fingerprints.to_output(fingerprints.image_inputs(props.project)),
+                    "What the images were built from, by digest: `farflow dags push` compares",
+                ),
+                DASHBOARD_OUTPUT: (alarms.dashboard_url(), "CloudWatch dashboard"),
+                ALARMS_TOPIC_OUTPUT: (alarms.topic.topic_arn, "SNS topic of the alarms"),
+            }
         )
-        CfnOutput(
-            self,
-            IMAGE_INPUTS_OUTPUT,
-            value=fingerprints.to_output(fingerprints.image_inputs(props.project)),
-            description="What the images were built from, by digest: `farflow dags push` compares",
-        )
+
+    def _outputs(self, outputs: dict[str, tuple[str, str | None]]) -> None:
+        """Top-level outputs, whose logical ids are exactly their names (farflow's commands read them)."""
+        for name, (value, description) in outputs.items():
+            CfnOutput(self, name, value=value, description=description)

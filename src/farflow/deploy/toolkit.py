@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from farflow.deploy import node as node_paths
-from farflow.deploy.outputs import ADMIN_SECRET_OUTPUT, UI_URL_OUTPUT
+from farflow.deploy.outputs import ADMIN_SECRET_OUTPUT, DASHBOARD_OUTPUT, UI_URL_OUTPUT
 
 CDK_VERSION = "2.1148.1"
 CDK_PACKAGE = f"aws-cdk@{CDK_VERSION}"
@@ -173,6 +173,7 @@ class DeployOutputs:
     stack: str
     ui_url: str | None
     admin_secret_arn: str | None
+    dashboard_url: str | None = None
 
 
 def read_outputs(text: str) -> DeployOutputs | None:
@@ -182,7 +183,12 @@ def read_outputs(text: str) -> DeployOutputs | None:
     """
     stacks = json.loads(text) if text.strip() else {}
     found = [
-        DeployOutputs(stack, _text(outputs.get(UI_URL_OUTPUT)), _text(outputs.get(ADMIN_SECRET_OUTPUT)))
+        DeployOutputs(
+            stack,
+            _text(outputs.get(UI_URL_OUTPUT)),
+            _text(outputs.get(ADMIN_SECRET_OUTPUT)),
+            _text(outputs.get(DASHBOARD_OUTPUT)),
+        )
         for stack, outputs in (stacks.items() if isinstance(stacks, dict) else ())
         if isinstance(outputs, dict)
     ]
@@ -216,4 +222,6 @@ def deploy_summary(outputs: DeployOutputs | None, region: str) -> list[str]:
             ]
         )
         lines += ["The admin password is in Secrets Manager; to print it:", f"  {command}"]
+    if outputs.dashboard_url:
+        lines.append(f"Dashboard and alarms: {outputs.dashboard_url}")
     return lines

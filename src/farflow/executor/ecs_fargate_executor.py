@@ -79,6 +79,9 @@ class TaskRecord:
     workload_object: str | None = None  # the launched task's object in the workload store
     queued_seconds: float | None = None  # queue_workload (or relaunch) to RunTask's answer; None if adopted
 
+    # When this executor took the task (monotonic): its age until ECS accepts it is its queued time.
+    queued_at: float = field(default_factory=time.monotonic)
+
 
 def workload_command(workload: workloads.ExecuteTask) -> tuple[str, ...]:
     """The container command that runs one workload through the Task SDK."""
@@ -364,6 +367,13 @@ class EcsFargateExecutor(BaseExecutor):
     def _emit_gauges(self) -> None:
         stats.gauge("ecs_fargate.pending", self.launcher.pending())
         stats.gauge("ecs_fargate.running", len(self._keys_by_arn))
+        stats.gauge("ecs_fargate.oldest_queued_seconds", self.oldest_queued_seconds())
+
+    def oldest_queued_seconds(self, now: float | None = None) -> float:
+        """How long the longest-waiting task not yet accepted by ECS has waited (0 if none waits): launch
+        queue, throttling and capacity waits; the alarm compares it with task_queued_timeout."""
+        waiting = [record.queued_at for record in self._records.values() if record.arn is None]
+        return max(0.0, (time.monotonic() if now is None else now) - min(waiting)) if waiting else 0.0
 
     def _handle(self, message: Message) -> None:
         if isinstance(message, Launched):
@@ -397,6 +407,7 @@ class EcsFargateExecutor(BaseExecutor):
         self.running_state(record.key, message.arn)
         self.log_task_event(event="ecs task launched", extra=message.arn, ti_key=record.key)
         stats.timing("ecs_fargate.launch_latency", message.latency * 1000)
+        stats.incr("ecs_fargate.launches")
 
     def _on_launch_failed(self, message: LaunchFailed) -> None:
         stats.incr("ecs_fargate.launch_failures")

@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from farflow.deploy.config_keys import FILE_NAME
 from farflow.local.components import spec_component
 from farflow.local.layout import DEFAULT_NAMES, Network, StackLayout
 from farflow.local.local_only import LOCAL_ONLY, STACK_MARKER, component_extras, task_extras
 from farflow.local.slots import component_secrets, local_slots
 from farflow.local.state import Secrets, StateDir
 from farflow.spec import AIRFLOW_TASK, SCHEDULER, Component, Secret, render_environment
+from farflow.spec.airflow_options import AirflowOption, options_environment
 
 # The default names, for the tests and benchmarks that seed an endpoint the way the stack does.
 CLUSTER = DEFAULT_NAMES.cluster
@@ -49,6 +51,18 @@ _SECRET_VARIABLES = frozenset(
 
 class StackConfigError(ValueError):
     """A setting of the local stack is unusable; the message names it and the fix."""
+
+
+def project_airflow_options(project: Path) -> tuple[AirflowOption, ...]:
+    """The project's [airflow.options], from its farflow.toml (none without one), as the deploy reads them."""
+    from farflow.deploy.config_file import DeployConfigError, load
+
+    if not (project / FILE_NAME).is_file():
+        return ()
+    try:
+        return load(project).airflow.options
+    except DeployConfigError as error:
+        raise StackConfigError(str(error)) from None
 
 
 def sqlite_database_url(state: StateDir) -> str:
@@ -138,6 +152,7 @@ def component_environment(
     return {
         **kept_from_shell(inherited),
         **component_extras(layout),
+        **options_environment(component.name, layout.airflow_options),
         **render_environment(component, local_slots(layout, network)),
         **component_secrets(component, layout, shared),
     }
@@ -148,6 +163,7 @@ def airflow_task_env(layout: StackLayout, network: Network, shared: Secrets) -> 
     database and no JWT secret. The endpoint adds AWS_ENDPOINT_URL, the region and dummy keys itself."""
     return {
         **task_extras(layout),
+        **options_environment(AIRFLOW_TASK.name, layout.airflow_options),
         **render_environment(AIRFLOW_TASK, local_slots(layout, network)),
         **component_secrets(AIRFLOW_TASK, layout, shared),
     }

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from farflow.local.state import StateDir
 from farflow.spec import Names
+from farflow.spec.airflow_options import AirflowOption
 
 # The names a stack gets unless told otherwise: the deploy's default prefix, `farflow`.
 DEFAULT_NAMES = Names()
@@ -36,6 +37,8 @@ class StackLayout:
     region: str = "us-east-1"
     stack_id: str = "farflow"
     names: Names = DEFAULT_NAMES
+    # farflow.toml's [airflow.options]: the same options the deploy sets, on the same components.
+    airflow_options: tuple[AirflowOption, ...] = ()
 
     @property
     def api_url(self) -> str:

@@ -37,6 +37,7 @@ from farflow.local.environment import (
     airflow_task_env,
     check_executor_settings,
     component_environment,
+    project_airflow_options,
     task_base_env,
 )
 from farflow.local.layout import Network, StackLayout
@@ -107,6 +108,8 @@ class LocalStack(StackAccess):
     ) -> None:
         self.options = options
         self.project = check_project(options.project)
+        # Read before anything starts, so a bad option stops `farflow local up` with one line.
+        self.airflow_options = project_airflow_options(self.project)
         self.state = StateDir.for_project(self.project)
         self.report = report or (lambda _message: None)
         self.notify = notify or (lambda message: self.report(message))  # noqa: PLW0108 - report may be replaced
@@ -244,6 +247,7 @@ class LocalStack(StackAccess):
             database_url=database_url,
             region=options.region,
             stack_id=self.stack_id,
+            airflow_options=self.airflow_options,
         )
 
     def _record_layout(self, database_url: str) -> None:

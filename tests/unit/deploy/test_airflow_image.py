@@ -15,6 +15,7 @@ from farflow.deploy.environment import IMAGE_DAGS_FOLDER
 from farflow.deploy.farflow_wheel import DIST_FOLDER
 from farflow.deploy.images import airflow_image
 from farflow.scaffold import init_project
+from farflow.spec.metrics import STATSD_REQUIREMENT
 
 
 def test_dockerfile_builds_on_the_official_image_with_the_needed_providers(tmp_path: Path) -> None:
@@ -72,6 +73,8 @@ def test_the_image_installs_the_staged_wheel_else_the_pinned_version(tmp_path: P
     arguments = done.stdout.splitlines()
     assert arguments[:2] == ["apache-airflow==3.3.2", str(wheel) if staged else "farflow==9.9.9"]
     assert arguments[-2:] == ["-r", "/tmp/farflow/requirements.txt"]
+    # Without it Airflow cannot send the metrics the alarms read.
+    assert STATSD_REQUIREMENT in arguments
 
 
 def test_the_image_adds_the_rds_ca_bundle_readable_by_airflow(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ ACKNOWLEDGED_RULES = {
     "AwsSolutions-S1",
     "AwsSolutions-SF2",
     "AwsSolutions-SMG4",
+    "AwsSolutions-SNS2",
     "AwsSolutions-SQS3",
 }
 # Acknowledged only when farflow.toml makes the choice they follow from.

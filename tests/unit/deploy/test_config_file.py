@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from farflow.deploy.config import DeployConfig, ServiceSize
+from farflow.deploy.config import DeployConfig, ScaledService
 from farflow.deploy.config_file import DeployConfigError, MissingConfigError, load, parse, render_default
 from farflow.deploy.config_keys import KEY_HELP, TABLE_HELP, keys, tables
 from farflow.deploy.config_rules import LOG_RETENTION_DAYS, nearest_retention, unreachable_cidrs
@@ -53,8 +53,8 @@ def test_the_default_file_holds_the_documented_defaults() -> None:
 def test_every_key_and_table_has_words_and_no_words_are_stale() -> None:
     table_names = {name for name, _ in tables()}
     assert set(TABLE_HELP) == table_names
-    top_level = {f"{key.table}.{key.name}" for key in keys() if "." not in key.table}
-    assert set(KEY_HELP) == top_level
+    own_words = {f"{key.table}.{key.name}" for key in keys() if "." not in key.table or key.name == "count"}
+    assert set(KEY_HELP) == own_words
     assert all(key.help for key in keys())
 
 
@@ -63,7 +63,7 @@ def test_an_empty_file_and_a_partial_file_keep_the_defaults() -> None:
     config = parse("[database]\nport = 6543\n[airflow.scheduler]\ncpu = 2048\nmemory = 4096\n")
     assert config.database.port == 6543
     assert config.database.name == "farflow"
-    assert config.airflow.scheduler == ServiceSize(2048, 4096)
+    assert config.airflow.scheduler == ScaledService(2048, 4096)
     assert config.airflow.api_server == DeployConfig().airflow.api_server
 
 
@@ -343,3 +343,23 @@ def test_a_value_refused_for_its_type_is_not_blamed_again_through_its_default(tm
         f'{tmp_path / "farflow.toml"}: [worker] max_count = "ten": must be a whole number, like the default '
         "5; this is a string.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[airflow]\nsecrets = "vault"', '[airflow] secrets = "vault": give "secrets-manager"'),
+        ("[airflow.scheduler]\ncount = 0", "[airflow.scheduler] count = 0: out of range; give 1 to 10"),
+        ("[airflow.api_server]\ncount = 11", "[airflow.api_server] count = 11: out of range; give 1 to 10"),
+        ('[airflow]\noptions = "x"', '[airflow] options = "x": write it as the table [airflow.options]'),
+        (
+            '[alarms]\nemail = "ops at example"',
+            '[alarms] email = "ops at example": not an e-mail address; write',
+        ),
+    ],
+)
+def test_a_bad_daily_work_value_is_one_line_naming_key_value_and_fix(text: str, expected: str) -> None:
+    with pytest.raises(DeployConfigError) as raised:
+        parse(text)
+    assert str(raised.value).startswith(f"farflow.toml: {expected}")
+    assert len(str(raised.value).splitlines()) == 1

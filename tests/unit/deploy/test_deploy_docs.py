@@ -193,3 +193,24 @@ def test_the_readme_summary_has_the_docs_total() -> None:
     readme = (ROOT / "README.md").read_text()
     assert f"about {total[1]} a month" in readme
     assert "(docs/deploy.md)" in readme
+
+
+READERS = (
+    "<!-- readers: generated from farflow.spec.airflow_options; tests/unit/deploy/test_deploy_docs.py -->"
+)
+
+
+def readers_table() -> str:
+    """Which containers get the options of each section of [airflow.options]."""
+    from farflow.spec.airflow_options import READERS as BY_SECTION
+
+    rows = ["| section | set on |", "|---|---|"]
+    rows += [f"| `[{section}]` | {', '.join(sorted(readers))} |" for section, readers in BY_SECTION.items()]
+    rows.append(
+        "| every other section | every Airflow container (services, workers, Airflow tasks, migration) |"
+    )
+    return "\n".join(rows)
+
+
+def test_the_option_readers_table_is_the_specs() -> None:
+    assert between(READERS) == readers_table(), f"regenerate the table in docs/deploy.md:\n{readers_table()}"

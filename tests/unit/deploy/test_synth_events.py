@@ -3,6 +3,8 @@ dead-letter queue, all rendered from `farflow.spec.events`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from farflow.spec import Names
 from farflow.spec.events import events_queue_shape, task_state_change_pattern
 from tests.support.deploy import Synthesized
@@ -10,9 +12,19 @@ from tests.support.deploy import Synthesized
 SHAPE = events_queue_shape(Names())
 
 
+def task_events_rule(stack: Synthesized) -> tuple[str, dict[str, Any]]:
+    """The task state change rule (the alarms have a rule of their own)."""
+    [found] = [
+        (key, value)
+        for key, value in stack.of_type("AWS::Events::Rule").items()
+        if key.startswith("TaskEvents")
+    ]
+    return found
+
+
 def test_rule_matches_this_clusters_farflow_task_state_changes(stack: Synthesized) -> None:
     cluster, _ = stack.one("AWS::ECS::Cluster")
-    _, rule = stack.one("AWS::Events::Rule")
+    _, rule = task_events_rule(stack)
     assert rule["Properties"]["EventPattern"] == task_state_change_pattern(
         {"Fn::GetAtt": [cluster, "Arn"]}  # type: ignore[arg-type]
     )
@@ -35,7 +47,7 @@ def test_queues_have_the_specs_names_and_settings(stack: Synthesized) -> None:
 
 
 def test_only_this_rule_may_send_to_the_queue(stack: Synthesized) -> None:
-    rule, _ = stack.one("AWS::Events::Rule")
+    rule, _ = task_events_rule(stack)
     policy = next(
         value
         for key, value in stack.of_type("AWS::SQS::QueuePolicy").items()

@@ -53,10 +53,12 @@ def normal(statement: dict[str, Any]) -> dict[str, Any]:
 
 
 def statements_of(stack: Synthesized, role: str) -> list[dict[str, Any]]:
+    """A role's statements, without the metrics agent's PutMetricData (tests/unit/deploy/test_synth_daily.py)."""
     return [
         normal(statement)
         for policy in stack.policies_of(role)
         for statement in policy["PolicyDocument"]["Statement"]
+        if statement["Action"] != "cloudwatch:PutMetricData"
     ]
 
 

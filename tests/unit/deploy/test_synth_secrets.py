@@ -9,8 +9,10 @@ import pytest
 from farflow.database_url import SECRET_VARIABLE
 from farflow.deploy.outputs import (
     ADMIN_SECRET_OUTPUT,
+    ALARMS_TOPIC_OUTPUT,
     CLUSTER_OUTPUT,
     DAGS_BUCKET_OUTPUT,
+    DASHBOARD_OUTPUT,
     IMAGE_INPUTS_OUTPUT,
     TASK_EVENTS_QUEUE_OUTPUT,
     UI_URL_OUTPUT,
@@ -39,6 +41,8 @@ def test_outputs_name_secrets_never_their_values(stack: Synthesized) -> None:
         TASK_EVENTS_QUEUE_OUTPUT,
         DAGS_BUCKET_OUTPUT,
         IMAGE_INPUTS_OUTPUT,
+        DASHBOARD_OUTPUT,
+        ALARMS_TOPIC_OUTPUT,
     }
     admin = outputs[ADMIN_SECRET_OUTPUT]["Value"]
     assert set(admin) == {"Ref"}

@@ -181,3 +181,11 @@ def test_the_outputs_read_are_top_level_outputs_of_the_synthesized_stack(stack: 
     # The outputs file is keyed by output logical id: an output nested in a construct would get a
     # path-and-hash id (say "ApiUiUrl1A2B3C4D") and the deploy summary would silently lose it.
     assert {UI_URL_OUTPUT, ADMIN_SECRET_OUTPUT} <= set(stack.template["Outputs"])
+
+
+def test_the_summary_ends_with_the_dashboards_url() -> None:
+    from farflow.deploy.outputs import DASHBOARD_OUTPUT
+
+    url = "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards:name=farflow-airflow"
+    outputs = read_outputs(json.dumps({"farflow": {**OUTPUTS["farflow"], DASHBOARD_OUTPUT: url}}))
+    assert deploy_summary(outputs, "eu-west-1")[-1] == f"Dashboard and alarms: {url}"
