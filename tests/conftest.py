@@ -26,6 +26,9 @@ os.environ.setdefault("AIRFLOW__API_AUTH__JWT_SECRET", "farflow-tests-jwt-secret
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+# farflow's consoles wrap at COLUMNS when it is set (farflow.terminal); pytest-xdist's workers set it to
+# 80, a shell may export it. The tests see a console as a user's file or pipe does: unset.
+os.environ.pop("COLUMNS", None)
 # Metadata database templates (farflow.local.database_template): the session's first stack builds one,
 # the others copy it; none comes from, or is left in, ~/.farflow.
 _CACHE = tempfile.mkdtemp(prefix="farflow-tests-cache-")
