@@ -38,9 +38,11 @@ MOTO_FAILS = {"AWS::KMS::Key"}
 MOTO_LACKS = {
     "AWS::ApplicationAutoScaling::ScalableTarget",
     "AWS::ApplicationAutoScaling::ScalingPolicy",
+    "AWS::CloudWatch::Alarm",
     "AWS::EC2::SecurityGroupEgress",
     "AWS::ECS::ClusterCapacityProviderAssociations",
     "AWS::S3::BucketPolicy",
+    "AWS::SNS::TopicPolicy",
     "AWS::SQS::QueuePolicy",
     "AWS::SecretsManager::Secret",
     "AWS::SecretsManager::SecretTargetAttachment",
