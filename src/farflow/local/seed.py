@@ -52,9 +52,13 @@ def shape_image(shape: TaskDefinitionShape) -> str:
 
 
 def register_request(
-    shape: TaskDefinitionShape, region: str, environment: Mapping[str, str] | None = None
+    shape: TaskDefinitionShape,
+    region: str,
+    environment: Mapping[str, str] | None = None,
+    roles: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """RegisterTaskDefinition kwargs for a spec shape: a Fargate task of one essential container."""
+    """RegisterTaskDefinition kwargs for a spec shape: a Fargate task of one essential container, with
+    its task and execution role ARNs when given (`farflow.local.roles`)."""
     spec = shape.container
     container: dict[str, Any] = {
         "name": spec.name,
@@ -74,7 +78,7 @@ def register_request(
         container["command"] = list(spec.command)
     if environment:
         container["environment"] = [{"name": key, "value": environment[key]} for key in sorted(environment)]
-    return {
+    request: dict[str, Any] = {
         "family": shape.family,
         "requiresCompatibilities": ["FARGATE"],
         "networkMode": "awsvpc",
@@ -82,6 +86,9 @@ def register_request(
         "memory": str(shape.memory),
         "containerDefinitions": [container],
     }
+    if roles is not None:
+        request["taskRoleArn"], request["executionRoleArn"] = roles
+    return request
 
 
 def airflow_task_definition(
@@ -96,7 +103,8 @@ def folder_task_definition(folder: Path, region: str, names: Names = DEFAULT_NAM
     return register_request(folder_task_shape(folder, names), region)
 
 
-def _client(service: str, endpoint_url: str, region: str) -> Any:
+def client(service: str, endpoint_url: str, region: str) -> Any:
+    """A boto3 client of the local endpoint, with the CLI's own keys (the account's administrator)."""
     return boto3.client(  # type: ignore[call-overload]
         service,
         endpoint_url=endpoint_url,
@@ -109,12 +117,12 @@ def _client(service: str, endpoint_url: str, region: str) -> Any:
 def seed_workload_store(endpoint_url: str, region: str, names: Names = DEFAULT_NAMES) -> str:
     """Create the workload store's KMS key and bucket as `farflow.spec.workload_store` describes them;
     return the `[ecs_fargate] workload_store` URL. (moto keeps the key's policy but does not enforce it.)"""
-    key_arn = _client("kms", endpoint_url, region).create_key(
+    key_arn = client("kms", endpoint_url, region).create_key(
         Description=f"{names.prefix}: Airflow task workloads (tokens)"
     )["KeyMetadata"]["Arn"]
     # Bucket names are global; moto shares them between the accounts of endpoints in one process.
     bucket = f"{names.prefix}-workloads-{uuid.uuid4().hex[:12]}"
-    s3 = _client("s3", endpoint_url, region)
+    s3 = client("s3", endpoint_url, region)
     s3.create_bucket(Bucket=bucket)
     s3.put_bucket_encryption(
         Bucket=bucket, ServerSideEncryptionConfiguration=workload_store.encryption_configuration(key_arn)
@@ -143,7 +151,7 @@ def queue_attributes(shape: EventsQueueShape, dead_letter_arn: str) -> dict[str,
 def seed_events(endpoint_url: str, region: str, cluster_arn: str, names: Names = DEFAULT_NAMES) -> str:
     """The task events queue, its DLQ, and the rule that sends farflow's task state changes to it; its URL."""
     shape = events_queue_shape(names)
-    sqs = _client("sqs", endpoint_url, region)
+    sqs = client("sqs", endpoint_url, region)
     dead_letter_url = sqs.create_queue(
         QueueName=shape.dead_letter_queue_name,
         Attributes={
@@ -162,7 +170,7 @@ def seed_events(endpoint_url: str, region: str, cluster_arn: str, names: Names =
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    events = _client("events", endpoint_url, region)
+    events = client("events", endpoint_url, region)
     events.put_rule(Name=shape.rule_name, EventPattern=json.dumps(task_state_change_pattern(cluster_arn)))
     events.put_targets(
         Rule=shape.rule_name,
@@ -174,7 +182,7 @@ def seed_events(endpoint_url: str, region: str, cluster_arn: str, names: Names =
 def seed_network(endpoint_url: str, region: str, names: Names = DEFAULT_NAMES) -> Network:
     """Create VPC, subnet, security group, cluster, log groups, the workload store and the task events
     queue and rule on the endpoint."""
-    ec2 = _client("ec2", endpoint_url, region)
+    ec2 = client("ec2", endpoint_url, region)
     vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     # moto refuses awsvpc tasks in a VPC without DNS hostnames.
     ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
@@ -183,11 +191,11 @@ def seed_network(endpoint_url: str, region: str, names: Names = DEFAULT_NAMES) -
         GroupName=f"{names.prefix}-tasks", Description="farflow local tasks", VpcId=vpc_id
     )["GroupId"]
     # With the capacity providers the deployed cluster has, so Spot tasks run here and others fail as on AWS.
-    cluster = _client("ecs", endpoint_url, region).create_cluster(
+    cluster = client("ecs", endpoint_url, region).create_cluster(
         clusterName=names.cluster, capacityProviders=list(CAPACITY_PROVIDERS)
     )["cluster"]
     seed_events(endpoint_url, region, cluster["clusterArn"], names)
-    logs = _client("logs", endpoint_url, region)
+    logs = client("logs", endpoint_url, region)
     existing = {g["logGroupName"] for g in logs.describe_log_groups().get("logGroups", [])}
     for log_group in (names.airflow_log_group, names.task_log_group):
         if log_group not in existing:
@@ -202,11 +210,22 @@ def seed_task_definitions(
     airflow_environment: Mapping[str, str],
     project: Path,
     names: Names = DEFAULT_NAMES,
+    *,
+    task_roles: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[str]:
-    """Register the Airflow task definition and one per tasks/<name> folder; return their families."""
-    definitions = [airflow_task_definition(airflow_environment, region, names)]
-    definitions += [register_request(shape, region) for shape in project_task_shapes(project, names)]
-    ecs = _client("ecs", endpoint_url, region)
+    """Register the Airflow task definition and one per tasks/<name> folder, each with its task and
+    execution roles from `task_roles` (family to ARNs); return their families."""
+    roles = task_roles or {}
+    definitions = [
+        register_request(
+            airflow_task_shape(names), region, airflow_environment, roles.get(names.airflow_family)
+        )
+    ]
+    definitions += [
+        register_request(shape, region, roles=roles.get(shape.family))
+        for shape in project_task_shapes(project, names)
+    ]
+    ecs = client("ecs", endpoint_url, region)
     for definition in definitions:
         ecs.register_task_definition(**definition)
     return [definition["family"] for definition in definitions]

@@ -36,6 +36,7 @@ from farflow.local.environment import airflow_task_env, component_environment, t
 from farflow.local.layout import Network, StackLayout
 from farflow.local.local_only import STACK_MARKER
 from farflow.local.ports import ensure_free
+from farflow.local.roles import seed_stack_roles
 from farflow.local.seed import seed_network, seed_task_definitions
 from farflow.local.stack_access import StackAccess
 from farflow.local.stack_record import StackAlreadyUp, StackRecord
@@ -204,12 +205,14 @@ class LocalStack(StackAccess):
         layout = self._layout(str(self.endpoint.url), database_url="")  # tasks never get the database
         assert self.secrets is not None
         network = seed_network(layout.endpoint_url, layout.region, layout.names)
+        roles = seed_stack_roles(layout, network, self.endpoint.account_id, self.project)
         seed_task_definitions(
             layout.endpoint_url,
             layout.region,
             airflow_task_env(layout, network, self.secrets),
             self.project,
             layout.names,
+            task_roles=roles.task_roles,
         )
         self.layout, self.network = layout, network
 
