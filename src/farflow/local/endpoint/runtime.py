@@ -135,6 +135,7 @@ class LocalTask:
     backend: Any  # moto's ECS backend that holds it
     definitions: list[dict[str, Any]] = field(repr=False)
     definition_memory: object
+    task_role_arn: str = ""  # the task definition's (or RunTask's override): whose keys the task gets
     status: str = PROVISIONING
     fault: Ending | None = None
     stop_reason: str | None = None  # StopTask's reason, once asked
@@ -188,6 +189,9 @@ class TaskRuntime:
                 backend=backend,
                 definitions=[dict(item) for item in definition.container_definitions],
                 definition_memory=definition.memory,
+                task_role_arn=str(
+                    (model.overrides or {}).get("taskRoleArn") or definition.task_role_arn or ""
+                ),
                 fault=launch_fault(outcome),
             )
             self._active[task.arn] = task
@@ -201,7 +205,7 @@ class TaskRuntime:
         if not (self.execute and self.forks.enabled and self.endpoint_url):
             return
         definition = backend.describe_task_definition(definition_arn)
-        context = self._context("", backend)
+        context = self._context("", backend, str(definition.task_role_arn or ""))
         for container in definition.container_definitions:
             override = assumed_override(container, self.images)
             if override is None or not essential(container):
@@ -348,13 +352,14 @@ class TaskRuntime:
         with self._timeline_lock:
             return list(self._starts)
 
-    def _context(self, task_arn: str, backend: Any) -> TaskContext:
+    def _context(self, task_arn: str, backend: Any, task_role_arn: str) -> TaskContext:
         return TaskContext(
             task_arn=task_arn,
             account=str(backend.account_id),
             region=str(backend.region_name),
             endpoint_url=self.endpoint_url,
             base_env=self.base_env,
+            task_role_arn=task_role_arn,
         )
 
     def _launch(self, task: LocalTask) -> None:
@@ -365,7 +370,10 @@ class TaskRuntime:
                 overrides = task.model.overrides or {}
                 task.memory_mib = task_memory_mib(overrides, task.definition_memory)
                 task.plans = plan_task(
-                    self._context(task.arn, task.backend), task.definitions, overrides, self.images
+                    self._context(task.arn, task.backend, task.task_role_arn),
+                    task.definitions,
+                    overrides,
+                    self.images,
                 )
             if any(self.forks.status(self.forks.key(plan)) == "warming" for plan in task.plans.values()):
                 return  # PENDING while an interpreter its containers will fork from warms up
