@@ -151,6 +151,11 @@ class LocalTask:
         return str(self.model.task_arn)
 
 
+def task_role_of(definition: Any) -> str:
+    """A moto task definition's task role ARN (moto sets the attribute only when one was given)."""
+    return str(getattr(definition, "task_role_arn", None) or "")
+
+
 class TaskRuntime:
     def __init__(
         self,
@@ -189,9 +194,7 @@ class TaskRuntime:
                 backend=backend,
                 definitions=[dict(item) for item in definition.container_definitions],
                 definition_memory=definition.memory,
-                task_role_arn=str(
-                    (model.overrides or {}).get("taskRoleArn") or definition.task_role_arn or ""
-                ),
+                task_role_arn=str((model.overrides or {}).get("taskRoleArn") or task_role_of(definition)),
                 fault=launch_fault(outcome),
             )
             self._active[task.arn] = task
@@ -205,7 +208,7 @@ class TaskRuntime:
         if not (self.execute and self.forks.enabled and self.endpoint_url):
             return
         definition = backend.describe_task_definition(definition_arn)
-        context = self._context("", backend, str(definition.task_role_arn or ""))
+        context = self._context("", backend, task_role_of(definition))
         for container in definition.container_definitions:
             override = assumed_override(container, self.images)
             if override is None or not essential(container):
