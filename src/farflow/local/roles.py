@@ -5,7 +5,7 @@ keys that name its role (`farflow-role.<role name>`): the components and the mig
 environment (`credentials`), each ECS task from its task definition's taskRoleArn (the endpoint sets
 them). `seed_roles` creates the roles in the endpoint's IAM with the identity policies of
 `farflow.spec.iam.stack_policies`, and puts the workload store's key policy and the events queue's
-policy on those resources, as the deploy does (the bucket policy it keeps: moto misapplies it); the endpoint decides each call against them
+policy and the bucket's on those resources, as the deploy does; the endpoint decides each call against them
 (`farflow.local.endpoint.access`). Keys that name no role (the CLI's own, `farflow-local`) act as the
 account's administrator, as the deploying user does on AWS.
 """
@@ -95,7 +95,7 @@ class LocalRoles:
     policies: Sequence[NamedPolicy]
     task_roles: Mapping[str, tuple[str, str]]
     bucket_policy: Sequence[Mapping[str, Any]] = ()
-    """The workload store's bucket policy (not put on moto's bucket: see `seed_roles`)."""
+    """The workload store's bucket policy."""
 
 
 def targets(resources: LocalResources, names: Names, folders: Sequence[str], worker: bool) -> StackTargets:
@@ -181,10 +181,11 @@ def seed_roles(
                 RoleName=role_name(names, role), PolicyName=policy_name, PolicyDocument=_document(statements)
             )
     account = stack.account
-    # Kept here, not put on the bucket: moto's S3 applies a bucket policy's Deny statements without their
-    # Principal and Condition, so the store's conditional Denies would refuse every write
-    # (tests/integration/local/test_roles_seed.py shows it); farflow.policy evaluates it as AWS does.
+    # The endpoint evaluates it (moto's own check would misapply it: access.leave_bucket_policies_to_farflow).
     bucket_policy = workload_store.bucket_policy_statements(resources.bucket, resources.key_arn)
+    client("s3", endpoint_url, region).put_bucket_policy(
+        Bucket=resources.bucket, Policy=_document(bucket_policy)
+    )
     client("kms", endpoint_url, region).put_key_policy(
         KeyId=resources.key_arn,
         PolicyName="default",

@@ -33,6 +33,7 @@ from farflow.local.components import COMPONENTS, component_argv, hurry, unhealth
 from farflow.local.database import MetadataDatabase
 from farflow.local.embedded_database import EmbeddedPostgres
 from farflow.local.environment import airflow_task_env, component_environment, task_base_env
+from farflow.local.iam_mode import iam_mode
 from farflow.local.layout import Network, StackLayout
 from farflow.local.local_only import STACK_MARKER
 from farflow.local.ports import ensure_free
@@ -200,6 +201,7 @@ class LocalStack(StackAccess):
             execute=True,
             base_env=task_base_env(os.environ, self.stack_id),
             region=options.region,
+            iam=iam_mode(),
         )
         self.endpoint.start()
         layout = self._layout(str(self.endpoint.url), database_url="")  # tasks never get the database
