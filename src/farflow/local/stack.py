@@ -331,6 +331,7 @@ class LocalStack(StackAccess):
         _all_of(
             lambda: component_processes.stop(components, hurry=hurry([c.name for c in components])),
             endpoint.stop if endpoint is not None else None,
+            (lambda: self.report(iam_summary(endpoint))) if endpoint is not None else None,
             sweep,
             database.stop if database is not None else None,
             (lambda: stack_record.release(self.state)) if record is not None else None,
@@ -349,6 +350,16 @@ class LocalStack(StackAccess):
 
     def running_components(self) -> dict[str, int]:
         return {name: process.pid for name, process in self.components.items() if process.alive()}
+
+
+def iam_summary(endpoint: Any) -> str:
+    """How many of the endpoint's calls IAM evaluated and denied (or would have, with `warn`)."""
+    counts = endpoint.iam_counts()
+    mode = endpoint.iam.value
+    if mode == "off":
+        return "IAM off: no call evaluated"
+    verb = "denied" if mode == "enforce" else "would have been denied"
+    return f"IAM ({mode}): {counts.get('evaluated', 0)} calls evaluated, {counts.get('denied', 0)} {verb}"
 
 
 def _warm_up(api: AirflowApi, timeout: float) -> None:

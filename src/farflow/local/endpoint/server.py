@@ -9,7 +9,6 @@ docs/local-endpoint.md.
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import threading
 import weakref
@@ -36,7 +35,6 @@ STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL for task processes when 
 POLL_INTERVAL = 0.05  # how soon the server notices stop()
 DUMMY_KEYS = {"aws_access_key_id": "farflow-local", "aws_secret_access_key": "farflow-local"}
 
-logger = logging.getLogger(__name__)
 _live: weakref.WeakSet[LocalEcsEndpoint] = weakref.WeakSet()
 
 
@@ -199,14 +197,6 @@ class LocalEcsEndpoint:
                 return
             server.shutdown()
             server.server_close()
-            if self._access is not None and self.iam is not IamMode.OFF:
-                counts = self._access.counts()
-                logger.info(
-                    "IAM (%s): %d calls evaluated, %d denied",
-                    self.iam.value,
-                    counts["evaluated"],
-                    counts["denied"],
-                )
             if self._thread is not None:
                 self._thread.join()
             self._runtime.close(STOP_GRACE)
