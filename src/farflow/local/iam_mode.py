@@ -18,7 +18,7 @@ class IamMode(enum.Enum):
     OFF = "off"
 
 
-DEFAULT_MODE = IamMode.WARN
+DEFAULT_MODE = IamMode.ENFORCE
 
 
 class IamModeError(ValueError):
