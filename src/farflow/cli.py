@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 import time
@@ -15,6 +16,7 @@ from rich.text import Text
 
 from farflow import __version__
 from farflow.dags.cli import dags_app
+from farflow.local.iam_mode import DEFAULT_MODE, IAM_VARIABLE, IamMode
 from farflow.terminal import diagnostic, make_console, report_bug
 
 if TYPE_CHECKING:
@@ -57,6 +59,22 @@ DatabaseOption = Annotated[
         show_default=False,
     ),
 ]
+
+IamOption = Annotated[
+    IamMode,
+    typer.Option(
+        "--iam",
+        envvar=IAM_VARIABLE,
+        case_sensitive=False,
+        help="Hold every AWS call to the deploy's IAM and resource policies: enforce (a denied call fails "
+        "as on AWS), warn (it is logged and goes through) or off.",
+    ),
+]
+
+
+def _use_iam(mode: IamMode) -> None:
+    """The stack this command starts reads it (FARFLOW_LOCAL_IAM); a stack already up keeps its own."""
+    os.environ[IAM_VARIABLE] = mode.value
 
 
 def _print_version(value: bool) -> None:
@@ -144,6 +162,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from farflow.local.embedded_database import EmbeddedDatabaseError
     from farflow.local.endpoint import FaultSettingsError
     from farflow.local.environment import StackConfigError
+    from farflow.local.iam_mode import IamModeError
     from farflow.local.ports import PortInUseError
     from farflow.local.seed import SeedError
     from farflow.local.stack import ProjectError
@@ -151,6 +170,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
     return (
         FaultSettingsError,
+        IamModeError,
         ProjectError,
         PortInUseError,
         StackConfigError,
@@ -176,11 +196,13 @@ def local_up(
             "updates it (default: dags/ read in place).",
         ),
     ] = False,
+    iam: IamOption = DEFAULT_MODE,
 ) -> None:
     """Start the local stack and keep it running until Ctrl-C or SIGTERM; then stop everything. Exit code
     130 after Ctrl-C, 0 after SIGTERM."""
     from farflow.local.runner import serve
 
+    _use_iam(iam)
     try:
         code = serve(console, project, port, database_url, dag_bundle=dag_bundle)
     except _user_errors() as error:
@@ -209,11 +231,13 @@ def local_run(
     ] = None,
     project: ProjectOption = Path("."),
     database_url: DatabaseOption = None,
+    iam: IamOption = DEFAULT_MODE,
 ) -> None:
     """Trigger DAG_ID on the project's stack (the one that is up, else one started for the run), show its
     tasks live, print each failed task's log tail. Exit 0 only if the run succeeded."""
     from farflow.local.runner import run_dag
 
+    _use_iam(iam)
     parsed = _conf(conf)
     try:
         succeeded = run_dag(console, project, dag_id, conf=parsed, database_url=database_url)
@@ -308,11 +332,13 @@ def demo(
         ),
     ] = None,
     database_url: DatabaseOption = None,
+    iam: IamOption = DEFAULT_MODE,
 ) -> None:
     """Run the sample DAG once on a fresh sample project (`farflow local run sample_dag` there): start the
     stack, show the tasks live, stop. Exit 0 only on success."""
     from farflow.local.runner import run_demo
 
+    _use_iam(iam)
     started = time.monotonic()
     try:
         succeeded = run_demo(console, project, database_url)

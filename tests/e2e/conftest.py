@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import signal
 import subprocess
@@ -19,8 +20,10 @@ from farflow.local import process_tree
 from farflow.local.api import AirflowApi
 from farflow.local.component_processes import escaped, wait_for
 from farflow.local.ports import free_port
+from farflow.local.roles import role_name
 from farflow.local.stack import LocalStack, StackOptions
 from farflow.scaffold import init_project
+from farflow.spec.iam import Role
 from tests.support.postgres import PostgresServer, postgres_server
 
 TEST_DAGS = Path(__file__).parent / "dags"
@@ -50,6 +53,22 @@ def register_exit_definition(stack: LocalStack) -> None:
         cpu=definition["cpu"],
         memory=definition["memory"],
         containerDefinitions=[container],
+        taskRoleArn=definition["taskRoleArn"],
+        executionRoleArn=definition["executionRoleArn"],
+    )
+    # The deploy lets the scheduler run the Airflow task definition only: grant this family too, as a
+    # project that adds a task definition must.
+    assert stack.layout is not None
+    account = stack.endpoint.account_id
+    grant = {
+        "Effect": "Allow",
+        "Action": "ecs:RunTask",
+        "Resource": f"arn:aws:ecs:{stack.options.region}:{account}:task-definition/{EXIT_DEFINITION}:*",
+    }
+    stack.aws_client("iam").put_role_policy(
+        RoleName=role_name(stack.layout.names, Role.SCHEDULER),
+        PolicyName="E2eExitDefinition",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [grant]}),
     )
 
 

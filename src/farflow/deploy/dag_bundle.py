@@ -10,14 +10,10 @@ mistake then loses no DAGs); CloudFormation names it, so a new stack of the same
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from aws_cdk import Duration, RemovalPolicy
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from farflow.deploy.iam import Grant, policy
 from farflow.deploy.nag import acknowledge, acknowledge_checkov
 from farflow.spec import dag_bundle as spec
 
@@ -63,14 +59,3 @@ class DagBundle(Construct):
         )
         acknowledge(self.bucket, "S1", in_cloudtrail)
         acknowledge_checkov(self.bucket, "CKV_AWS_18", in_cloudtrail)
-
-    def admit(self, roles: Sequence[iam.IRole]) -> iam.Policy:
-        """One read-only policy (the spec's statements) on the roles that parse or run DAGs."""
-        grants = [
-            Grant(
-                iam.PolicyStatement.from_json(statement),
-                "Every file of the DAG bundle, which is the whole of this bucket: read only.",
-            )
-            for statement in spec.reader_statements(self.bucket.bucket_arn)
-        ]
-        return policy(self, "Read", grants, roles)

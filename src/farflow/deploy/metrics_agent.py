@@ -11,10 +11,8 @@ from __future__ import annotations
 import json
 
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 
-from farflow.deploy.nag import acknowledge
 from farflow.spec.metrics import STATSD_PORT
 
 # A released tag of the agent's public image, pinned so a deploy never changes it unasked.
@@ -42,7 +40,8 @@ def agent_config(namespace: str, region: str) -> str:
 def add_metrics_agent(
     task_definition: ecs.TaskDefinition, namespace: str, region: str, log_group: logs.ILogGroup
 ) -> ecs.ContainerDefinition:
-    """Add the agent to `task_definition`; its task role may put metrics into `namespace` only."""
+    """Add the agent to `task_definition`; its task role may put metrics into `namespace` only (the
+    spec's `Metrics` policy, farflow.spec.iam)."""
     container = task_definition.add_container(
         AGENT_CONTAINER,
         container_name=AGENT_CONTAINER,
@@ -51,19 +50,5 @@ def add_metrics_agent(
         memory_reservation_mib=AGENT_MEMORY_MIB,
         environment={"CW_CONFIG_CONTENT": agent_config(namespace, region)},
         logging=ecs.LogDrivers.aws_logs(stream_prefix=AGENT_CONTAINER, log_group=log_group),
-    )
-    task_definition.add_to_task_role_policy(
-        iam.PolicyStatement(
-            actions=["cloudwatch:PutMetricData"],
-            resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": namespace}},
-        )
-    )
-    acknowledge(
-        task_definition.task_role,
-        "IAM5",
-        "cloudwatch:PutMetricData has no resource-level permissions; the cloudwatch:namespace condition "
-        "limits it to the stack's own namespace.",
-        "Resource::*",
     )
     return container

@@ -24,7 +24,6 @@ from farflow.deploy.functions import handler_function, provider
 from farflow.deploy.iam import (
     MIGRATION_CHECK_ACTIONS,
     MIGRATION_START_ACTIONS,
-    EcsTargets,
     acknowledge_wildcards,
     grants,
 )
@@ -95,17 +94,14 @@ class Migration(Construct):
         is_complete = handler_function(
             self, "Check", "migration.is_complete", props.function_logs, Duration.minutes(1)
         )
-        targets = EcsTargets(
-            cluster_name=props.cluster.name,
-            cluster_arn=props.cluster.cluster.cluster_arn,
-            families=[self.task_definition.family],
-            roles=[self.task_definition.task_role, self.task_definition.obtain_execution_role()],
-        )
+        cluster = (props.cluster.name, props.cluster.cluster.cluster_arn)
+        families = [self.task_definition.family]
+        roles = [self.task_definition.task_role, self.task_definition.obtain_execution_role()]
         for function, actions in (
             (on_event, MIGRATION_START_ACTIONS),
             (is_complete, MIGRATION_CHECK_ACTIONS),
         ):
-            given = grants(stack, actions, targets)
+            given = grants(stack, actions, cluster, families, roles)
             for grant in given:
                 function.add_to_role_policy(grant.statement)
             if function.role is not None:

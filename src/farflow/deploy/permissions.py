@@ -1,23 +1,16 @@
-"""Who may do what: the task roles' policies, each rendered from declared actions (farflow.deploy.iam).
+"""Who may do what: the task roles' policies, `farflow.spec.iam.stack_policies` rendered into CDK.
 
-- scheduler: farflow's executor, `EXECUTOR_ACTIONS`, on the Airflow task definition only, the
-  workload store's prefix and key, and the task events queue;
-- the Airflow task definition's task role: `TASK_ACTIONS`, on its own family's folder of the workload
-  store (the key's policy, `WorkloadStore.admit`, names the same roles);
-- Airflow tasks and workers: the sample DAG's EcsRunTaskOperator on the tasks/<name> families, and
-  reading those tasks' log group;
-- workers: their own task scale-in protection (`WORKER_ACTIONS`, through the ECS agent);
-- the triggerer: the deferred EcsRunTaskOperator's trigger, which waits for those tasks to stop and
-  forwards their log stream;
-- Airflow tasks, workers, triggerer: writing Airflow's remote task logs; api-server: reading them.
-Execution roles (image pull, awslogs, secrets) are CDK's grants and stay separate from these.
-`of(role)` lists the policies on a role, so the service that runs as it can wait for them.
+The spec names each policy and the roles it goes on (see its docstring for who gets what); this
+construct fills in the stack's ARNs, creates one `iam.Policy` per named policy on those roles, and the
+workload store's key policy. Execution roles (image pull, awslogs, secrets) are CDK's grants and stay
+separate from these. `of(role)` lists the policies on a role, so the service that runs as it can wait
+for them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from aws_cdk import Stack
 from aws_cdk import aws_ecs as ecs
@@ -27,21 +20,10 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from farflow.deploy.cluster import Cluster
-from farflow.deploy.iam import (
-    OPERATOR_ACTIONS,
-    TRIGGER_ACTIONS,
-    WORKER_ACTIONS,
-    EcsTargets,
-    Grant,
-    grants,
-    log_reader,
-    log_writers,
-    policy,
-    secrets_reader,
-)
+from farflow.deploy.iam import Grant, account_of, policy, rendered
 from farflow.deploy.workload_store import WorkloadStore
-from farflow.executor.aws_actions import EXECUTOR_ACTIONS, TASK_ACTIONS
 from farflow.spec import Names
+from farflow.spec.iam import Role, StackTargets, secret_arns, stack_policies
 
 
 @dataclass(frozen=True)
@@ -59,9 +41,13 @@ class PermissionsProps:
     workload_store: WorkloadStore
     events_queue: sqs.IQueue
     names: Names
-    # [airflow] secrets = "secrets-manager": the roles of the containers that resolve connections and
-    # variables (farflow.spec.secrets_backend.READERS) read the stack's prefixes; empty: nobody does.
-    secret_readers: Sequence[iam.IRole] = ()
+    dag_processor: iam.IRole
+    dags_bucket_arn: str
+    # Where the services' CloudWatch agents put Airflow's metrics (farflow.spec.metrics).
+    metrics_namespace: str
+    # [airflow] secrets = "secrets-manager": the containers that resolve connections and variables read
+    # the stack's prefixes.
+    secrets_backend: bool = False
 
 
 def _roles_of(task_definitions: Sequence[ecs.TaskDefinition]) -> list[iam.IRole]:
@@ -74,65 +60,22 @@ class Permissions(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, props: PermissionsProps) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
         self._by_role: list[tuple[iam.IRole, iam.Policy]] = []
-        executor = EcsTargets(
-            cluster_name=props.cluster.name,
-            cluster_arn=props.cluster.cluster.cluster_arn,
-            families=[props.airflow_task.family],
-            roles=_roles_of([props.airflow_task]),
-            store=props.workload_store.targets,
-            events_queue_arn=props.events_queue.queue_arn,
-        )
-        self.executor = self._policy("Executor", grants(stack, EXECUTOR_ACTIONS, executor), [props.scheduler])
-        # Only the Airflow task definition's tasks fetch workloads: the executor runs no other family
-        # (Edge workers run tasks in-process, without the store).
-        airflow_role = props.airflow_task.task_role
-        self.workloads = self._policy(
-            "Workloads", grants(stack, TASK_ACTIONS, replace(executor, roles=[])), [airflow_role]
-        )
-        props.workload_store.admit(props.scheduler, {props.airflow_task.family: airflow_role})
-        task_runners = [props.airflow_task.task_role, *([props.worker] if props.worker else [])]
-        self.task_protection: iam.Policy | None = None
-        # The cluster's own tasks, with no family to run and no role to pass.
-        in_cluster = EcsTargets(
-            cluster_name=props.cluster.name,
-            cluster_arn=props.cluster.cluster.cluster_arn,
-            families=[],
-            roles=[],
-        )
+        roles: dict[Role, iam.IRole] = {
+            Role.SCHEDULER: props.scheduler,
+            Role.API_SERVER: props.api_server,
+            Role.TRIGGERER: props.triggerer,
+            Role.DAG_PROCESSOR: props.dag_processor,
+            Role.AIRFLOW_TASK: props.airflow_task.task_role,
+        }
         if props.worker:
-            self.task_protection = self._policy(
-                "TaskProtection", grants(stack, WORKER_ACTIONS, in_cluster), [props.worker]
+            roles[Role.WORKER] = props.worker
+        self.policies: dict[str, iam.Policy] = {}
+        for named in stack_policies(targets(props)):
+            self.policies[named.name] = self._policy(
+                named.name, rendered(named.grants), [roles[role] for role in named.roles]
             )
-        self.operator: iam.Policy | None = None
-        if props.folder_tasks:
-            folders = EcsTargets(
-                cluster_name=props.cluster.name,
-                cluster_arn=props.cluster.cluster.cluster_arn,
-                families=[td.family for td in props.folder_tasks],
-                roles=_roles_of(props.folder_tasks),
-            )
-            operator = [*grants(stack, OPERATOR_ACTIONS, folders), log_reader(props.task_logs)]
-            self.operator = self._policy("Operator", operator, task_runners)
-        # Deferrable operators hand their wait to the triggerer, whatever ran them.
-        self.trigger = self._policy(
-            "Trigger",
-            [*grants(stack, TRIGGER_ACTIONS, in_cluster), log_reader(props.task_logs)],
-            [props.triggerer],
-        )
-        writers = [*task_runners, props.triggerer]
-        self.remote_log_writers = self._policy(
-            "RemoteLogsWrite", log_writers(stack, props.remote_logs), writers
-        )
-        self.remote_log_reader = self._policy(
-            "RemoteLogsRead", [log_reader(props.remote_logs)], [props.api_server]
-        )
-        self.secrets: iam.Policy | None = None
-        if props.secret_readers:
-            self.secrets = self._policy(
-                "SecretsRead", [secrets_reader(stack, props.names)], props.secret_readers
-            )
+        props.workload_store.admit(props.scheduler, {props.airflow_task.family: props.airflow_task.task_role})
 
     def _policy(self, construct_id: str, given: Sequence[Grant], roles: Sequence[iam.IRole]) -> iam.Policy:
         created = policy(self, construct_id, given, roles)
@@ -145,3 +88,25 @@ class Permissions(Construct):
         wanted = {role.node.path for role in roles}
         found = [created for role, created in self._by_role if role.node.path in wanted]
         return list(dict.fromkeys(found))
+
+
+def targets(props: PermissionsProps) -> StackTargets:
+    """This stack's resources, as the spec's policies name them."""
+    account = account_of(Stack.of(props.cluster))
+    return StackTargets(
+        account=account,
+        cluster_name=props.cluster.name,
+        cluster_arn=props.cluster.cluster.cluster_arn,
+        airflow_family=props.airflow_task.family,
+        airflow_roles=[role.role_arn for role in _roles_of([props.airflow_task])],
+        folder_families=[td.family for td in props.folder_tasks],
+        folder_roles=[role.role_arn for role in _roles_of(props.folder_tasks)],
+        store=props.workload_store.targets,
+        events_queue_arn=props.events_queue.queue_arn,
+        task_log_group_arn=props.task_logs.log_group_arn,
+        remote_log_group_arn=props.remote_logs.log_group_arn,
+        worker=props.worker is not None,
+        dags_bucket_arn=props.dags_bucket_arn,
+        metrics_namespace=props.metrics_namespace,
+        secret_arns=secret_arns(account, props.names) if props.secrets_backend else (),
+    )

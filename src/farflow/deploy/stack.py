@@ -241,16 +241,6 @@ class FarflowStack(Stack):
         )
         api = services[API_SERVER]
         load_balancer.serve(api.service, api.container.container_name, API_SERVER)
-        # Every container that resolves connections and variables (farflow.spec.secrets_backend.READERS).
-        secret_readers = (
-            [
-                *(service.task_definition.task_role for service in services.values()),
-                airflow_tasks.task_definition.task_role,
-                *([workers.workers.task_definition.task_role] if workers else []),
-            ]
-            if config.airflow.secrets == SECRETS_MANAGER
-            else []
-        )
         permissions = Permissions(
             self,
             "Permissions",
@@ -266,8 +256,12 @@ class FarflowStack(Stack):
                 remote_logs=log_groups.remote,
                 workload_store=workload_store,
                 events_queue=task_events.queue,
-                secret_readers=secret_readers,
                 names=names,
+                dag_processor=services[DAG_PROCESSOR].task_definition.task_role,
+                dags_bucket_arn=dags.bucket.bucket_arn,
+                metrics_namespace=metrics.namespace(names),
+                # Every container that resolves connections and variables (secrets_backend.READERS).
+                secrets_backend=config.airflow.secrets == SECRETS_MANAGER,
             ),
         )
         # CloudFormation starts a service only after the policies its tasks need exist; the scheduler's
@@ -288,21 +282,6 @@ class FarflowStack(Stack):
             workers.workers.service.node.add_dependency(
                 *permissions.of(workers.workers.task_definition.task_role)
             )
-        # Who reads the DAG bundle: the dag-processor, and wherever tasks run (Airflow task containers,
-        # which the scheduler launches, and Edge workers). Each service waits for the policy.
-        dag_readers = dags.admit(
-            [
-                services[DAG_PROCESSOR].task_definition.task_role,
-                airflow_tasks.task_definition.task_role,
-                *([workers.workers.task_definition.task_role] if workers else []),
-            ]
-        )
-        for service in [
-            services[DAG_PROCESSOR],
-            services[SCHEDULER],
-            *([workers.workers] if workers else []),
-        ]:
-            service.service.node.add_dependency(dag_readers)
 
         alarms = Alarms(
             self,

@@ -18,7 +18,7 @@ from constructs import Construct, IConstruct
 
 from farflow.deploy.cluster import Cluster
 from farflow.deploy.functions import handler_function, provider
-from farflow.deploy.iam import TEARDOWN_ACTIONS, EcsTargets, acknowledge_wildcards, grants
+from farflow.deploy.iam import TEARDOWN_ACTIONS, acknowledge_wildcards, grants
 
 # Fargate stops a container within its stop timeout (120 s at most); this leaves room for many batches.
 TIMEOUT = Duration.minutes(20)
@@ -42,13 +42,9 @@ class ClusterTasks(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: ClusterTasksProps) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        targets = EcsTargets(
-            cluster_name=props.cluster.name,
-            cluster_arn=props.cluster.cluster.cluster_arn,
-            families=[],
-            roles=[],
+        given = grants(
+            stack, TEARDOWN_ACTIONS, (props.cluster.name, props.cluster.cluster.cluster_arn), [], []
         )
-        given = grants(stack, TEARDOWN_ACTIONS, targets)
         functions = [
             handler_function(self, name, f"cluster_tasks.{handler}", props.function_logs, Duration.minutes(5))
             for name, handler in (("Stop", "on_event"), ("Check", "is_complete"))

@@ -21,10 +21,10 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from farflow.deploy.functions import handler_function, provider
-from farflow.deploy.iam import StoreTargets
 from farflow.deploy.nag import acknowledge, acknowledge_checkov, finding_text
 from farflow.spec import Names
 from farflow.spec import workload_store as spec
+from farflow.spec.iam import StoreTargets
 
 # Objects live for minutes and are removed with the bucket (`_BucketEmptier`): nothing to keep on delete.
 KEY_PENDING_WINDOW = Duration.days(7)

@@ -16,6 +16,7 @@ from farflow.deploy.config_keys import FILE_NAME
 from farflow.local.components import spec_component
 from farflow.local.layout import DEFAULT_NAMES, Network, StackLayout
 from farflow.local.local_only import LOCAL_ONLY, STACK_MARKER, component_extras, task_extras
+from farflow.local.roles import component_role, credentials, role_name
 from farflow.local.slots import component_secrets, local_slots
 from farflow.local.state import Secrets, StateDir
 from farflow.spec import AIRFLOW_TASK, SCHEDULER, Component, Secret, render_environment
@@ -143,7 +144,8 @@ def component_environment(
     network: Network | None,
     shared: Secrets,
 ) -> dict[str, str]:
-    """One component's environment: the shell, the local-only extras, then its spec settings and secrets.
+    """One component's environment: the shell, the local-only extras with keys that name the component's
+    task role (`farflow.local.roles`), then its spec settings and secrets.
     `network` may be None for a component that needs none of its slots (the migration, before the seed).
 
     With an empty `inherited`, the keys are the spec's settings and secrets plus keys of LOCAL_ONLY.
@@ -153,6 +155,7 @@ def component_environment(
         **kept_from_shell(inherited),
         **component_extras(layout),
         **options_environment(component.name, layout.airflow_options),
+        **credentials(role_name(layout.names, component_role(component))),
         **render_environment(component, local_slots(layout, network)),
         **component_secrets(component, layout, shared),
     }

@@ -53,9 +53,13 @@ def shape_image(shape: TaskDefinitionShape) -> str:
 
 
 def register_request(
-    shape: TaskDefinitionShape, region: str, environment: Mapping[str, str] | None = None
+    shape: TaskDefinitionShape,
+    region: str,
+    environment: Mapping[str, str] | None = None,
+    roles: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """RegisterTaskDefinition kwargs for a spec shape: a Fargate task of one essential container."""
+    """RegisterTaskDefinition kwargs for a spec shape: a Fargate task of one essential container, with
+    its task and execution role ARNs when given (`farflow.local.roles`)."""
     spec = shape.container
     container: dict[str, Any] = {
         "name": spec.name,
@@ -75,7 +79,7 @@ def register_request(
         container["command"] = list(spec.command)
     if environment:
         container["environment"] = [{"name": key, "value": environment[key]} for key in sorted(environment)]
-    return {
+    request: dict[str, Any] = {
         "family": shape.family,
         "requiresCompatibilities": ["FARGATE"],
         "networkMode": "awsvpc",
@@ -83,6 +87,9 @@ def register_request(
         "memory": str(shape.memory),
         "containerDefinitions": [container],
     }
+    if roles is not None:
+        request["taskRoleArn"], request["executionRoleArn"] = roles
+    return request
 
 
 def airflow_task_definition(
@@ -98,6 +105,7 @@ def folder_task_definition(folder: Path, region: str, names: Names = DEFAULT_NAM
 
 
 def endpoint_client(service: str, endpoint_url: str, region: str) -> Any:
+    """A boto3 client of the local endpoint, with the CLI's own keys (the account's administrator)."""
     return boto3.client(  # type: ignore[call-overload]
         service,
         endpoint_url=endpoint_url,
@@ -230,10 +238,21 @@ def seed_task_definitions(
     airflow_environment: Mapping[str, str],
     project: Path,
     names: Names = DEFAULT_NAMES,
+    *,
+    task_roles: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[str]:
-    """Register the Airflow task definition and one per tasks/<name> folder; return their families."""
-    definitions = [airflow_task_definition(airflow_environment, region, names)]
-    definitions += [register_request(shape, region) for shape in project_task_shapes(project, names)]
+    """Register the Airflow task definition and one per tasks/<name> folder, each with its task and
+    execution roles from `task_roles` (family to ARNs); return their families."""
+    roles = task_roles or {}
+    definitions = [
+        register_request(
+            airflow_task_shape(names), region, airflow_environment, roles.get(names.airflow_family)
+        )
+    ]
+    definitions += [
+        register_request(shape, region, roles=roles.get(shape.family))
+        for shape in project_task_shapes(project, names)
+    ]
     ecs = endpoint_client("ecs", endpoint_url, region)
     for definition in definitions:
         ecs.register_task_definition(**definition)

@@ -40,9 +40,11 @@ from farflow.local.environment import (
     project_airflow_options,
     task_base_env,
 )
+from farflow.local.iam_mode import iam_mode
 from farflow.local.layout import Network, StackLayout
 from farflow.local.local_only import STACK_MARKER
 from farflow.local.ports import ensure_free
+from farflow.local.roles import seed_stack_roles
 from farflow.local.seed import endpoint_client, seed_network, seed_task_definitions
 from farflow.local.stack_access import StackAccess
 from farflow.local.stack_record import StackAlreadyUp, StackRecord
@@ -215,11 +217,13 @@ class LocalStack(StackAccess):
             execute=True,
             base_env=task_base_env(os.environ, self.stack_id),
             region=options.region,
+            iam=iam_mode(),
         )
         self.endpoint.start()
         layout = self._layout(str(self.endpoint.url), database_url="")  # tasks never get the database
         assert self.secrets is not None
         network = seed_network(layout.endpoint_url, layout.region, layout.names, options.dag_bundle)
+        roles = seed_stack_roles(layout, network, self.endpoint.account_id, self.project)
         if network.dags_bucket:
             # The project's dags/ as it is now, before anything parses: what a deploy does too.
             self.report("Copying dags/ into the DAG bundle's bucket")
@@ -234,6 +238,7 @@ class LocalStack(StackAccess):
             airflow_task_env(layout, network, self.secrets),
             self.project,
             layout.names,
+            task_roles=roles.task_roles,
         )
         self.layout, self.network = layout, network
 
@@ -357,6 +362,7 @@ class LocalStack(StackAccess):
         _all_of(
             lambda: component_processes.stop(components, hurry=hurry([c.name for c in components])),
             endpoint.stop if endpoint is not None else None,
+            (lambda: self.report(iam_summary(endpoint))) if endpoint is not None else None,
             sweep,
             database.stop if database is not None else None,
             (lambda: stack_record.release(self.state)) if record is not None else None,
@@ -375,6 +381,16 @@ class LocalStack(StackAccess):
 
     def running_components(self) -> dict[str, int]:
         return {name: process.pid for name, process in self.components.items() if process.alive()}
+
+
+def iam_summary(endpoint: Any) -> str:
+    """How many of the endpoint's calls IAM evaluated and denied (or would have, with `warn`)."""
+    counts = endpoint.iam_counts()
+    mode = endpoint.iam.value
+    if mode == "off":
+        return "IAM off: no call evaluated"
+    verb = "denied" if mode == "enforce" else "would have been denied"
+    return f"IAM ({mode}): {counts.get('evaluated', 0)} calls evaluated, {counts.get('denied', 0)} {verb}"
 
 
 def _warm_up(api: AirflowApi, timeout: float) -> None:

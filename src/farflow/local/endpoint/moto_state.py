@@ -3,8 +3,8 @@ account of its own so endpoints in one process (tests start one per test) never 
 
 The account is passed to moto as the `x-moto-account-id` header on every request (see wsgi.py). The first
 endpoint alive in a process gets moto's default account, 123456789012, so ARNs look familiar; others get
-fresh ones. An account's ECS, EC2, CloudWatch Logs, KMS, S3, SQS and EventBridge state is cleared when an
-endpoint claims it.
+fresh ones. An account's ECS, EC2, CloudWatch Logs, IAM, KMS, S3, SQS and EventBridge state is cleared when
+an endpoint claims it.
 MOTO_ACCOUNT_ID in the environment overrides all of this, as it does for moto itself.
 """
 
@@ -25,7 +25,7 @@ _fresh = itertools.count(100000000001)
 
 
 def claim_account() -> str:
-    """An account for a starting endpoint, with empty ECS, EC2, Logs, KMS, S3, SQS and EventBridge state."""
+    """An account for a starting endpoint, with empty ECS, EC2, Logs, IAM, KMS, S3, SQS and EventBridge state."""
     with MOTO_LOCK:
         account = os.environ.get("MOTO_ACCOUNT_ID")
         if account is None:
@@ -36,6 +36,7 @@ def claim_account() -> str:
             from moto.ec2.models import ec2_backends
             from moto.ecs.models import ecs_backends
             from moto.events.models import events_backends
+            from moto.iam.models import iam_backends
             from moto.kms.models import kms_backends
             from moto.logs.models import logs_backends
             from moto.sqs.models import sqs_backends
@@ -47,6 +48,7 @@ def claim_account() -> str:
                 kms_backends,
                 sqs_backends,
                 events_backends,
+                iam_backends,
             ):
                 if account in backends:
                     backends[account].reset()

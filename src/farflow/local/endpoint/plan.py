@@ -4,7 +4,8 @@ Only essential containers run: they decide when the task stops. Sidecars (log ro
 local stand-in: they follow the task's status and report exit code 0 once it has run.
 
 A container's environment, lowest precedence first: the endpoint's base_env; what the endpoint injects
-(AWS_ENDPOINT_URL, AWS_REGION, AWS_DEFAULT_REGION and dummy keys playing the task role); the
+(AWS_ENDPOINT_URL, AWS_REGION, AWS_DEFAULT_REGION and keys that name the task role, which the endpoint
+maps back to the role: `farflow.local.roles`); the
 definition's environment; the override's environment; FARFLOW_ECS_TASK_ARN, which is always the task's.
 """
 
@@ -18,9 +19,12 @@ from typing import Any
 from farflow.local.endpoint.images import ImageNotFoundError, ImageResolver
 from farflow.local.endpoint.lifecycle import DEFAULT_STOP_TIMEOUT, memory_mib
 from farflow.local.endpoint.logs import LogSetupError, LogTarget, log_target
+from farflow.local.roles import credentials
 
 TASK_ARN_KEY = "FARFLOW_ECS_TASK_ARN"
-TASK_ROLE_KEYS = {"AWS_ACCESS_KEY_ID": "farflow-local-task-role", "AWS_SECRET_ACCESS_KEY": "farflow-local"}
+# A task definition without a task role: keys that name no role (the account's administrator locally;
+# on AWS such a task has no credentials at all).
+NO_ROLE = "farflow-local-task-role"
 
 
 class StartFailure(Exception):
@@ -47,6 +51,14 @@ class TaskContext:
     region: str
     endpoint_url: str
     base_env: Mapping[str, str] = field(repr=False)
+    task_role_arn: str = ""
+
+    @property
+    def role_keys(self) -> dict[str, str]:
+        """The keys the task's containers call AWS with: they name its task role."""
+        if not self.task_role_arn:
+            return {**credentials(""), "AWS_ACCESS_KEY_ID": NO_ROLE}
+        return credentials(self.task_role_arn.rsplit("/", 1)[-1])
 
     @property
     def task_id(self) -> str:
@@ -73,7 +85,7 @@ def environment(
         "AWS_ENDPOINT_URL": context.endpoint_url,
         "AWS_REGION": context.region,
         "AWS_DEFAULT_REGION": context.region,
-        **TASK_ROLE_KEYS,
+        **context.role_keys,
         **_pairs(definition.get("environment")),
         **_pairs(override.get("environment")),
         TASK_ARN_KEY: context.task_arn,

@@ -135,6 +135,7 @@ class LocalTask:
     backend: Any  # moto's ECS backend that holds it
     definitions: list[dict[str, Any]] = field(repr=False)
     definition_memory: object
+    task_role_arn: str = ""  # the task definition's (or RunTask's override): whose keys the task gets
     status: str = PROVISIONING
     fault: Ending | None = None
     stop_reason: str | None = None  # StopTask's reason, once asked
@@ -148,6 +149,11 @@ class LocalTask:
     @property
     def arn(self) -> str:
         return str(self.model.task_arn)
+
+
+def task_role_of(definition: Any) -> str:
+    """A moto task definition's task role ARN (moto sets the attribute only when one was given)."""
+    return str(getattr(definition, "task_role_arn", None) or "")
 
 
 class TaskRuntime:
@@ -188,6 +194,7 @@ class TaskRuntime:
                 backend=backend,
                 definitions=[dict(item) for item in definition.container_definitions],
                 definition_memory=definition.memory,
+                task_role_arn=str((model.overrides or {}).get("taskRoleArn") or task_role_of(definition)),
                 fault=launch_fault(outcome),
             )
             self._active[task.arn] = task
@@ -201,7 +208,7 @@ class TaskRuntime:
         if not (self.execute and self.forks.enabled and self.endpoint_url):
             return
         definition = backend.describe_task_definition(definition_arn)
-        context = self._context("", backend)
+        context = self._context("", backend, task_role_of(definition))
         for container in definition.container_definitions:
             override = assumed_override(container, self.images)
             if override is None or not essential(container):
@@ -348,13 +355,14 @@ class TaskRuntime:
         with self._timeline_lock:
             return list(self._starts)
 
-    def _context(self, task_arn: str, backend: Any) -> TaskContext:
+    def _context(self, task_arn: str, backend: Any, task_role_arn: str) -> TaskContext:
         return TaskContext(
             task_arn=task_arn,
             account=str(backend.account_id),
             region=str(backend.region_name),
             endpoint_url=self.endpoint_url,
             base_env=self.base_env,
+            task_role_arn=task_role_arn,
         )
 
     def _launch(self, task: LocalTask) -> None:
@@ -365,7 +373,10 @@ class TaskRuntime:
                 overrides = task.model.overrides or {}
                 task.memory_mib = task_memory_mib(overrides, task.definition_memory)
                 task.plans = plan_task(
-                    self._context(task.arn, task.backend), task.definitions, overrides, self.images
+                    self._context(task.arn, task.backend, task.task_role_arn),
+                    task.definitions,
+                    overrides,
+                    self.images,
                 )
             if any(self.forks.status(self.forks.key(plan)) == "warming" for plan in task.plans.values()):
                 return  # PENDING while an interpreter its containers will fork from warms up

@@ -20,6 +20,7 @@ import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from farflow.local.endpoint import events
+from farflow.local.endpoint.access import AccessControl, leave_bucket_policies_to_farflow
 from farflow.local.endpoint.ecs_api import app_factory, response_class
 from farflow.local.endpoint.faults import FaultSettings, FaultSwitch
 from farflow.local.endpoint.forkserver import PRELOADS, fork_server_enabled
@@ -27,6 +28,7 @@ from farflow.local.endpoint.images import ImageResolver
 from farflow.local.endpoint.moto_state import claim_account, release_account
 from farflow.local.endpoint.runtime import StartedContainer, Steps, TaskRuntime
 from farflow.local.endpoint.wsgi import Dispatcher, EndpointMiddleware, QuietRequestHandler
+from farflow.local.iam_mode import DEFAULT_MODE, IamMode
 
 INHERITED = ("PATH", "HOME", "LANG", "TZ", "TMPDIR")
 STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL for task processes when the endpoint stops
@@ -56,8 +58,10 @@ class LocalEcsEndpoint:
         region: str = "us-east-1",
         fork_server: bool | None = None,
         fork_preloads: Mapping[str, Sequence[str]] | None = None,
+        iam: IamMode = DEFAULT_MODE,
     ) -> None:
         self.host = host
+        self.iam = iam
         self.port = port
         self.region = region
         self.images = images or ImageResolver()
@@ -76,6 +80,7 @@ class LocalEcsEndpoint:
         self._thread: threading.Thread | None = None
         self._account: str | None = None
         self._events: events.EventPublisher | None = None
+        self._access: AccessControl | None = None
         self._lock = threading.Lock()
 
     @property
@@ -113,6 +118,10 @@ class LocalEcsEndpoint:
         """API calls of every service answered since start, by client kind (`farflow` for the executor's
         client, `other`), then by operation: for the test that the executor calls only what it declares."""
         return self._app.client_calls() if self._app is not None else {}
+
+    def iam_counts(self) -> dict[str, int]:
+        """Calls whose IAM was evaluated since start, and how many of them were (or would be) denied."""
+        return self._access.counts() if self._access is not None else {}
 
     def fault_counts(self) -> dict[str, int]:
         """Faults injected since the settings were last set, by setting (`throttle_rate`, ...)."""
@@ -157,7 +166,9 @@ class LocalEcsEndpoint:
                 raise RuntimeError(f"The local ECS endpoint is already running at {self.url}.")
             account = claim_account()
             ecs = response_class(self._runtime, self._faults)
-            app = EndpointMiddleware(Dispatcher(app_factory(ecs)), account, self._faults)
+            leave_bucket_policies_to_farflow()
+            self._access = AccessControl(account, self.region, self.iam)
+            app = EndpointMiddleware(Dispatcher(app_factory(ecs)), account, self._faults, self._access)
             try:
                 server = make_server(
                     self.host, self.port, app, threaded=True, request_handler=QuietRequestHandler

@@ -1,4 +1,4 @@
-"""The WSGI layer in front of moto: one account per endpoint, ECS (and S3) latency, ECS throttling, injected
+"""The WSGI layer in front of moto: one account per endpoint, IAM on every call (access.py), ECS (and S3) latency, ECS throttling, injected
 ECS errors and held ECS calls, RunTask answers held after the tasks were created, one lock.
 
 Latency is slept before taking MOTO_LOCK, so concurrent requests wait side by side rather than in turn;
@@ -17,10 +17,12 @@ from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
 
+from farflow.local.endpoint.access import AccessControl
 from farflow.local.endpoint.calls import ECS_TARGET_PREFIX, CallLog, operation_name, service_of
 from farflow.local.endpoint.faults import ERRORS, HOLD_LIMIT_SECONDS, FaultDice, FaultSwitch
 from farflow.local.endpoint.long_poll import is_receive, long_poll
 from farflow.local.endpoint.moto_state import MOTO_LOCK, queue_wait_seconds
+from farflow.local.iam_mode import IamMode
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +34,13 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 class EndpointMiddleware:
-    def __init__(self, app: WsgiApp, account: str, faults: FaultSwitch) -> None:
+    def __init__(
+        self, app: WsgiApp, account: str, faults: FaultSwitch, access: AccessControl | None = None
+    ) -> None:
         self.app = app
         self.account = account
         self.faults = faults
+        self.access = access or AccessControl(account, "us-east-1", IamMode.OFF)
         self.call_log = CallLog()
 
     def calls(self) -> dict[str, int]:
@@ -49,6 +54,9 @@ class EndpointMiddleware:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account
         self.call_log.record(environ)
+        denial = self.access.decide(environ)
+        if denial is not None:
+            return self.access.answer(environ, denial, start_response)
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
         ecs = target.startswith(ECS_TARGET_PREFIX)
         if ecs or service_of(environ) == "s3":

@@ -1,0 +1,97 @@
+"""The authorizations AWS makes for each call: actions, resource ARNs and condition keys."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from farflow.local.endpoint.request_context import Call, checks
+
+ACCOUNT, REGION = "123456789012", "eu-west-1"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/farflow-scheduler"
+DEFINITION = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/farflow-airflow:3"
+TASK_ROLES = (f"arn:aws:iam::{ACCOUNT}:role/task", f"arn:aws:iam::{ACCOUNT}:role/execution")
+KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k"
+
+
+class Lookup:
+    def task_definition(self, name: str) -> tuple[str, Sequence[str]] | None:
+        return (DEFINITION, TASK_ROLES) if name.startswith("farflow-airflow") else None
+
+    def bucket_key(self, bucket: str) -> str | None:
+        return KEY if bucket == "store" else None
+
+    def key_arn(self, key_id: str) -> str | None:
+        return KEY if key_id in {"k", KEY} else None
+
+
+def json_call(service: str, operation: str, params: dict[str, object]) -> Call:
+    return Call(service, operation, "http://127.0.0.1:1/", {}, json.dumps(params).encode())
+
+
+def test_run_task_is_the_definition_in_the_cluster_its_roles_passed_and_its_tags() -> None:
+    call = json_call(
+        "ecs", "RunTask", {"cluster": "farflow", "taskDefinition": "farflow-airflow", "tags": [{}]}
+    )
+    run, *passes, tag = [checked.request for checked in checks(call, ROLE, ACCOUNT, REGION, Lookup())]
+    assert (run.action, run.resource) == ("ecs:RunTask", DEFINITION)
+    assert run.keys["ecs:cluster"] == f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/farflow"
+    assert [(p.action, p.resource, p.keys["iam:PassedToService"]) for p in passes] == [
+        ("iam:PassRole", role, "ecs-tasks.amazonaws.com") for role in TASK_ROLES
+    ]
+    assert (tag.action, tag.keys["ecs:CreateAction"]) == ("ecs:TagResource", "RunTask")
+    assert tag.resource.startswith(f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/farflow/")
+
+
+def test_describe_tasks_is_each_task_of_the_cluster() -> None:
+    call = json_call(
+        "ecs",
+        "DescribeTasks",
+        {"cluster": "farflow", "tasks": ["a", f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/farflow/b"]},
+    )
+    assert [c.request.resource for c in checks(call, ROLE, ACCOUNT, REGION, Lookup())] == [
+        f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/farflow/a",
+        f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/farflow/b",
+    ]
+
+
+def test_a_put_into_an_sse_kms_bucket_also_needs_the_key_through_s3() -> None:
+    call = Call("s3", "PutObject", "http://127.0.0.1:1/store/workloads/a.json", {}, b"{}")
+    put, kms = checks(call, ROLE, ACCOUNT, REGION, Lookup())
+    assert (put.request.action, put.request.resource, put.resource_policy) == (
+        "s3:PutObject",
+        "arn:aws:s3:::store/workloads/a.json",
+        ("s3", "store"),
+    )
+    assert put.request.keys["aws:SecureTransport"] == "true"  # the endpoint stands for S3's HTTPS one
+    assert (kms.request.action, kms.request.resource, kms.resource_policy) == (
+        "kms:GenerateDataKey",
+        KEY,
+        ("kms", KEY),
+    )
+    assert kms.request.keys["kms:ViaService"] == f"s3.{REGION}.amazonaws.com"
+    assert kms.request.keys["kms:EncryptionContext:aws:s3:arn"] == "arn:aws:s3:::store/workloads/a.json"
+
+
+def test_a_read_decrypts_and_a_delete_needs_no_key() -> None:
+    get = Call("s3", "GetObject", "http://127.0.0.1:1/store/workloads/a.json", {})
+    delete = Call("s3", "DeleteObject", "http://127.0.0.1:1/store/workloads/a.json", {})
+    assert [c.request.action for c in checks(get, ROLE, ACCOUNT, REGION, Lookup())] == [
+        "s3:GetObject",
+        "kms:Decrypt",
+    ]
+    assert [c.request.action for c in checks(delete, ROLE, ACCOUNT, REGION, Lookup())] == ["s3:DeleteObject"]
+
+
+def test_queue_key_and_log_calls_name_their_resource() -> None:
+    sqs = json_call("sqs", "DeleteMessageBatch", {"QueueUrl": "http://127.0.0.1:1/123456789012/events"})
+    [deleted] = checks(sqs, ROLE, ACCOUNT, REGION, Lookup())
+    assert (deleted.request.action, deleted.request.resource) == (
+        "sqs:DeleteMessage",
+        f"arn:aws:sqs:{REGION}:{ACCOUNT}:events",
+    )
+    [described] = checks(json_call("kms", "DescribeKey", {"KeyId": "k"}), ROLE, ACCOUNT, REGION, Lookup())
+    assert described.request.resource == KEY
+    put = json_call("logs", "PutLogEvents", {"logGroupName": "/g", "logStreamName": "s"})
+    [written] = checks(put, ROLE, ACCOUNT, REGION, Lookup())
+    assert written.request.resource == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/g:log-stream:s"
