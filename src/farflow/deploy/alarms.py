@@ -28,7 +28,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from farflow.deploy.nag import acknowledge, acknowledge_checkov
-from farflow.spec import Names
+from farflow.spec import SCHEDULER, Names
 from farflow.spec.metrics import OLDEST_QUEUED, SCHEDULER_HEARTBEAT, STATSD_PREFIX, namespace
 
 MINUTE = Duration.minutes(1)
@@ -111,17 +111,21 @@ class Alarms(Construct):
         dead_letters = props.dead_letters.metric_approximate_number_of_messages_visible(
             period=Duration.minutes(5), statistic="Maximum"
         )
+        scheduler_heartbeat = cloudwatch.Alarm(
+            self,
+            "SchedulerHeartbeat",
+            alarm_description="No scheduler has sent a heartbeat for 3 minutes.",
+            metric=heartbeat,
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=HEARTBEAT_MINUTES,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+        # Missing data breaches: created before the scheduler runs (the first deploy), it would fire at once.
+        # CloudFormation creates it after the scheduler's service has reached a steady state.
+        scheduler_heartbeat.node.add_dependency(props.services[SCHEDULER.name])
         self.alarms = [
-            cloudwatch.Alarm(
-                self,
-                "SchedulerHeartbeat",
-                alarm_description="No scheduler has sent a heartbeat for 3 minutes.",
-                metric=heartbeat,
-                threshold=1,
-                comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-                evaluation_periods=HEARTBEAT_MINUTES,
-                treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
-            ),
+            scheduler_heartbeat,
             cloudwatch.Alarm(
                 self,
                 "TasksQueuedLong",

@@ -128,6 +128,7 @@ def test_each_service_sends_statsd_to_its_agent_and_nothing_else_does(stack: Syn
         config = json.loads(environment(agent)["CW_CONFIG_CONTENT"])
         assert config["metrics"]["namespace"] == "farflow/Airflow"
         assert config["metrics"]["metrics_collected"]["statsd"]["service_address"] == "127.0.0.1:8125"
+        assert config["metrics"]["metrics_collected"]["statsd"]["metric_separator"] == "."
         statements = [
             statement
             for policy in stack.policies_of(stack.role_of(name))
@@ -177,6 +178,17 @@ def test_the_alarms_watch_what_they_say_and_publish_to_the_topic(stack: Synthesi
         "DatabaseConnections",
     }
     assert not stack.of_type("AWS::SNS::Subscription")
+
+
+def test_the_heartbeat_alarm_waits_for_the_scheduler_service(stack: Synthesized) -> None:
+    """Missing data breaches, so the alarm is created only once the scheduler's service is stable."""
+    [(_, resource)] = [
+        (k, v)
+        for k, v in stack.of_type("AWS::CloudWatch::Alarm").items()
+        if k.startswith("AlarmsSchedulerHeartbeat")
+    ]
+    scheduler, _ = stack.service_of("scheduler")
+    assert scheduler in resource.get("DependsOn", [])
 
 
 def test_a_rolled_back_deployment_of_any_service_reaches_the_topic(stack: Synthesized) -> None:
