@@ -196,7 +196,12 @@ class Alarms(Construct):
         dead: cloudwatch.IMetric,
     ) -> cloudwatch.Dashboard:
         names = props.names
-        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{names.prefix}-airflow")
+        # Dashboards are global to the account, not Regional: the Region keeps two Regions' stacks of one
+        # name apart (AWS::CloudWatch::Dashboard, AWS CloudFormation User Guide:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-dashboard.html).
+        dashboard = cloudwatch.Dashboard(
+            self, "Dashboard", dashboard_name=f"{names.prefix}-airflow-{Stack.of(self).region}"
+        )
 
         def farflow(name: str, statistic: str = "Sum", kind: str = "counter") -> cloudwatch.Metric:
             return statsd_metric(names, f"{STATSD_PREFIX}.ecs_fargate.{name}", statistic, kind)

@@ -207,10 +207,20 @@ def test_a_rolled_back_deployment_of_any_service_reaches_the_topic(stack: Synthe
 
 
 def test_the_dashboard_and_its_url(stack: Synthesized) -> None:
-    [(_, dashboard)] = stack.of_type("AWS::CloudWatch::Dashboard").items()
-    assert dashboard["Properties"]["DashboardName"] == "farflow-airflow"
+    [(key, dashboard)] = stack.of_type("AWS::CloudWatch::Dashboard").items()
+    # Dashboards are global to the account: the Region keeps two Regions' stacks apart.
+    assert dashboard["Properties"]["DashboardName"] == f"farflow-airflow-{REGION}"
+    # A dashboard's Ref is its name.
     url = stack.template["Outputs"]["DashboardUrl"]["Value"]
-    assert "#dashboards:name=" in json.dumps(url) and REGION in json.dumps(url)
+    assert url == {
+        "Fn::Join": [
+            "",
+            [
+                f"https://{REGION}.console.aws.amazon.com/cloudwatch/home?region={REGION}#dashboards:name=",
+                {"Ref": key},
+            ],
+        ]
+    }
 
 
 def test_an_address_is_subscribed_and_the_threshold_follows_the_option(variant: Synthesized) -> None:
