@@ -79,7 +79,7 @@ class Alarms(Construct):
         )
         acknowledge(self.topic, "SNS2", no_key)
         acknowledge_checkov(self.topic, "CKV_AWS_26", no_key)
-        # The topic policy CDK writes (TLS only, EventBridge's publish) replaces SNS's default one, which let
+        # The topic policy CDK writes (TLS only) replaces SNS's default one, which let
         # the account's alarms publish; without this statement they could not ("Why didn't I receive an
         # SNS notification for my CloudWatch alarm trigger?", AWS re:Post Knowledge Center).
         stack = Stack.of(self)
@@ -184,7 +184,9 @@ class Alarms(Construct):
                 resources=[service.service_arn for service in props.services.values()],
                 detail={"eventName": ["SERVICE_DEPLOYMENT_FAILED"]},
             ),
-            targets=[targets.SnsTopic(self.topic)],
+            # Through a role of its own: the default adds a topic policy statement letting any EventBridge
+            # rule (any account's) publish, with no condition.
+            targets=[targets.SnsTopic(self.topic, authorize_using_role=True)],
         )
         self.dashboard = self._dashboard(props, heartbeat, oldest, dead_letters)
 

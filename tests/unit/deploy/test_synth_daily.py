@@ -223,6 +223,30 @@ def test_the_dashboard_and_its_url(stack: Synthesized) -> None:
     }
 
 
+def test_no_statement_lets_eventbridge_publish_unconditioned(stack: Synthesized) -> None:
+    """The rule publishes through its own role, so the topic policy needs no open EventBridge statement."""
+    [policy] = [v["Properties"] for v in stack.of_type("AWS::SNS::TopicPolicy").values()]
+    open_statements = [
+        statement
+        for statement in policy["PolicyDocument"]["Statement"]
+        if statement["Effect"] == "Allow"
+        and "events.amazonaws.com" in json.dumps(statement.get("Principal", {}))
+        and not statement.get("Condition")
+    ]
+    assert open_statements == []
+
+
+def test_the_rule_publishes_with_a_role_that_may_publish_to_the_topic_only(stack: Synthesized) -> None:
+    [rule] = [
+        v["Properties"] for k, v in stack.of_type("AWS::Events::Rule").items() if "DeploymentRolledBack" in k
+    ]
+    [target] = rule["Targets"]
+    role = target["RoleArn"]["Fn::GetAtt"][0]
+    [topic] = stack.of_type("AWS::SNS::Topic")
+    statements = [s for policy in stack.policies_of(role) for s in policy["PolicyDocument"]["Statement"]]
+    assert statements == [{"Action": "sns:Publish", "Effect": "Allow", "Resource": {"Ref": topic}}]
+
+
 def test_an_address_is_subscribed_and_the_threshold_follows_the_option(variant: Synthesized) -> None:
     [(_, subscription)] = variant.of_type("AWS::SNS::Subscription").items()
     assert subscription["Properties"]["Protocol"] == "email"
@@ -246,7 +270,7 @@ def test_the_topic_takes_the_alarms_and_the_rule_and_no_one_else(stack: Synthesi
 
     alarm_keys = {**tls, "aws:SourceArn": alarm_arn, "aws:SourceAccount": ACCOUNT}
     assert decide("cloudwatch.amazonaws.com", alarm_keys) is Decision.ALLOW
-    assert decide("events.amazonaws.com", tls) is Decision.ALLOW
+    assert decide("events.amazonaws.com", tls) is not Decision.ALLOW
     other_account = {**alarm_keys, "aws:SourceAccount": "999999999999"}
     assert decide("cloudwatch.amazonaws.com", other_account) is not Decision.ALLOW
     assert (
