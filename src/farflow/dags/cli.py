@@ -31,6 +31,13 @@ def push(
     timeout: Annotated[
         float, typer.Option("--timeout", help="Seconds to wait for the dag-processor to parse the push.")
     ] = 120.0,
+    insecure_http: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-http",
+            help="Log in to a deployed UI on plain http:// anyway (sends the admin password in cleartext).",
+        ),
+    ] = False,
 ) -> None:
     """Upload what changed in dags/ (deletions too) to the deployed stack's DAG bundle, or the local
     stack's with --local; wait until the dag-processor has parsed it and show import errors. Exit 1 if a
@@ -42,7 +49,7 @@ def push(
     from farflow.local.stack import ProjectError
 
     try:
-        target = local_target(project) if local else deployed_target(project)
+        target = local_target(project) if local else deployed_target(project, insecure_http=insecure_http)
         outcome = push_dags(target, project, _say, timeout)
     except (PushError, ProjectError, DeployConfigError) as error:
         diagnostic(errors, "error", "bold red", str(error))

@@ -48,8 +48,12 @@ def local_target(project: Path) -> Target:
     )
 
 
-def deployed_target(project: Path, session: Any = None) -> Target:
-    """The stack `farflow deploy` made from this project: bucket, UI and admin secret from its outputs."""
+def deployed_target(project: Path, session: Any = None, insecure_http: bool = False) -> Target:
+    """The stack `farflow deploy` made from this project: bucket, UI and admin secret from its outputs.
+
+    A UI on plain http:// would carry the admin password in cleartext to /auth/token, so it is refused
+    before the password is read, unless `insecure_http` says the user accepts that.
+    """
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -76,6 +80,9 @@ def deployed_target(project: Path, session: Any = None) -> Target:
                 f"Stack {name} in {region} has no {DAGS_BUCKET_OUTPUT} output: it was deployed before DAG "
                 f"bundles. Run `farflow deploy -p {project}` once."
             )
+        ui_url = outputs[UI_URL_OUTPUT]
+        if not insecure_http:
+            _refuse_plain_http(ui_url)
         password = (
             os.environ.get(PASSWORD_VARIABLE)
             or session.client("secretsmanager", region_name=region).get_secret_value(
@@ -89,7 +96,7 @@ def deployed_target(project: Path, session: Any = None) -> Target:
 
     return Target(
         BundleBucket(s3, bucket),
-        _logged_in(outputs[UI_URL_OUTPUT], ADMIN_USER, password),
+        _logged_in(ui_url, ADMIN_USER, password),
         f"s3://{bucket} (stack {name}, {region})",
         deployed_inputs=fingerprints.from_output(outputs.get(IMAGE_INPUTS_OUTPUT, "")),
     )
@@ -106,6 +113,15 @@ def stack_outputs(cloudformation: Any, name: str) -> Mapping[str, str]:
             raise PushError(f"There is no stack {name}: deploy it first with `farflow deploy`.") from None
         raise
     return {entry["OutputKey"]: entry["OutputValue"] for entry in stack.get("Outputs", [])}
+
+
+def _refuse_plain_http(url: str) -> None:
+    if not url.lower().startswith("https://"):
+        raise PushError(
+            f"The stack's UI is {url}, plain HTTP: logging in would send the admin password in cleartext. "
+            "Set [load_balancer] certificate_arn and domain_name in farflow.toml and run `farflow deploy`, "
+            "or pass --insecure-http to push anyway."
+        )
 
 
 def _logged_in(url: str, user: str, password: str) -> AirflowApi:

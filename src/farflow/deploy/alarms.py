@@ -28,7 +28,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from farflow.deploy.nag import acknowledge, acknowledge_checkov
-from farflow.spec import Names
+from farflow.spec import SCHEDULER, Names
 from farflow.spec.metrics import OLDEST_QUEUED, SCHEDULER_HEARTBEAT, STATSD_PREFIX, namespace
 
 MINUTE = Duration.minutes(1)
@@ -79,7 +79,7 @@ class Alarms(Construct):
         )
         acknowledge(self.topic, "SNS2", no_key)
         acknowledge_checkov(self.topic, "CKV_AWS_26", no_key)
-        # The topic policy CDK writes (TLS only, EventBridge's publish) replaces SNS's default one, which let
+        # The topic policy CDK writes (TLS only) replaces SNS's default one, which let
         # the account's alarms publish; without this statement they could not ("Why didn't I receive an
         # SNS notification for my CloudWatch alarm trigger?", AWS re:Post Knowledge Center).
         stack = Stack.of(self)
@@ -111,17 +111,21 @@ class Alarms(Construct):
         dead_letters = props.dead_letters.metric_approximate_number_of_messages_visible(
             period=Duration.minutes(5), statistic="Maximum"
         )
+        scheduler_heartbeat = cloudwatch.Alarm(
+            self,
+            "SchedulerHeartbeat",
+            alarm_description="No scheduler has sent a heartbeat for 3 minutes.",
+            metric=heartbeat,
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=HEARTBEAT_MINUTES,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+        # Missing data breaches: created before the scheduler runs (the first deploy), it would fire at once.
+        # CloudFormation creates it after the scheduler's service has reached a steady state.
+        scheduler_heartbeat.node.add_dependency(props.services[SCHEDULER.name])
         self.alarms = [
-            cloudwatch.Alarm(
-                self,
-                "SchedulerHeartbeat",
-                alarm_description="No scheduler has sent a heartbeat for 3 minutes.",
-                metric=heartbeat,
-                threshold=1,
-                comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-                evaluation_periods=HEARTBEAT_MINUTES,
-                treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
-            ),
+            scheduler_heartbeat,
             cloudwatch.Alarm(
                 self,
                 "TasksQueuedLong",
@@ -180,7 +184,9 @@ class Alarms(Construct):
                 resources=[service.service_arn for service in props.services.values()],
                 detail={"eventName": ["SERVICE_DEPLOYMENT_FAILED"]},
             ),
-            targets=[targets.SnsTopic(self.topic)],
+            # Through a role of its own: the default adds a topic policy statement letting any EventBridge
+            # rule (any account's) publish, with no condition.
+            targets=[targets.SnsTopic(self.topic, authorize_using_role=True)],
         )
         self.dashboard = self._dashboard(props, heartbeat, oldest, dead_letters)
 
@@ -192,7 +198,12 @@ class Alarms(Construct):
         dead: cloudwatch.IMetric,
     ) -> cloudwatch.Dashboard:
         names = props.names
-        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{names.prefix}-airflow")
+        # Dashboards are global to the account, not Regional: the Region keeps two Regions' stacks of one
+        # name apart (AWS::CloudWatch::Dashboard, AWS CloudFormation User Guide:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-dashboard.html).
+        dashboard = cloudwatch.Dashboard(
+            self, "Dashboard", dashboard_name=f"{names.prefix}-airflow-{Stack.of(self).region}"
+        )
 
         def farflow(name: str, statistic: str = "Sum", kind: str = "counter") -> cloudwatch.Metric:
             return statsd_metric(names, f"{STATSD_PREFIX}.ecs_fargate.{name}", statistic, kind)

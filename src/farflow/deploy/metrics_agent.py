@@ -24,9 +24,15 @@ AGENT_MEMORY_MIB = 64
 
 def agent_config(namespace: str, region: str) -> str:
     """The agent's configuration (CW_CONFIG_CONTENT): StatsD in, one-minute points out, no host dimension,
-    so the metrics of several tasks of one service (count = 2) add up to one series."""
+    so the metrics of several tasks of one service (count = 2) add up to one series.
+
+    metric_separator "." keeps Airflow's dotted names (airflow.scheduler_heartbeat, which the alarms read):
+    the agent's default joins them with "_" ("Retrieve custom metrics with StatsD", Amazon CloudWatch
+    User Guide: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-custom-metrics-statsd.html).
+    """
     statsd = {
         "service_address": f"127.0.0.1:{STATSD_PORT}",
+        "metric_separator": ".",
         "metrics_collection_interval": 60,
         "metrics_aggregation_interval": 60,
     }

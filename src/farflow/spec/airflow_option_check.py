@@ -41,6 +41,14 @@ def airflow_options() -> Mapping[str, Mapping[str, Mapping[str, Any]]]:
     }
 
 
+@cache
+def sensitive_options() -> frozenset[tuple[str, str]]:
+    """(section, option) pairs Airflow itself treats as secrets (it masks them in `airflow config list`)."""
+    from airflow.configuration import conf
+
+    return frozenset(conf.sensitive_config_values)
+
+
 def _airflow_version() -> str:
     from airflow import __version__
 
@@ -96,6 +104,12 @@ def _check(section: str, key: str, value: Any) -> tuple[AirflowOption | None, st
     owner = OWNED.get(f"{section}.{key}")
     if owner:
         return None, f"farflow sets this option itself from {owner}; change that instead, or remove the line."
+    if (section, key) in sensitive_options():
+        return None, (
+            "Airflow marks this option sensitive, and options are plain environment variables in the task "
+            'definition; keep the secret in AWS Secrets Manager (with [airflow] secrets = "secrets-manager") '
+            "and remove the line."
+        )
     described = known[section][key]
     kind, default = described.get("type"), described.get("default")
     typed = _typed(kind, value)

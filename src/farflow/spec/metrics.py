@@ -23,19 +23,23 @@ STATSD_PREFIX = "airflow"
 # Where the agent publishes: one namespace per stack.
 SERVICES_WITH_AGENT = frozenset({"api-server", "scheduler", "dag-processor", "triggerer"})
 # What reaches CloudWatch (each metric name costs per month): the heartbeats, the executors' and pools'
-# gauges, parsing, task outcomes and farflow's executor metrics. Airflow matches these as prefixes.
+# gauges, parsing, task outcomes and farflow's executor metrics. Airflow 3 searches each entry as a regular
+# expression anywhere in the stat's name, which has no `airflow.` prefix yet (re.findall in its
+# PatternAllowListValidator, airflow/_shared/observability/metrics/validators.py), so each is anchored: `^...\.` keeps a family,
+# `^...$` one name (triggers.running, not its legacy per-host triggers.running.<hostname>, which would add
+# a billed metric per triggerer task). Entries cannot hold a comma: Airflow splits the list on commas.
 ALLOWED = (
-    "scheduler_heartbeat",
-    "triggerer_heartbeat",
-    "executor.",
-    "ecs_fargate.",
-    "pool.",
-    "dag_processing.total_parse_time",
-    "dag_processing.import_errors",
-    "dagbag_size",
-    "ti_failures",
-    "ti_successes",
-    "triggers.running",
+    r"^scheduler_heartbeat$",
+    r"^triggerer_heartbeat$",
+    r"^executor\.",
+    r"^ecs_fargate\.",
+    r"^pool\.",
+    r"^dag_processing\.total_parse_time$",
+    r"^dag_processing\.import_errors$",
+    r"^dagbag_size$",
+    r"^ti_failures$",
+    r"^ti_successes$",
+    r"^triggers\.running$",
 )
 # Airflow's default [scheduler] task_queued_timeout (a test checks it against the installed Airflow).
 DEFAULT_TASK_QUEUED_TIMEOUT = 600.0

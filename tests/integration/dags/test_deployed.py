@@ -73,7 +73,38 @@ def test_an_unreachable_ui_is_refused_in_one_line_after_the_outputs_are_read(
     with pytest.raises(
         PushError, match=r"Cannot reach the Airflow API at http://127.0.0.1:9 .*allowed_cidrs"
     ):
+        deployed_target(project, insecure_http=True)
+
+
+def test_a_plain_http_ui_is_refused_before_the_password_leaves_secrets_manager(
+    aws: None, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The login would send the admin password in cleartext; without --insecure-http nothing is read."""
+    _stack({DAGS_BUCKET_OUTPUT: "b", "UiUrl": "http://127.0.0.1:9", "AdminPasswordSecretArn": "missing"})
+    with pytest.raises(PushError) as refused:
         deployed_target(project)
+    line = str(refused.value)
+    assert "\n" not in line
+    assert "http://127.0.0.1:9" in line
+    assert "[load_balancer] certificate_arn" in line and "domain_name" in line
+    assert "--insecure-http" in line
+
+
+def test_the_cli_refuses_plain_http_and_takes_insecure_http(aws: None, project: Path) -> None:
+    from typer.testing import CliRunner
+
+    from farflow.cli import app
+
+    secret = boto3.client("secretsmanager", region_name=REGION).create_secret(Name="admin", SecretString="pw")
+    _stack({DAGS_BUCKET_OUTPUT: "b", "UiUrl": "http://127.0.0.1:9", "AdminPasswordSecretArn": secret["ARN"]})
+    refused = CliRunner().invoke(app, ["dags", "push", "-p", str(project)], env={"AWS_REGION": REGION})
+    assert refused.exit_code == 1
+    assert "certificate_arn" in refused.output and "Traceback" not in refused.output
+    allowed = CliRunner().invoke(
+        app, ["dags", "push", "-p", str(project), "--insecure-http"], env={"AWS_REGION": REGION}
+    )
+    assert allowed.exit_code == 1
+    assert "Cannot reach the Airflow API at http://127.0.0.1:9" in allowed.output
 
 
 def test_farflow_deploy_copies_dags_after_the_toolkit(

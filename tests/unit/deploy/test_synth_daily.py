@@ -128,6 +128,7 @@ def test_each_service_sends_statsd_to_its_agent_and_nothing_else_does(stack: Syn
         config = json.loads(environment(agent)["CW_CONFIG_CONTENT"])
         assert config["metrics"]["namespace"] == "farflow/Airflow"
         assert config["metrics"]["metrics_collected"]["statsd"]["service_address"] == "127.0.0.1:8125"
+        assert config["metrics"]["metrics_collected"]["statsd"]["metric_separator"] == "."
         statements = [
             statement
             for policy in stack.policies_of(stack.role_of(name))
@@ -179,6 +180,17 @@ def test_the_alarms_watch_what_they_say_and_publish_to_the_topic(stack: Synthesi
     assert not stack.of_type("AWS::SNS::Subscription")
 
 
+def test_the_heartbeat_alarm_waits_for_the_scheduler_service(stack: Synthesized) -> None:
+    """Missing data breaches, so the alarm is created only once the scheduler's service is stable."""
+    [(_, resource)] = [
+        (k, v)
+        for k, v in stack.of_type("AWS::CloudWatch::Alarm").items()
+        if k.startswith("AlarmsSchedulerHeartbeat")
+    ]
+    scheduler, _ = stack.service_of("scheduler")
+    assert scheduler in resource.get("DependsOn", [])
+
+
 def test_a_rolled_back_deployment_of_any_service_reaches_the_topic(stack: Synthesized) -> None:
     [rule] = [
         v["Properties"] for k, v in stack.of_type("AWS::Events::Rule").items() if "DeploymentRolledBack" in k
@@ -195,10 +207,44 @@ def test_a_rolled_back_deployment_of_any_service_reaches_the_topic(stack: Synthe
 
 
 def test_the_dashboard_and_its_url(stack: Synthesized) -> None:
-    [(_, dashboard)] = stack.of_type("AWS::CloudWatch::Dashboard").items()
-    assert dashboard["Properties"]["DashboardName"] == "farflow-airflow"
+    [(key, dashboard)] = stack.of_type("AWS::CloudWatch::Dashboard").items()
+    # Dashboards are global to the account: the Region keeps two Regions' stacks apart.
+    assert dashboard["Properties"]["DashboardName"] == f"farflow-airflow-{REGION}"
+    # A dashboard's Ref is its name.
     url = stack.template["Outputs"]["DashboardUrl"]["Value"]
-    assert "#dashboards:name=" in json.dumps(url) and REGION in json.dumps(url)
+    assert url == {
+        "Fn::Join": [
+            "",
+            [
+                f"https://{REGION}.console.aws.amazon.com/cloudwatch/home?region={REGION}#dashboards:name=",
+                {"Ref": key},
+            ],
+        ]
+    }
+
+
+def test_no_statement_lets_eventbridge_publish_unconditioned(stack: Synthesized) -> None:
+    """The rule publishes through its own role, so the topic policy needs no open EventBridge statement."""
+    [policy] = [v["Properties"] for v in stack.of_type("AWS::SNS::TopicPolicy").values()]
+    open_statements = [
+        statement
+        for statement in policy["PolicyDocument"]["Statement"]
+        if statement["Effect"] == "Allow"
+        and "events.amazonaws.com" in json.dumps(statement.get("Principal", {}))
+        and not statement.get("Condition")
+    ]
+    assert open_statements == []
+
+
+def test_the_rule_publishes_with_a_role_that_may_publish_to_the_topic_only(stack: Synthesized) -> None:
+    [rule] = [
+        v["Properties"] for k, v in stack.of_type("AWS::Events::Rule").items() if "DeploymentRolledBack" in k
+    ]
+    [target] = rule["Targets"]
+    role = target["RoleArn"]["Fn::GetAtt"][0]
+    [topic] = stack.of_type("AWS::SNS::Topic")
+    statements = [s for policy in stack.policies_of(role) for s in policy["PolicyDocument"]["Statement"]]
+    assert statements == [{"Action": "sns:Publish", "Effect": "Allow", "Resource": {"Ref": topic}}]
 
 
 def test_an_address_is_subscribed_and_the_threshold_follows_the_option(variant: Synthesized) -> None:
@@ -224,7 +270,7 @@ def test_the_topic_takes_the_alarms_and_the_rule_and_no_one_else(stack: Synthesi
 
     alarm_keys = {**tls, "aws:SourceArn": alarm_arn, "aws:SourceAccount": ACCOUNT}
     assert decide("cloudwatch.amazonaws.com", alarm_keys) is Decision.ALLOW
-    assert decide("events.amazonaws.com", tls) is Decision.ALLOW
+    assert decide("events.amazonaws.com", tls) is not Decision.ALLOW
     other_account = {**alarm_keys, "aws:SourceAccount": "999999999999"}
     assert decide("cloudwatch.amazonaws.com", other_account) is not Decision.ALLOW
     assert (

@@ -22,7 +22,7 @@ from farflow.local.environment import (
 )
 from farflow.local.local_only import LOCAL_TUNING, RESILIENCE_TUNING
 from farflow.spec import AIRFLOW_TASK, COMPONENTS, MIGRATION, SERVICES, Names
-from farflow.spec.airflow_option_check import airflow_options
+from farflow.spec.airflow_option_check import airflow_options, check_options
 from farflow.spec.airflow_options import ALL_CONTAINERS, OWNED, env_var, option_of
 from tests.support.layouts import NETWORK, SECRETS, example_layout
 from tests.unit.deploy.test_environment import VALUES
@@ -105,6 +105,12 @@ def test_options_parse_to_airflows_types() -> None:
             r"Airflow reads true or false here, like its default scheduler\.use_job_schedule = true\.",
         ),
         ("core.parallelism = [64]", r"core\.parallelism = \[64\]: give a string, number or true/false"),
+        (
+            'sentry.sentry_dsn = "https://key@sentry.example.com/1"',
+            r"sentry\.sentry_dsn = .*: Airflow marks this option sensitive.*Secrets Manager.*"
+            r'\[airflow\] secrets = "secrets-manager"',
+        ),
+        ('database.sql_alchemy_engine_args = "{}"', r"Airflow marks this option sensitive"),
         ("core = 64", r"core = 64: name the option with its section, section\.option = value"),
     ],
 )
@@ -114,6 +120,26 @@ def test_a_bad_option_is_one_line_naming_it_and_the_fix(line: str, expected: str
     [message] = str(raised.value).splitlines()
     assert message.startswith("farflow.toml: [airflow.options] ")
     assert re.search(expected, message), message
+
+
+def test_every_sensitive_option_airflow_names_is_refused() -> None:
+    """Options land as plain environment variables in the task definition, which anyone who may describe
+    it reads: Airflow's own list of sensitive options is refused (or farflow sets it from a secret)."""
+    from airflow.configuration import conf
+
+    assert ("opensearch", "password") in conf.sensitive_config_values
+    for section, key in conf.sensitive_config_values:
+        options, problems = check_options({section: {key: "x"}})
+        assert options == (), (section, key)
+        [problem] = problems
+        # Or Airflow no longer reads it there (core.sql_alchemy_conn moved to [database], [webserver] is gone).
+        reasons = (
+            "sensitive",
+            "farflow sets this option itself",
+            f"has no option {key}",
+            f"no section [{section}]",
+        )
+        assert any(reason in problem for reason in reasons), problem
 
 
 def test_every_owned_option_is_one_airflow_has() -> None:
