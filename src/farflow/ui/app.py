@@ -129,8 +129,13 @@ def create_app() -> FastAPI:
 def _describe(endpoint: str, arn: str) -> dict[str, Any]:
     import boto3
 
+    from farflow.local.endpoint.server import DUMMY_KEYS
+
     region, cluster = arn.split(":")[3], arn.split(":", 5)[5].split("/")[1]
-    ecs = boto3.client("ecs", region_name=region, endpoint_url=endpoint)
+    # As the local stack's operator (the command line's keys), not as the api-server, whose role, like
+    # the deploy's, may not read ECS: this page exists only locally (on AWS the run page links to the
+    # ECS console, read with the user's own console credentials).
+    ecs = boto3.client("ecs", region_name=region, endpoint_url=endpoint, **DUMMY_KEYS)  # type: ignore[call-overload]
     answer = ecs.describe_tasks(cluster=cluster, tasks=[arn])
     tasks = answer.get("tasks") or [{}]
     return {

@@ -29,7 +29,8 @@ def test_seeded_roles_carry_the_spec_s_policies(endpoint: LocalEcsEndpoint) -> N
     resources = find_resources(endpoint.url, endpoint.region, cluster_arn, network.workload_store, NAMES)
     roles = seed_roles(endpoint.url, resources, NAMES, ["hello"])
     iam = endpoint.client("iam")
-    assert iam.list_role_policies(RoleName="farflow-scheduler")["PolicyNames"] == ["Executor"]
+    # The executor's, and the one the deploy's CloudWatch agent sidecar uses (nothing here puts metrics).
+    assert iam.list_role_policies(RoleName="farflow-scheduler")["PolicyNames"] == ["Executor", "Metrics"]
     executor = iam.get_role_policy(RoleName="farflow-scheduler", PolicyName="Executor")["PolicyDocument"]
     assert {"ecs:RunTask", "s3:PutObject"} <= {a for s in executor["Statement"] for a in s["Action"]}
     assert iam.list_role_policies(RoleName="farflow-task-hello")["PolicyNames"] == []

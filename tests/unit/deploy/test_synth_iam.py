@@ -153,10 +153,9 @@ def test_the_airflow_task_role_gets_exactly_the_task_actions_on_its_family_folde
     bucket, _ = store_names(stack)
     assert workloads[0]["Resource"] == [f"arn:aws:s3:::{bucket}/workloads/{NAMES.airflow_family}/*"]
     reads = _bundle_reads(stack)
-    assert statements_of(stack, stack.role_of(NAMES.airflow_container))[: len(reads + workloads)] == [
-        *reads,
-        *workloads,
-    ]
+    statements = statements_of(stack, stack.role_of(NAMES.airflow_container))
+    assert statements[: len(workloads)] == workloads
+    assert statements[-len(reads) :] == reads
 
 
 def test_only_the_airflow_task_role_reads_workloads(stack: Synthesized) -> None:
@@ -223,11 +222,11 @@ def _remote_writes(stack: Synthesized) -> list[dict[str, Any]]:
 def test_airflow_tasks_and_workers_run_only_the_folder_task_definitions(stack: Synthesized) -> None:
     expected = [*_operator(stack), *_remote_writes(stack)]
     reads = _bundle_reads(stack)
-    assert statements_of(stack, stack.role_of(WORKER.name)) == [*reads, _task_protection(), *expected]
+    assert statements_of(stack, stack.role_of(WORKER.name)) == [_task_protection(), *expected, *reads]
     assert statements_of(stack, stack.role_of(NAMES.airflow_container)) == [
-        *reads,
         *_workloads(stack),
         *expected,
+        *reads,
     ]
 
 
