@@ -42,14 +42,20 @@ TASK_SECONDS = 20
 # A Bash task, as real jobs run work outside Python: edge3 answers SIGTERM by sending SIGTERM to every
 # job, whose task process then calls the operator's on_kill (Airflow 3.3.2, Task SDK task_runner.py
 # `_on_term`), and BashOperator's kills its command, so the job fails (a task process still starting dies
-# of the signal itself). A plain Python sleep has no on_kill and would finish either way.
+# of the signal itself). A plain Python sleep has no on_kill and would finish either way. The command
+# first marks its start: a SIGTERM between the task's "running" state and its command's start reaches an
+# operator with no command to kill yet, and the job would then run to success.
 DAG = f'''
 import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 
 with DAG("{DAG_ID}", schedule=None, start_date=pendulum.datetime(2024, 1, 1), catchup=False):
-    BashOperator(task_id="{TASK_ID}", bash_command="sleep {TASK_SECONDS}", retries=0)
+    BashOperator(
+        task_id="{TASK_ID}",
+        bash_command='touch "$FARFLOW_TEST_STARTED/$AIRFLOW_CTX_DAG_RUN_ID" && sleep {TASK_SECONDS}',
+        retries=0,
+    )
 '''
 EDGE_EXECUTOR = "airflow.providers.edge3.executors.EdgeExecutor"
 SIMPLE_AUTH = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
@@ -122,7 +128,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeSite]:
         wait_for_dag(api, DAG_ID, "worker_drain.py", timeout=STARTUP)
         api.unpause(DAG_ID)
         # The worker, like the deploy's: no database, the JWT secret, the Edge API's URL.
-        worker = {**shared, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{root / 'none.db'}"}
+        started = root / "started"
+        started.mkdir()
+        worker = {
+            **shared,
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{root / 'none.db'}",
+            "FARFLOW_TEST_STARTED": str(started),  # where each run's command marks its start
+        }
         yield EdgeSite(root, api, worker, processes)
     finally:
         component_processes.stop(processes)
@@ -159,6 +171,12 @@ def _run_and_sigterm(
             lambda: True if _task_state(site, run_id) == "running" else None,
             timeout=RUN,
             what="the task to run on the worker",
+            watch=[worker, *site.processes],
+        )
+        wait_for(
+            lambda: True if (site.root / "started" / run_id).exists() else None,
+            timeout=RUN,
+            what="the task's command to start",
             watch=[worker, *site.processes],
         )
         wait_for(lambda: before() or None, timeout=RUN, what="the worker to be ready to stop", watch=[worker])
