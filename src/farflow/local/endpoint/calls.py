@@ -35,6 +35,9 @@ S3_BUCKET_SUBRESOURCES = {
     ("PUT", "publicAccessBlock"): "PutPublicAccessBlock",
     ("GET", "list-type"): "ListObjectsV2",
 }
+# A bucket GET with only these parameters, or none, is the first ListObjects (boto3's resource
+# collections, `bucket.objects.filter(...)`, which the Amazon provider's S3DagBundle syncs with, call it).
+LIST_OBJECTS_PARAMETERS = frozenset({"prefix", "marker", "delimiter", "max-keys", "encoding-type"})
 
 
 def client_kind(user_agent: str) -> str:
@@ -88,6 +91,8 @@ def s3_operation(method: str, path: str, query: str) -> str | None:
     for (verb, subresource), name in S3_BUCKET_SUBRESOURCES.items():
         if verb == method and subresource in params:
             return name
+    if method == "GET" and params <= LIST_OBJECTS_PARAMETERS:
+        return "ListObjects"
     return None if params else S3_BUCKET_OPERATIONS.get(method)
 
 

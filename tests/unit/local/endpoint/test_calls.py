@@ -77,6 +77,9 @@ def s3(method: str, path: str, query: str = "") -> dict[str, Any]:
         (s3("PUT", "/bucket"), "CreateBucket"),
         (s3("PUT", "/bucket", "encryption"), "PutBucketEncryption"),
         (s3("GET", "/bucket", "list-type=2&prefix=workloads%2F"), "ListObjectsV2"),
+        # The first ListObjects, which boto3's resource collections (the S3 DAG bundle's sync) call.
+        (s3("GET", "/bucket", "prefix=&encoding-type=url"), "ListObjects"),
+        (s3("GET", "/bucket"), "ListObjects"),
         # Subresources farflow does not name keep the unnamed form, so they never pass as declared.
         (s3("PUT", "/bucket/workloads/f/t.json", "tagging"), "s3 PUT /bucket/workloads/f/t.json"),
         (s3("GET", "/bucket", "acl"), "s3 GET /bucket"),
