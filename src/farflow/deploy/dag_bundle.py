@@ -15,6 +15,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from farflow.deploy.nag import acknowledge, acknowledge_checkov
+from farflow.deploy.workload_store import block_public_access
 from farflow.spec import dag_bundle as spec
 
 
@@ -30,12 +31,7 @@ class DagBundle(Construct):
             "Bucket",
             versioned=settings.versioned,
             encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess(
-                block_public_acls=spec.PUBLIC_ACCESS_BLOCK["BlockPublicAcls"],
-                ignore_public_acls=spec.PUBLIC_ACCESS_BLOCK["IgnorePublicAcls"],
-                block_public_policy=spec.PUBLIC_ACCESS_BLOCK["BlockPublicPolicy"],
-                restrict_public_buckets=spec.PUBLIC_ACCESS_BLOCK["RestrictPublicBuckets"],
-            ),
+            block_public_access=block_public_access(spec.PUBLIC_ACCESS_BLOCK),
             enforce_ssl=settings.enforce_tls,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             lifecycle_rules=[

@@ -68,12 +68,7 @@ class WorkloadStore(Construct):
             encryption=s3.BucketEncryption.KMS,
             encryption_key=self.key,
             bucket_key_enabled=settings.bucket_key_enabled,
-            block_public_access=s3.BlockPublicAccess(
-                block_public_acls=spec.PUBLIC_ACCESS_BLOCK["BlockPublicAcls"],
-                ignore_public_acls=spec.PUBLIC_ACCESS_BLOCK["IgnorePublicAcls"],
-                block_public_policy=spec.PUBLIC_ACCESS_BLOCK["BlockPublicPolicy"],
-                restrict_public_buckets=spec.PUBLIC_ACCESS_BLOCK["RestrictPublicBuckets"],
-            ),
+            block_public_access=block_public_access(spec.PUBLIC_ACCESS_BLOCK),
             versioned=settings.versioned,
             lifecycle_rules=[_lifecycle_rule(rule) for rule in spec.lifecycle_rules()],
             removal_policy=RemovalPolicy.DESTROY,
@@ -172,4 +167,14 @@ def _lifecycle_rule(rule: Mapping[str, Any]) -> s3.LifecycleRule:
         abort_incomplete_multipart_upload_after=Duration.days(
             rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]
         ),
+    )
+
+
+def block_public_access(settings: Mapping[str, bool]) -> s3.BlockPublicAccess:
+    """A bucket's public access block, from the spec's PublicAccessBlockConfiguration."""
+    return s3.BlockPublicAccess(
+        block_public_acls=settings["BlockPublicAcls"],
+        ignore_public_acls=settings["IgnorePublicAcls"],
+        block_public_policy=settings["BlockPublicPolicy"],
+        restrict_public_buckets=settings["RestrictPublicBuckets"],
     )

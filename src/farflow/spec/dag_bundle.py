@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from farflow.spec import workload_store
+
 BUNDLE_NAME = "farflow-dags"
 CLASSPATH = "airflow.providers.amazon.aws.bundles.s3.S3DagBundle"
 PREFIX = ""
@@ -59,12 +61,8 @@ class BucketSettings:
 
 BUCKET = BucketSettings()
 
-PUBLIC_ACCESS_BLOCK: Mapping[str, bool] = {
-    "BlockPublicAcls": True,
-    "IgnorePublicAcls": True,
-    "BlockPublicPolicy": True,
-    "RestrictPublicBuckets": True,
-}
+# Private as the workload store is: every public access setting blocked.
+PUBLIC_ACCESS_BLOCK = workload_store.PUBLIC_ACCESS_BLOCK
 
 
 def bundle_config(bucket: str | None) -> list[dict[str, Any]]:
