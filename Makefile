@@ -33,9 +33,11 @@ lint: $(VENV)/.synced
 test: lint
 	$(BIN)/pytest -m "not e2e and not second_synth" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
-# Everything: unit, integration, soak, then the e2e tier (the real Airflow components on local stacks).
+# Everything: the tiers above in two workers (the variant synth too), then the e2e tier (the real Airflow
+# components on local stacks) in one process: each of its tests keeps both cores busy on its own.
 test-all: lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not e2e" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
 
 bench: $(VENV)/.synced
 	$(BIN)/python benchmarks/launch_throughput.py

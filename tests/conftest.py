@@ -5,8 +5,9 @@ Airflow's settings are set before anything imports Airflow, so no test touches ~
 Tiers, by folder: `unit`, `integration`, `soak` and `e2e` (the real Airflow components on the local
 stack; the soak's run through them is `e2e` too). A deploy test that needs the variant stack, a second
 CDK synth, is also `second_synth`. `make test` runs everything but `e2e` and `second_synth`; `make
-test-all` runs everything, cheapest tier first, so a broken unit fails the run in seconds, not after the
-stacks. `make test` runs its tiers in two worker processes (`worker_group` says which tests share one).
+test-all` runs everything, the cheap tiers first, so a broken unit fails the run in seconds, not after
+the stacks. Both run the cheap tiers in two worker processes (`worker_group` says which tests share one);
+`make test-all` then runs the e2e tier in one.
 """
 
 from __future__ import annotations
@@ -63,11 +64,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def worker_group(item: pytest.Item) -> str:
-    """With `make test`'s two workers (pytest-xdist, --dist loadgroup), the tests that run in one worker:
-    a module's tests together, so its module-scoped fixtures start once, and every test of the deploy's
-    session-scoped synth together, so the CDK app is synthesized once, not once per worker."""
+    """With two workers (pytest-xdist, --dist loadgroup), the tests that run in one worker: a module's
+    tests together, so its module-scoped fixtures start once, and every test of the deploy's
+    session-scoped synths together, so each CDK app is synthesized once, not once per worker."""
     path = Path(item.path)
-    uses_the_synth = path.is_relative_to(TESTS / "unit" / "deploy") and {"stack", "project"} & set(
+    uses_the_synth = path.is_relative_to(TESTS / "unit" / "deploy") and {"stack", "project", "variant"} & set(
         getattr(item, "fixturenames", ())
     )
     if uses_the_synth or hasattr(getattr(item, "module", None), "synthesized"):  # tests.support.deploy's

@@ -125,7 +125,7 @@ def test_components_killed_under_running_dags_come_back_and_the_runs_succeed(tmp
         assert "planned failure for farflow local run" in failing.stdout
 
         succeeding = farflow(
-            "local", "run", "farflow_slow_0", "--project", str(project), "--conf", '{"why": "e2e"}', env=env
+            "local", "run", "farflow_quick", "--project", str(project), "--conf", '{"why": "e2e"}', env=env
         )
         assert succeeding.returncode == 0, succeeding.stdout + succeeding.stderr
         assert "success" in succeeding.stdout and "step_3" in succeeding.stdout
@@ -133,7 +133,7 @@ def test_components_killed_under_running_dags_come_back_and_the_runs_succeed(tmp
         listed = farflow("local", "airflow", "--project", str(project), "dags", "list", "-o", "json", env=env)
         assert listed.returncode == 0, listed.stderr
         dag_ids = {dag["dag_id"] for dag in json.loads(listed.stdout)}  # stdout is the JSON alone
-        assert {*SLOW_DAGS, "sample_dag", "farflow_planned_failure"} <= dag_ids
+        assert {*SLOW_DAGS, "farflow_quick", "sample_dag", "farflow_planned_failure"} <= dag_ids
 
         status = farflow("local", "status", "--project", str(project), env=env)
         assert status.returncode == 0, status.stdout
