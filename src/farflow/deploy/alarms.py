@@ -27,6 +27,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from farflow.deploy.database_connections import alarm_threshold
 from farflow.deploy.nag import acknowledge, acknowledge_checkov
 from farflow.spec import SCHEDULER, Names
 from farflow.spec.metrics import OLDEST_QUEUED, SCHEDULER_HEARTBEAT, STATSD_PREFIX, namespace
@@ -36,8 +37,6 @@ MINUTE = Duration.minutes(1)
 HEARTBEAT_MINUTES = 3
 CPU_PERCENT = 80
 FREE_STORAGE_SHARE = 0.1
-# About 80% of what a db.t4g.small allows (max_connections is memory / 9531392, about 200 there).
-CONNECTIONS = 160
 GIB = 1024**3
 
 
@@ -50,6 +49,8 @@ class AlarmsProps:
     services: Mapping[str, ecs.FargateService]
     database: rds.DatabaseInstance
     allocated_storage_gb: int
+    # RDS's class (without "db."): the connections alarm fires at 80% of its default max_connections.
+    instance_class: str
     dead_letters: sqs.IQueue
 
 
@@ -124,6 +125,7 @@ class Alarms(Construct):
         # Missing data breaches: created before the scheduler runs (the first deploy), it would fire at once.
         # CloudFormation creates it after the scheduler's service has reached a steady state.
         scheduler_heartbeat.node.add_dependency(props.services[SCHEDULER.name])
+        connections = alarm_threshold(props.instance_class)
         self.alarms = [
             scheduler_heartbeat,
             cloudwatch.Alarm(
@@ -166,9 +168,9 @@ class Alarms(Construct):
             cloudwatch.Alarm(
                 self,
                 "DatabaseConnections",
-                alarm_description=f"The database holds more than {CONNECTIONS} connections.",
+                alarm_description=f"The database holds more than {connections} connections.",
                 metric=database.metric_database_connections(period=Duration.minutes(5), statistic="Maximum"),
-                threshold=CONNECTIONS,
+                threshold=connections,
                 evaluation_periods=2,
             ),
         ]

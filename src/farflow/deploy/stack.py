@@ -294,6 +294,7 @@ class FarflowStack(Stack):
                 | ({WORKER.name: workers.workers.service} if workers else {}),
                 database=database.instance,
                 allocated_storage_gb=config.database.allocated_storage_gb,
+                instance_class=config.database.instance_class,
                 dead_letters=task_events.dead_letters,
             ),
         )
