@@ -5,7 +5,9 @@ keys that name its role (`farflow-role.<role name>`): the components and the mig
 environment (`credentials`), each ECS task from its task definition's taskRoleArn (the endpoint sets
 them). `seed_roles` creates the roles in the endpoint's IAM with the identity policies of
 `farflow.spec.iam.stack_policies`, and puts the workload store's key policy and the events queue's
-policy and the bucket's on those resources, as the deploy does; the endpoint decides each call against them
+policy and the bucket's on those resources, as the deploy does (with the project's farflow.toml
+`[permissions]` statements on the Airflow task, worker and tasks/<name> roles; its managed policies are
+not modelled: the endpoint cannot know an AWS managed policy's content, so locally they grant nothing); the endpoint decides each call against them
 (`farflow.local.endpoint.access`). Keys that name no role (the CLI's own, `farflow-local`) act as the
 account's administrator, as the deploying user does on AWS.
 """
@@ -30,9 +32,11 @@ from farflow.spec.iam import (
     StackTargets,
     StoreTargets,
     events_queue_policy,
+    folder_statements,
     role_statements,
     stack_policies,
 )
+from farflow.spec.project_permissions import ProjectPermissions
 
 ROLE_KEY_PREFIX = "farflow-role."
 PARTITION = "aws"
@@ -100,7 +104,13 @@ class LocalRoles:
     """The workload store's bucket policy."""
 
 
-def targets(resources: LocalResources, names: Names, folders: Sequence[str], worker: bool) -> StackTargets:
+def targets(
+    resources: LocalResources,
+    names: Names,
+    folders: Sequence[str],
+    worker: bool,
+    project: ProjectPermissions | None = None,
+) -> StackTargets:
     """The local stack's resources as the spec's policies name them (log group ARNs as CDK's end, `:*`)."""
     account = Account(PARTITION, resources.region, resources.account)
 
@@ -123,6 +133,8 @@ def targets(resources: LocalResources, names: Names, folders: Sequence[str], wor
         dags_bucket_arn=f"arn:{PARTITION}:s3:::{resources.dags_bucket}" if resources.dags_bucket else "",
         # Nothing here puts metrics, but the roles are the deploy's, whose service agents do.
         metrics_namespace=metrics.namespace(names),
+        folders=list(folders),
+        project=project or ProjectPermissions(),
     )
 
 
@@ -170,10 +182,12 @@ def seed_roles(
     names: Names,
     folders: Sequence[str],
     worker: bool = True,
+    *,
+    project: ProjectPermissions | None = None,
 ) -> LocalRoles:
     """Create every role with its policies, and the store's and queue's resource policies."""
     region = resources.region
-    stack = targets(resources, names, folders, worker)
+    stack = targets(resources, names, folders, worker, project)
     policies = stack_policies(stack)
     iam = endpoint_client("iam", endpoint_url, region)
     created = [role_name(names, role) for role in Role]
@@ -185,6 +199,13 @@ def seed_roles(
         for policy_name, statements in role_statements(policies, role).items():
             iam.put_role_policy(
                 RoleName=role_name(names, role), PolicyName=policy_name, PolicyDocument=_document(statements)
+            )
+    for folder in folders:
+        for policy_name, statements in folder_statements(policies, folder).items():
+            iam.put_role_policy(
+                RoleName=folder_role_name(names, folder),
+                PolicyName=policy_name,
+                PolicyDocument=_document(statements),
             )
     account = stack.account
     # The endpoint evaluates it (moto's own check would misapply it: access.leave_bucket_policies_to_farflow).
@@ -225,8 +246,15 @@ def seed_roles(
     return LocalRoles(account, policies, task_roles, bucket_policy)
 
 
-def seed_stack_roles(layout: StackLayout, network: Network, account: str, project: Path) -> LocalRoles:
-    """`seed_roles` for the stack `seed_network` created, with a role per tasks/<name> folder."""
+def seed_stack_roles(
+    layout: StackLayout,
+    network: Network,
+    account: str,
+    project: Path,
+    permissions: ProjectPermissions | None = None,
+) -> LocalRoles:
+    """`seed_roles` for the stack `seed_network` created, with a role per tasks/<name> folder and the
+    project's farflow.toml `permissions`."""
     names = layout.names
     cluster_arn = f"arn:{PARTITION}:ecs:{layout.region}:{account}:cluster/{network.cluster}"
     resources = find_resources(
@@ -238,4 +266,15 @@ def seed_stack_roles(layout: StackLayout, network: Network, account: str, projec
         dags_bucket=network.dags_bucket,
     )
     folders = [shape.folder.name for shape in project_task_shapes(project, names) if shape.folder is not None]
-    return seed_roles(layout.endpoint_url, resources, names, folders)
+    return seed_roles(layout.endpoint_url, resources, names, folders, project=permissions)
+
+
+def managed_policy_warning(permissions: ProjectPermissions) -> str | None:
+    """One line for `farflow local up` when farflow.toml names managed policies, which grant nothing here."""
+    managed = [f"[permissions.{owner}] {arn}" for owner, arn in permissions.managed()]
+    if not managed:
+        return None
+    return (
+        f"farflow.toml's managed policies are attached on AWS only; locally they grant nothing "
+        f"({'; '.join(managed)}): write the actions a task needs as statements to have them here too."
+    )

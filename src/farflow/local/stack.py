@@ -37,14 +37,14 @@ from farflow.local.environment import (
     airflow_task_env,
     check_executor_settings,
     component_environment,
-    project_airflow_options,
+    project_config,
     task_base_env,
 )
 from farflow.local.iam_mode import iam_mode
 from farflow.local.layout import Network, StackLayout
 from farflow.local.local_only import STACK_MARKER
 from farflow.local.ports import ensure_free
-from farflow.local.roles import seed_stack_roles
+from farflow.local.roles import managed_policy_warning, seed_stack_roles
 from farflow.local.seed import endpoint_client, seed_network, seed_task_definitions
 from farflow.local.stack_access import StackAccess
 from farflow.local.stack_record import StackAlreadyUp, StackRecord
@@ -111,7 +111,9 @@ class LocalStack(StackAccess):
         self.options = options
         self.project = check_project(options.project)
         # Read before anything starts, so a bad option stops `farflow local up` with one line.
-        self.airflow_options = project_airflow_options(self.project)
+        config = project_config(self.project)
+        self.airflow_options = config.airflow.options
+        self.permissions = config.permissions
         self.state = StateDir.for_project(self.project)
         self.report = report or (lambda _message: None)
         self.notify = notify or (lambda message: self.report(message))  # noqa: PLW0108 - report may be replaced
@@ -223,7 +225,9 @@ class LocalStack(StackAccess):
         layout = self._layout(str(self.endpoint.url), database_url="")  # tasks never get the database
         assert self.secrets is not None
         network = seed_network(layout.endpoint_url, layout.region, layout.names, options.dag_bundle)
-        roles = seed_stack_roles(layout, network, self.endpoint.account_id, self.project)
+        roles = seed_stack_roles(layout, network, self.endpoint.account_id, self.project, self.permissions)
+        if warning := managed_policy_warning(self.permissions):
+            self.report(warning)
         if network.dags_bucket:
             # The project's dags/ as it is now, before anything parses: what a deploy does too.
             self.report("Copying dags/ into the DAG bundle's bucket")
