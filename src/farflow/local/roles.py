@@ -26,6 +26,7 @@ from farflow.local.seed import endpoint_client
 from farflow.spec import Component, Names, events_queue_shape, metrics, project_task_shapes, workload_store
 from farflow.spec.iam import (
     ECS_TASKS_PRINCIPAL,
+    PROJECT_POLICY_PREFIX,
     Account,
     NamedPolicy,
     Role,
@@ -33,6 +34,7 @@ from farflow.spec.iam import (
     StoreTargets,
     events_queue_policy,
     folder_statements,
+    project_policies,
     role_statements,
     stack_policies,
 )
@@ -197,16 +199,13 @@ def seed_roles(
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_ECS_TASKS)
     for role in Role:
         for policy_name, statements in role_statements(policies, role).items():
-            iam.put_role_policy(
-                RoleName=role_name(names, role), PolicyName=policy_name, PolicyDocument=_document(statements)
-            )
-    for folder in folders:
-        for policy_name, statements in folder_statements(policies, folder).items():
-            iam.put_role_policy(
-                RoleName=folder_role_name(names, folder),
-                PolicyName=policy_name,
-                PolicyDocument=_document(statements),
-            )
+            if not policy_name.startswith(PROJECT_POLICY_PREFIX):
+                iam.put_role_policy(
+                    RoleName=role_name(names, role),
+                    PolicyName=policy_name,
+                    PolicyDocument=_document(statements),
+                )
+    put_project_policies(iam, names, policies, folders)
     account = stack.account
     # The endpoint evaluates it (moto's own check would misapply it: access.leave_bucket_policies_to_farflow).
     bucket_policy = workload_store.bucket_policy_statements(resources.bucket, resources.key_arn)
@@ -246,6 +245,42 @@ def seed_roles(
     return LocalRoles(account, policies, task_roles, bucket_policy)
 
 
+def put_project_policies(
+    iam: Any, names: Names, policies: Sequence[NamedPolicy], folders: Sequence[str]
+) -> None:
+    """The project's `[permissions]` policies on the roles that run its code, exactly: each one put, and a
+    `Project…` policy no longer written deleted (so applying a changed farflow.toml again is the same as
+    seeding it anew)."""
+    wanted = {
+        role_name(names, role): role_statements(policies, role) for role in (Role.AIRFLOW_TASK, Role.WORKER)
+    }
+    wanted |= {folder_role_name(names, folder): folder_statements(policies, folder) for folder in folders}
+    for role, attached in wanted.items():
+        named = {
+            name: statements
+            for name, statements in attached.items()
+            if name.startswith(PROJECT_POLICY_PREFIX)
+        }
+        for existing in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            if existing.startswith(PROJECT_POLICY_PREFIX) and existing not in named:
+                iam.delete_role_policy(RoleName=role, PolicyName=existing)
+        for name, statements in named.items():
+            iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=_document(statements))
+
+
+def stack_folders(project: Path, names: Names) -> list[str]:
+    """The project's tasks/<name> folders, each of which has a role."""
+    return [shape.folder.name for shape in project_task_shapes(project, names) if shape.folder is not None]
+
+
+def apply_project_permissions(layout: StackLayout, project: Path, permissions: ProjectPermissions) -> None:
+    """Put a (changed) `[permissions]` on a running stack's roles, as a start would seed them."""
+    folders = stack_folders(project, layout.names)
+    policies = project_policies(permissions, worker=True, folders=folders)
+    iam = endpoint_client("iam", layout.endpoint_url, layout.region)
+    put_project_policies(iam, layout.names, policies, folders)
+
+
 def seed_stack_roles(
     layout: StackLayout,
     network: Network,
@@ -265,7 +300,7 @@ def seed_stack_roles(
         names,
         dags_bucket=network.dags_bucket,
     )
-    folders = [shape.folder.name for shape in project_task_shapes(project, names) if shape.folder is not None]
+    folders = stack_folders(project, names)
     return seed_roles(layout.endpoint_url, resources, names, folders, project=permissions)
 
 

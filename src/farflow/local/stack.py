@@ -44,7 +44,7 @@ from farflow.local.iam_mode import iam_mode
 from farflow.local.layout import Network, StackLayout
 from farflow.local.local_only import STACK_MARKER
 from farflow.local.ports import ensure_free
-from farflow.local.roles import managed_policy_warning, seed_stack_roles
+from farflow.local.roles import apply_project_permissions, managed_policy_warning, seed_stack_roles
 from farflow.local.seed import endpoint_client, seed_network, seed_task_definitions
 from farflow.local.stack_access import StackAccess
 from farflow.local.stack_record import StackAlreadyUp, StackRecord
@@ -129,6 +129,14 @@ class LocalStack(StackAccess):
         self.record: StackRecord | None = None
         # Start-up steps that overlap another (imports, the seed); stop() waits for them.
         self._background: ThreadPoolExecutor | None = None
+
+    def apply_permissions(self) -> None:
+        """Read farflow.toml's `[permissions]` again and put it on the running stack's roles."""
+        assert self.layout is not None, "the stack is not started"
+        self.permissions = project_config(self.project).permissions
+        apply_project_permissions(self.layout, self.project, self.permissions)
+        if warning := managed_policy_warning(self.permissions):
+            self.report(warning)
 
     # -- lifecycle -------------------------------------------------------------------------------------
 

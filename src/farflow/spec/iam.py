@@ -354,7 +354,8 @@ def stack_policies(targets: StackTargets) -> list[NamedPolicy]:
         ),
         NamedPolicy("RemoteLogsRead", (Role.API_SERVER,), (log_reader(targets.remote_log_group_arn),)),
     ]
-    return policies + optional_policies(targets, task_runners) + project_policies(targets)
+    project = project_policies(targets.project, worker=targets.worker, folders=targets.folders)
+    return policies + optional_policies(targets, task_runners) + project
 
 
 SERVICE_ROLES = (Role.SCHEDULER, Role.API_SERVER, Role.DAG_PROCESSOR, Role.TRIGGERER)
@@ -394,18 +395,22 @@ def _project_grants(grants: RoleGrants) -> tuple[Grant, ...]:
     return tuple(Grant(statement.document(), PROJECT_REASON) for statement in grants.statements)
 
 
-def project_policies(targets: StackTargets) -> list[NamedPolicy]:
+PROJECT_POLICY_PREFIX = "Project"
+
+
+def project_policies(
+    project: ProjectPermissions, *, worker: bool, folders: Sequence[str]
+) -> list[NamedPolicy]:
     """farflow.toml's `[permissions]` statements: one policy per role that has some (a worker's only with
-    a worker pool, a folder's only for a tasks/<name> of the stack)."""
-    project = targets.project
+    a worker pool, a folder's only for a tasks/<name> of the stack). Their names start `Project`."""
     policies = []
     if project.airflow_task.statements:
         given = _project_grants(project.airflow_task)
         policies.append(NamedPolicy("ProjectAirflowTask", (Role.AIRFLOW_TASK,), given))
-    if targets.worker and project.worker.statements:
+    if worker and project.worker.statements:
         policies.append(NamedPolicy("ProjectWorker", (Role.WORKER,), _project_grants(project.worker)))
     for folder, folder_grants in project.tasks:
-        if folder_grants.statements and folder in targets.folders:
+        if folder_grants.statements and folder in folders:
             given = _project_grants(folder_grants)
             policies.append(NamedPolicy(f"ProjectTasks-{folder}", (), given, (folder,)))
     return policies

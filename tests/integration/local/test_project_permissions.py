@@ -13,9 +13,10 @@ from botocore.exceptions import ClientError
 
 from farflow.local.endpoint import LocalEcsEndpoint
 from farflow.local.iam_mode import IamMode
-from farflow.local.roles import credentials, find_resources, seed_roles
+from farflow.local.roles import credentials, find_resources, put_project_policies, seed_roles
 from farflow.local.seed import seed_network, seed_task_definitions
 from farflow.spec import Names
+from farflow.spec.iam import project_policies
 from farflow.spec.project_permissions import ProjectPermissions, ProjectStatement, RoleGrants
 
 NAMES = Names()
@@ -88,3 +89,16 @@ def test_a_tasks_folder_role_gets_its_own_grant_and_another_folder_none(seeded: 
 )
 def test_no_other_role_gains_anything(seeded: Seeded, role: str) -> None:
     assert seeded.get(f"farflow-{role}", "reports/a.csv") == "AccessDenied"
+
+
+def test_applying_a_changed_table_again_grants_and_withdraws(seeded: Seeded) -> None:
+    """What `LocalStack.apply_permissions` does on a running stack: the roles end as a fresh seed would
+    leave them (a grant removed from farflow.toml is withdrawn). Runs last: it changes the roles."""
+    endpoint = seeded.endpoint
+    iam = endpoint.client("iam")
+    folders = [GRANTED, UNGRANTED]
+    moved = ProjectPermissions(tasks=((UNGRANTED, PERMISSIONS.folder(GRANTED)),))
+    put_project_policies(iam, NAMES, project_policies(moved, worker=True, folders=folders), folders)
+    assert seeded.get(f"farflow-task-{UNGRANTED}", "raw/b.csv") == "ok"
+    assert seeded.get(f"farflow-task-{GRANTED}", "raw/b.csv") == "AccessDenied"
+    assert seeded.get("farflow-airflow-task", "reports/a.csv") == "AccessDenied"

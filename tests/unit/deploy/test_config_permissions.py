@@ -11,7 +11,7 @@ from farflow.deploy.config_file import DeployConfigError, load, parse
 from farflow.deploy.config_keys import PERMISSIONS_EXAMPLE
 from farflow.deploy.iam_reference import action_problem
 from farflow.local.roles import managed_policy_warning
-from farflow.spec.iam import Account, Role, StackTargets, StoreTargets, folder_statements, project_policies
+from farflow.spec.iam import Role, folder_statements, project_policies
 from farflow.spec.iam import role_statements as statements_of
 from farflow.spec.project_permissions import ProjectPermissions, ProjectStatement, RoleGrants
 
@@ -164,32 +164,12 @@ def test_wildcards_match_case_insensitively_and_must_match_an_action() -> None:
     assert action_problem("s3:Nothing*") is not None
 
 
-def stack_targets(project: ProjectPermissions, worker: bool, folders: tuple[str, ...]) -> StackTargets:
-    account = Account("aws", "eu-west-1", "123456789012")
-    return StackTargets(
-        account=account,
-        cluster_name="c",
-        cluster_arn="arn:aws:ecs:eu-west-1:123456789012:cluster/c",
-        airflow_family="f",
-        airflow_roles=(),
-        folder_families=tuple(f"f-{folder}" for folder in folders),
-        folder_roles=(),
-        store=StoreTargets("b", "k", "eu-west-1"),
-        events_queue_arn="q",
-        task_log_group_arn="l",
-        remote_log_group_arn="r",
-        worker=worker,
-        folders=folders,
-        project=project,
-    )
-
-
 GRANT = RoleGrants(statements=(ProjectStatement(("s3:GetObject",), ("arn:aws:s3:::d/*",)),))
 EVERYWHERE = ProjectPermissions(airflow_task=GRANT, worker=GRANT, tasks=(("a", GRANT), ("b", GRANT)))
 
 
 def test_the_spec_puts_each_grant_on_its_role_only() -> None:
-    policies = project_policies(stack_targets(EVERYWHERE, worker=True, folders=("a",)))
+    policies = project_policies(EVERYWHERE, worker=True, folders=("a",))
     expected = [GRANT.statements[0].document()]
     assert statements_of(policies, Role.AIRFLOW_TASK) == {"ProjectAirflowTask": expected}
     assert statements_of(policies, Role.WORKER) == {"ProjectWorker": expected}
@@ -200,7 +180,7 @@ def test_the_spec_puts_each_grant_on_its_role_only() -> None:
 
 
 def test_no_worker_pool_no_worker_policy() -> None:
-    policies = project_policies(stack_targets(EVERYWHERE, worker=False, folders=()))
+    policies = project_policies(EVERYWHERE, worker=False, folders=())
     assert [policy.name for policy in policies] == ["ProjectAirflowTask"]
 
 
