@@ -1,10 +1,12 @@
 """farflow.toml's `[permissions]` decides what a DAG's task may do: an Airflow task (in its own ECS task on
 the local endpoint, as the Airflow task role) that reads a bucket it was granted nothing on fails with
-AccessDenied in its task log; once `[permissions.airflow_task]` grants s3:GetObject and the stack applies
-it, the same task passes. One stack for both runs."""
+AccessDenied in its task log; once `[permissions.airflow_task]` grants s3:GetObject and a second
+`farflow local up` has applied it to the running stack, the same task passes. One stack for both runs."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -57,6 +59,13 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         yield started
 
 
+def local_up(local: LocalStack) -> subprocess.CompletedProcess[str]:
+    """`farflow local up` for the project whose stack is up: it refuses to start a second one, and applies
+    farflow.toml's [permissions] to the running one's roles."""
+    command = [sys.executable, "-m", "farflow.cli", "local", "up", "-p", str(local.project), "--port", "0"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
 def run(local: LocalStack) -> tuple[str, str]:
     """Trigger the DAG once: the run's final state and its task's log."""
     api = local.api()
@@ -81,7 +90,10 @@ def test_a_task_reads_the_bucket_only_once_farflow_toml_grants_it(local: LocalSt
 
     settings = local.project / "farflow.toml"
     settings.write_text(settings.read_text() + GRANT)
-    local.apply_permissions()
+    again = local_up(local)
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "already up" in again.stdout + again.stderr
+    assert "[permissions] as the file reads now is applied" in again.stdout + again.stderr
 
     state, log = run(local)
     assert state == "success", log

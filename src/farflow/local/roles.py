@@ -273,12 +273,13 @@ def stack_folders(project: Path, names: Names) -> list[str]:
     return [shape.folder.name for shape in project_task_shapes(project, names) if shape.folder is not None]
 
 
-def apply_project_permissions(layout: StackLayout, project: Path, permissions: ProjectPermissions) -> None:
+def apply_project_permissions(
+    endpoint_url: str, region: str, names: Names, project: Path, permissions: ProjectPermissions
+) -> None:
     """Put a (changed) `[permissions]` on a running stack's roles, as a start would seed them."""
-    folders = stack_folders(project, layout.names)
+    folders = stack_folders(project, names)
     policies = project_policies(permissions, worker=True, folders=folders)
-    iam = endpoint_client("iam", layout.endpoint_url, layout.region)
-    put_project_policies(iam, layout.names, policies, folders)
+    put_project_policies(endpoint_client("iam", endpoint_url, region), names, policies, folders)
 
 
 def seed_stack_roles(

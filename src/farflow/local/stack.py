@@ -27,6 +27,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from farflow.dags.sync import push_folder
 from farflow.local import component_processes, database_template, process_tree, stack_record
 from farflow.local.api import AirflowApi
@@ -41,7 +43,7 @@ from farflow.local.environment import (
     task_base_env,
 )
 from farflow.local.iam_mode import iam_mode
-from farflow.local.layout import Network, StackLayout
+from farflow.local.layout import DEFAULT_NAMES, Network, StackLayout
 from farflow.local.local_only import STACK_MARKER
 from farflow.local.ports import ensure_free
 from farflow.local.roles import apply_project_permissions, managed_policy_warning, seed_stack_roles
@@ -130,13 +132,20 @@ class LocalStack(StackAccess):
         # Start-up steps that overlap another (imports, the seed); stop() waits for them.
         self._background: ThreadPoolExecutor | None = None
 
-    def apply_permissions(self) -> None:
-        """Read farflow.toml's `[permissions]` again and put it on the running stack's roles."""
-        assert self.layout is not None, "the stack is not started"
-        self.permissions = project_config(self.project).permissions
-        apply_project_permissions(self.layout, self.project, self.permissions)
-        if warning := managed_policy_warning(self.permissions):
-            self.report(warning)
+    def _apply_to_running(self, running: StackRecord) -> str:
+        """A second `farflow local up` puts farflow.toml's `[permissions]`, as the file reads now, on the
+        running stack's roles (a stack still starting seeds them itself); the sentence that says so."""
+        if running.phase == "starting" or not running.endpoint_url:
+            return ""
+        try:
+            apply_project_permissions(
+                running.endpoint_url, running.region, DEFAULT_NAMES, self.project, self.permissions
+            )
+        except (BotoCoreError, ClientError) as error:
+            return f" farflow.toml's [permissions] could not be applied to it ({error})."
+        applied = " farflow.toml's [permissions] as the file reads now is applied to its roles."
+        warning = managed_policy_warning(self.permissions)
+        return applied + (f" {warning}" if warning else "")
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -151,7 +160,7 @@ class LocalStack(StackAccess):
         options = self.options
         running = stack_record.running(self.state)
         if running is not None:
-            raise StackAlreadyUp(stack_record.already_up_message(running))
+            raise StackAlreadyUp(stack_record.already_up_message(running) + self._apply_to_running(running))
         check_executor_settings(os.environ)
         database = MetadataDatabase.choose(self.state, options.database_url)  # before anything is written
         if database.warning:

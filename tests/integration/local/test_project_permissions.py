@@ -92,7 +92,7 @@ def test_no_other_role_gains_anything(seeded: Seeded, role: str) -> None:
 
 
 def test_applying_a_changed_table_again_grants_and_withdraws(seeded: Seeded) -> None:
-    """What `LocalStack.apply_permissions` does on a running stack: the roles end as a fresh seed would
+    """What a second `farflow local up` does to a running stack: the roles end as a fresh seed would
     leave them (a grant removed from farflow.toml is withdrawn). Runs last: it changes the roles."""
     endpoint = seeded.endpoint
     iam = endpoint.client("iam")
