@@ -4,7 +4,8 @@ Two configurations cover the choices: the defaults (with a Region, which synth n
 placeholder address), and a variant with no NAT gateway, HTTPS on a domain name with its Route 53
 record, open to the internet (allowed behind HTTPS), a non-default database port, Multi-AZ, no
 deletion protection, no worker pool, Airflow options, the Secrets Manager backend, two api-servers and two
-schedulers, and an address for the alarms. Each is synthesized once per pytest session into the session's
+schedulers, an address for the alarms, and the project's own grants (`[permissions]`: statements with a
+wildcard, a Deny with a condition and managed policies, on the Airflow task role and tasks/number_task's). Each is synthesized once per pytest session into the session's
 base temp folder (jsii and the CDK are slow on two shared cores), whichever test folder asks first;
 tests read the JSON. The defaults are what the project's farflow.toml says, and are synthesized as
 cdk.json does it: the app's entry point (`farflow.deploy.app.main`) with the toolkit's CDK_OUTDIR.
@@ -36,8 +37,35 @@ from farflow.deploy.config import (
 )
 from farflow.scaffold import init_project
 from farflow.spec.airflow_options import AirflowOption
+from farflow.spec.project_permissions import ProjectPermissions, ProjectStatement, RoleGrants
 
 REGION = "eu-west-1"
+DATA = "arn:aws:s3:::my-data"
+AWS_MANAGED = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+OWN_MANAGED = "arn:aws:iam::123456789012:policy/team-data"
+PERMISSIONS = ProjectPermissions(
+    airflow_task=RoleGrants(
+        managed_policies=(AWS_MANAGED, OWN_MANAGED),
+        statements=(
+            ProjectStatement(("s3:GetObject", "s3:List*"), (DATA, f"{DATA}/*")),
+            ProjectStatement(
+                ("s3:DeleteObject",),
+                (f"{DATA}/*",),
+                effect="Deny",
+                conditions={"StringNotEquals": {"aws:PrincipalTag/team": "data"}},
+            ),
+        ),
+    ),
+    tasks=(
+        (
+            "number_task",
+            RoleGrants(
+                managed_policies=("arn:aws:iam::aws:policy/AmazonAthenaFullAccess",),
+                statements=(ProjectStatement(("s3:PutObject",), (f"{DATA}/numbers/*",)),),
+            ),
+        ),
+    ),
+)
 CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
 DOMAIN = "airflow.example.com"
 ZONE_ID = "Z0123456789ABCDEFGHIJ"
@@ -55,6 +83,7 @@ VARIANT = replace(
     ),
     worker=WorkerConfig(enabled=False),
     alarms=AlarmsConfig(email="ops@example.com"),
+    permissions=PERMISSIONS,
     airflow=AirflowConfig(
         secrets="secrets-manager",
         options=(

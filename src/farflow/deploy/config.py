@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from farflow.spec.airflow_options import AirflowOption
 from farflow.spec.names import Names
+from farflow.spec.project_permissions import ProjectPermissions
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,8 @@ class DeployConfig:
     worker: WorkerConfig = field(default_factory=WorkerConfig)
     load_balancer: LoadBalancerConfig = field(default_factory=LoadBalancerConfig)
     alarms: AlarmsConfig = field(default_factory=AlarmsConfig)
+    # `[permissions]`: what the project's own code may do on AWS (farflow.spec.project_permissions).
+    permissions: ProjectPermissions = field(default_factory=ProjectPermissions)
 
 
 def stack_name(config: DeployConfig) -> str:

@@ -11,15 +11,25 @@ import difflib
 import re
 import sys
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import is_dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
 from farflow.deploy.config import DeployConfig
-from farflow.deploy.config_keys import FILE_NAME, OPTIONS_HELP, SIZE_HELP, TABLE_HELP, keys
+from farflow.deploy.config_keys import (
+    FILE_NAME,
+    OPTIONS_HELP,
+    PERMISSIONS_EXAMPLE,
+    PERMISSIONS_HELP,
+    SIZE_HELP,
+    TABLE_HELP,
+    keys,
+)
+from farflow.deploy.config_permissions import check_permissions, folder_problems
 from farflow.deploy.config_rules import at, normalized, problems, show
 from farflow.spec.airflow_option_check import check_options
+from farflow.spec.task_definitions import task_folders
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,7 +39,7 @@ else:  # pragma: no cover - Python 3.10
 T = TypeVar("T")
 WIDTH = 100
 # Tables whose keys are not farflow's but another program's, each checked by its own function.
-FREE_TABLES = {"airflow.options": check_options}
+FREE_TABLES = {"airflow.options": check_options, "permissions": check_permissions}
 
 
 class DeployConfigError(ValueError):
@@ -56,11 +66,12 @@ def load(project: Path) -> DeployConfig:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise DeployConfigError(f"{path}: cannot be read ({error}).") from None
-    return parse(text, str(path))
+    return parse(text, str(path), folders=[folder.name for folder in task_folders(project)])
 
 
-def parse(text: str, source: str = FILE_NAME) -> DeployConfig:
-    """The config a farflow.toml text describes; `source` names it in errors."""
+def parse(text: str, source: str = FILE_NAME, folders: Sequence[str] | None = None) -> DeployConfig:
+    """The config a farflow.toml text describes; `source` names it in errors. With the project's
+    tasks/<name> `folders`, each `[permissions.tasks.<name>]` must name one of them."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -71,6 +82,8 @@ def parse(text: str, source: str = FILE_NAME) -> DeployConfig:
     replaced: set[tuple[str, str]] = set()
     config = _merge("", DeployConfig(), data, found, replaced)
     found += [problem for problem in problems(config) if not _about(problem, replaced)]
+    if folders is not None:
+        found += folder_problems(config.permissions, folders)
     if found:
         raise DeployConfigError("\n".join(f"{source}: {problem}" for problem in found))
     return normalized(config)
@@ -186,4 +199,6 @@ def render_default() -> str:
         lines.append(f"{key.name} = {show(key.default)}")
     lines += ["", *textwrap.wrap(OPTIONS_HELP, WIDTH, initial_indent="# ", subsequent_indent="# ")]
     lines += ["# [airflow.options]", "# core.parallelism = 64", "# scheduler.max_tis_per_query = 32"]
+    lines += ["", *textwrap.wrap(PERMISSIONS_HELP, WIDTH, initial_indent="# ", subsequent_indent="# ")]
+    lines += [f"# {line}" if line else "#" for line in PERMISSIONS_EXAMPLE.splitlines()]
     return "\n".join(lines) + "\n"

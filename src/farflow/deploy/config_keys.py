@@ -23,7 +23,7 @@ from farflow.deploy.subnet_plan import VPC_PREFIXES
 
 FILE_NAME = "farflow.toml"
 # Tables of another program's keys (Airflow's options): not walked as farflow keys, described on their own.
-FREE_TABLES = frozenset({"airflow.options"})
+FREE_TABLES = frozenset({"airflow.options", "permissions"})
 
 
 def _span(bounds: tuple[int, int]) -> str:
@@ -110,6 +110,23 @@ OPTIONS_HELP = (
     "itself are refused. docs/deploy.md says which container reads which section."
 )
 
+PERMISSIONS_HELP = (
+    "What the project's own code may do on AWS, beyond what farflow grants: IAM statements (effect "
+    '"Allow" unless effect = "Deny"; conditions as IAM\'s Condition block) and managed policy ARNs for the '
+    "role Airflow tasks run as (airflow_task), the Edge workers' (worker) and each tasks/<folder>'s "
+    "(tasks.<folder>). farflow's own roles take none. Actions are checked against IAM's list offline; "
+    "`farflow local up` applies the statements too, managed policies only on AWS. For example:"
+)
+PERMISSIONS_EXAMPLE = """[permissions.airflow_task]
+statements = [
+  { actions = ["s3:GetObject", "s3:ListBucket"], resources = ["arn:aws:s3:::my-data", "arn:aws:s3:::my-data/*"] },
+]
+[permissions.tasks.number_task]
+managed_policies = ["arn:aws:iam::aws:policy/AmazonAthenaFullAccess"]
+statements = [{ actions = ["s3:PutObject"], resources = ["arn:aws:s3:::my-data/numbers/*"] }]"""
+"""A commented example in the file `farflow init` writes (the sample project calls no AWS service of its
+own: the example reads a data bucket from Airflow tasks and writes one from tasks/number_task)."""
+
 SIZE_HELP = {"cpu": "CPU units (1024 = 1 vCPU).", "memory": "Memory (MiB); a Fargate size with cpu."}
 """The keys of every `[airflow.<service>]` table: one Fargate size."""
 
@@ -134,8 +151,8 @@ def tables(config: Any = None, prefix: str = "") -> Iterator[tuple[str, Any]]:
     config = DeployConfig() if config is None else config
     for item in fields(config):
         value = getattr(config, item.name)
-        if is_dataclass(value):
-            name = f"{prefix}{item.name}"
+        name = f"{prefix}{item.name}"
+        if is_dataclass(value) and name not in FREE_TABLES:
             yield name, value
             yield from tables(value, f"{name}.")
 

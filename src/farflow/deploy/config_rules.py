@@ -23,6 +23,7 @@ from farflow.deploy.config import (
     ProjectConfig,
     WorkerConfig,
 )
+from farflow.deploy.config_permissions import worker_problems
 from farflow.deploy.subnet_plan import plan_problem
 from farflow.executor.request.sizes import fargate_size_problem, nearest_fargate_size
 
@@ -93,6 +94,7 @@ def problems(config: DeployConfig) -> list[str]:
         *_worker(config.worker),
         *_load_balancer(config.load_balancer, config.project.region),
         *_alarms(config.alarms.email),
+        *worker_problems(config.permissions, config.worker.enabled),
     ]
 
 

@@ -84,8 +84,14 @@ def policy(
 
 
 def acknowledge_wildcards(construct: IConstruct, given: Iterable[Grant]) -> None:
-    """Acknowledge cdk-nag's IAM5 for each wildcard resource of `given`, with the grant's reason."""
+    """Acknowledge cdk-nag's IAM5 for each wildcard resource (and action) of `given`, with the grant's
+    reason."""
     for grant in given:
+        for action in grant.statement.actions:
+            if "*" in action:
+                if not grant.why_wildcards:
+                    raise ValueError(f"The wildcard in {action} needs a reason")
+                acknowledge(construct, "IAM5", grant.why_wildcards, f"Action::{action}")
         for resource in grant.statement.resources:
             text = finding_text(construct, resource)
             if "*" in text:

@@ -2,7 +2,8 @@
 
 The spec names each policy and the roles it goes on (see its docstring for who gets what); this
 construct fills in the stack's ARNs, creates one `iam.Policy` per named policy on those roles, and the
-workload store's key policy. Execution roles (image pull, awslogs, secrets) are CDK's grants and stay
+workload store's key policy; the project's own grants (farflow.toml `[permissions]`) are named policies
+of the spec too, and their managed policy ARNs are attached here. Execution roles (image pull, awslogs, secrets) are CDK's grants and stay
 separate from these. `of(role)` lists the policies on a role, so the service that runs as it can wait
 for them.
 """
@@ -10,7 +11,7 @@ for them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aws_cdk import Stack
 from aws_cdk import aws_ecs as ecs
@@ -21,9 +22,11 @@ from constructs import Construct
 
 from farflow.deploy.cluster import Cluster
 from farflow.deploy.iam import Grant, account_of, policy, rendered
+from farflow.deploy.nag import acknowledge
 from farflow.deploy.workload_store import WorkloadStore
 from farflow.spec import Names
-from farflow.spec.iam import Role, StackTargets, secret_arns, stack_policies
+from farflow.spec.iam import PROJECT_REASON, Role, StackTargets, secret_arns, stack_policies
+from farflow.spec.project_permissions import ProjectPermissions, RoleGrants
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class PermissionsProps:
     # [airflow] secrets = "secrets-manager": the containers that resolve connections and variables read
     # the stack's prefixes.
     secrets_backend: bool = False
+    # farflow.toml's [permissions]: the project's own grants to the roles that run its code.
+    project: ProjectPermissions = field(default_factory=ProjectPermissions)
 
 
 def _roles_of(task_definitions: Sequence[ecs.TaskDefinition]) -> list[iam.IRole]:
@@ -70,17 +75,42 @@ class Permissions(Construct):
         }
         if props.worker:
             roles[Role.WORKER] = props.worker
+        folder_roles = {
+            td.family.removeprefix(props.names.task_definition_prefix): td.task_role
+            for td in props.folder_tasks
+        }
         self.policies: dict[str, iam.Policy] = {}
         for named in stack_policies(targets(props)):
-            self.policies[named.name] = self._policy(
-                named.name, rendered(named.grants), [roles[role] for role in named.roles]
-            )
+            attached = [roles[role] for role in named.roles] + [folder_roles[name] for name in named.folders]
+            self.policies[named.name] = self._policy(named.name, rendered(named.grants), attached)
+        project = props.project
+        managed = [(Role.AIRFLOW_TASK.value, project.airflow_task, roles[Role.AIRFLOW_TASK])]
+        if props.worker:
+            managed.append((Role.WORKER.value, project.worker, props.worker))
+        managed += [
+            (f"tasks-{folder}", grants, folder_roles[folder])
+            for folder, grants in project.tasks
+            if folder in folder_roles
+        ]
+        for owner, grants, role in managed:
+            self._attach_managed(owner, grants, role)
         props.workload_store.admit(props.scheduler, {props.airflow_task.family: props.airflow_task.task_role})
 
     def _policy(self, construct_id: str, given: Sequence[Grant], roles: Sequence[iam.IRole]) -> iam.Policy:
         created = policy(self, construct_id, given, roles)
         self._by_role += [(role, created) for role in roles]
         return created
+
+    def _attach_managed(self, owner: str, grants: RoleGrants, role: iam.IRole) -> None:
+        """The managed policies farflow.toml names for one role, attached as given."""
+        for index, arn in enumerate(grants.managed_policies):
+            role.add_managed_policy(
+                iam.ManagedPolicy.from_managed_policy_arn(self, f"Managed-{owner}-{index}", arn)
+            )
+        # cdk-nag's IAM4 reports AWS managed policies (an account's own are not its finding).
+        aws_managed = [arn for arn in grants.managed_policies if ":iam::aws:policy/" in arn]
+        if aws_managed:
+            acknowledge(role, "IAM4", PROJECT_REASON, *(f"Policy::{arn}" for arn in aws_managed))
 
     def of(self, *roles: iam.IRole) -> list[iam.Policy]:
         """The policies on any of `roles`: what a service running as one of them must wait for."""
@@ -100,6 +130,7 @@ def targets(props: PermissionsProps) -> StackTargets:
         airflow_family=props.airflow_task.family,
         airflow_roles=[role.role_arn for role in _roles_of([props.airflow_task])],
         folder_families=[td.family for td in props.folder_tasks],
+        folders=[td.family.removeprefix(props.names.task_definition_prefix) for td in props.folder_tasks],
         folder_roles=[role.role_arn for role in _roles_of(props.folder_tasks)],
         store=props.workload_store.targets,
         events_queue_arn=props.events_queue.queue_arn,
@@ -109,4 +140,5 @@ def targets(props: PermissionsProps) -> StackTargets:
         dags_bucket_arn=props.dags_bucket_arn,
         metrics_namespace=props.metrics_namespace,
         secret_arns=secret_arns(account, props.names) if props.secrets_backend else (),
+        project=props.project,
     )

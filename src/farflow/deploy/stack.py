@@ -262,6 +262,7 @@ class FarflowStack(Stack):
                 metrics_namespace=metrics.namespace(names),
                 # Every container that resolves connections and variables (secrets_backend.READERS).
                 secrets_backend=config.airflow.secrets == SECRETS_MANAGER,
+                project=config.permissions,
             ),
         )
         # CloudFormation starts a service only after the policies its tasks need exist; the scheduler's

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from farflow.deploy.config import DeployConfig
 from farflow.deploy.config_keys import FILE_NAME
 from farflow.local.components import spec_component
 from farflow.local.layout import DEFAULT_NAMES, Network, StackLayout
@@ -54,16 +55,22 @@ class StackConfigError(ValueError):
     """A setting of the local stack is unusable; the message names it and the fix."""
 
 
-def project_airflow_options(project: Path) -> tuple[AirflowOption, ...]:
-    """The project's [airflow.options], from its farflow.toml (none without one), as the deploy reads them."""
+def project_config(project: Path) -> DeployConfig:
+    """The project's farflow.toml as the deploy reads it (the defaults without one): the local stack
+    takes its `[airflow.options]` and `[permissions]`."""
     from farflow.deploy.config_file import DeployConfigError, load
 
     if not (project / FILE_NAME).is_file():
-        return ()
+        return DeployConfig()
     try:
-        return load(project).airflow.options
+        return load(project)
     except DeployConfigError as error:
         raise StackConfigError(str(error)) from None
+
+
+def project_airflow_options(project: Path) -> tuple[AirflowOption, ...]:
+    """The project's [airflow.options], from its farflow.toml (none without one), as the deploy reads them."""
+    return project_config(project).airflow.options
 
 
 def sqlite_database_url(state: StateDir) -> str:

@@ -5,7 +5,9 @@ keys that name its role (`farflow-role.<role name>`): the components and the mig
 environment (`credentials`), each ECS task from its task definition's taskRoleArn (the endpoint sets
 them). `seed_roles` creates the roles in the endpoint's IAM with the identity policies of
 `farflow.spec.iam.stack_policies`, and puts the workload store's key policy and the events queue's
-policy and the bucket's on those resources, as the deploy does; the endpoint decides each call against them
+policy and the bucket's on those resources, as the deploy does (with the project's farflow.toml
+`[permissions]` statements on the Airflow task, worker and tasks/<name> roles; its managed policies are
+not modelled: the endpoint cannot know an AWS managed policy's content, so locally they grant nothing); the endpoint decides each call against them
 (`farflow.local.endpoint.access`). Keys that name no role (the CLI's own, `farflow-local`) act as the
 account's administrator, as the deploying user does on AWS.
 """
@@ -24,15 +26,19 @@ from farflow.local.seed import endpoint_client
 from farflow.spec import Component, Names, events_queue_shape, metrics, project_task_shapes, workload_store
 from farflow.spec.iam import (
     ECS_TASKS_PRINCIPAL,
+    PROJECT_POLICY_PREFIX,
     Account,
     NamedPolicy,
     Role,
     StackTargets,
     StoreTargets,
     events_queue_policy,
+    folder_statements,
+    project_policies,
     role_statements,
     stack_policies,
 )
+from farflow.spec.project_permissions import ProjectPermissions
 
 ROLE_KEY_PREFIX = "farflow-role."
 PARTITION = "aws"
@@ -100,7 +106,13 @@ class LocalRoles:
     """The workload store's bucket policy."""
 
 
-def targets(resources: LocalResources, names: Names, folders: Sequence[str], worker: bool) -> StackTargets:
+def targets(
+    resources: LocalResources,
+    names: Names,
+    folders: Sequence[str],
+    worker: bool,
+    project: ProjectPermissions | None = None,
+) -> StackTargets:
     """The local stack's resources as the spec's policies name them (log group ARNs as CDK's end, `:*`)."""
     account = Account(PARTITION, resources.region, resources.account)
 
@@ -123,6 +135,8 @@ def targets(resources: LocalResources, names: Names, folders: Sequence[str], wor
         dags_bucket_arn=f"arn:{PARTITION}:s3:::{resources.dags_bucket}" if resources.dags_bucket else "",
         # Nothing here puts metrics, but the roles are the deploy's, whose service agents do.
         metrics_namespace=metrics.namespace(names),
+        folders=list(folders),
+        project=project or ProjectPermissions(),
     )
 
 
@@ -170,10 +184,12 @@ def seed_roles(
     names: Names,
     folders: Sequence[str],
     worker: bool = True,
+    *,
+    project: ProjectPermissions | None = None,
 ) -> LocalRoles:
     """Create every role with its policies, and the store's and queue's resource policies."""
     region = resources.region
-    stack = targets(resources, names, folders, worker)
+    stack = targets(resources, names, folders, worker, project)
     policies = stack_policies(stack)
     iam = endpoint_client("iam", endpoint_url, region)
     created = [role_name(names, role) for role in Role]
@@ -183,9 +199,13 @@ def seed_roles(
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_ECS_TASKS)
     for role in Role:
         for policy_name, statements in role_statements(policies, role).items():
-            iam.put_role_policy(
-                RoleName=role_name(names, role), PolicyName=policy_name, PolicyDocument=_document(statements)
-            )
+            if not policy_name.startswith(PROJECT_POLICY_PREFIX):
+                iam.put_role_policy(
+                    RoleName=role_name(names, role),
+                    PolicyName=policy_name,
+                    PolicyDocument=_document(statements),
+                )
+    put_project_policies(iam, names, policies, folders)
     account = stack.account
     # The endpoint evaluates it (moto's own check would misapply it: access.leave_bucket_policies_to_farflow).
     bucket_policy = workload_store.bucket_policy_statements(resources.bucket, resources.key_arn)
@@ -225,8 +245,52 @@ def seed_roles(
     return LocalRoles(account, policies, task_roles, bucket_policy)
 
 
-def seed_stack_roles(layout: StackLayout, network: Network, account: str, project: Path) -> LocalRoles:
-    """`seed_roles` for the stack `seed_network` created, with a role per tasks/<name> folder."""
+def put_project_policies(
+    iam: Any, names: Names, policies: Sequence[NamedPolicy], folders: Sequence[str]
+) -> None:
+    """The project's `[permissions]` policies on the roles that run its code, exactly: each one put, and a
+    `Project…` policy no longer written deleted (so applying a changed farflow.toml again is the same as
+    seeding it anew)."""
+    wanted = {
+        role_name(names, role): role_statements(policies, role) for role in (Role.AIRFLOW_TASK, Role.WORKER)
+    }
+    wanted |= {folder_role_name(names, folder): folder_statements(policies, folder) for folder in folders}
+    for role, attached in wanted.items():
+        named = {
+            name: statements
+            for name, statements in attached.items()
+            if name.startswith(PROJECT_POLICY_PREFIX)
+        }
+        for existing in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            if existing.startswith(PROJECT_POLICY_PREFIX) and existing not in named:
+                iam.delete_role_policy(RoleName=role, PolicyName=existing)
+        for name, statements in named.items():
+            iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=_document(statements))
+
+
+def stack_folders(project: Path, names: Names) -> list[str]:
+    """The project's tasks/<name> folders, each of which has a role."""
+    return [shape.folder.name for shape in project_task_shapes(project, names) if shape.folder is not None]
+
+
+def apply_project_permissions(
+    endpoint_url: str, region: str, names: Names, project: Path, permissions: ProjectPermissions
+) -> None:
+    """Put a (changed) `[permissions]` on a running stack's roles, as a start would seed them."""
+    folders = stack_folders(project, names)
+    policies = project_policies(permissions, worker=True, folders=folders)
+    put_project_policies(endpoint_client("iam", endpoint_url, region), names, policies, folders)
+
+
+def seed_stack_roles(
+    layout: StackLayout,
+    network: Network,
+    account: str,
+    project: Path,
+    permissions: ProjectPermissions | None = None,
+) -> LocalRoles:
+    """`seed_roles` for the stack `seed_network` created, with a role per tasks/<name> folder and the
+    project's farflow.toml `permissions`."""
     names = layout.names
     cluster_arn = f"arn:{PARTITION}:ecs:{layout.region}:{account}:cluster/{network.cluster}"
     resources = find_resources(
@@ -237,5 +301,16 @@ def seed_stack_roles(layout: StackLayout, network: Network, account: str, projec
         names,
         dags_bucket=network.dags_bucket,
     )
-    folders = [shape.folder.name for shape in project_task_shapes(project, names) if shape.folder is not None]
-    return seed_roles(layout.endpoint_url, resources, names, folders)
+    folders = stack_folders(project, names)
+    return seed_roles(layout.endpoint_url, resources, names, folders, project=permissions)
+
+
+def managed_policy_warning(permissions: ProjectPermissions) -> str | None:
+    """One line for `farflow local up` when farflow.toml names managed policies, which grant nothing here."""
+    managed = [f"[permissions.{owner}] {arn}" for owner, arn in permissions.managed()]
+    if not managed:
+        return None
+    return (
+        f"farflow.toml's managed policies are attached on AWS only; locally they grant nothing "
+        f"({'; '.join(managed)}): write the actions a task needs as statements to have them here too."
+    )

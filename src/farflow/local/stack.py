@@ -27,6 +27,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from farflow.dags.sync import push_folder
 from farflow.local import component_processes, database_template, process_tree, stack_record
 from farflow.local.api import AirflowApi
@@ -37,14 +39,14 @@ from farflow.local.environment import (
     airflow_task_env,
     check_executor_settings,
     component_environment,
-    project_airflow_options,
+    project_config,
     task_base_env,
 )
 from farflow.local.iam_mode import iam_mode
-from farflow.local.layout import Network, StackLayout
+from farflow.local.layout import DEFAULT_NAMES, Network, StackLayout
 from farflow.local.local_only import STACK_MARKER
 from farflow.local.ports import ensure_free
-from farflow.local.roles import seed_stack_roles
+from farflow.local.roles import apply_project_permissions, managed_policy_warning, seed_stack_roles
 from farflow.local.seed import endpoint_client, seed_network, seed_task_definitions
 from farflow.local.stack_access import StackAccess
 from farflow.local.stack_record import StackAlreadyUp, StackRecord
@@ -111,7 +113,9 @@ class LocalStack(StackAccess):
         self.options = options
         self.project = check_project(options.project)
         # Read before anything starts, so a bad option stops `farflow local up` with one line.
-        self.airflow_options = project_airflow_options(self.project)
+        config = project_config(self.project)
+        self.airflow_options = config.airflow.options
+        self.permissions = config.permissions
         self.state = StateDir.for_project(self.project)
         self.report = report or (lambda _message: None)
         self.notify = notify or (lambda message: self.report(message))  # noqa: PLW0108 - report may be replaced
@@ -128,6 +132,21 @@ class LocalStack(StackAccess):
         # Start-up steps that overlap another (imports, the seed); stop() waits for them.
         self._background: ThreadPoolExecutor | None = None
 
+    def _apply_to_running(self, running: StackRecord) -> str:
+        """A second `farflow local up` puts farflow.toml's `[permissions]`, as the file reads now, on the
+        running stack's roles (a stack still starting seeds them itself); the sentence that says so."""
+        if running.phase == "starting" or not running.endpoint_url:
+            return ""
+        try:
+            apply_project_permissions(
+                running.endpoint_url, running.region, DEFAULT_NAMES, self.project, self.permissions
+            )
+        except (BotoCoreError, ClientError) as error:
+            return f" farflow.toml's [permissions] could not be applied to it ({error})."
+        applied = " farflow.toml's [permissions] as the file reads now is applied to its roles."
+        warning = managed_policy_warning(self.permissions)
+        return applied + (f" {warning}" if warning else "")
+
     # -- lifecycle -------------------------------------------------------------------------------------
 
     def start(self) -> None:
@@ -141,7 +160,7 @@ class LocalStack(StackAccess):
         options = self.options
         running = stack_record.running(self.state)
         if running is not None:
-            raise StackAlreadyUp(stack_record.already_up_message(running))
+            raise StackAlreadyUp(stack_record.already_up_message(running) + self._apply_to_running(running))
         check_executor_settings(os.environ)
         database = MetadataDatabase.choose(self.state, options.database_url)  # before anything is written
         if database.warning:
@@ -223,7 +242,9 @@ class LocalStack(StackAccess):
         layout = self._layout(str(self.endpoint.url), database_url="")  # tasks never get the database
         assert self.secrets is not None
         network = seed_network(layout.endpoint_url, layout.region, layout.names, options.dag_bundle)
-        roles = seed_stack_roles(layout, network, self.endpoint.account_id, self.project)
+        roles = seed_stack_roles(layout, network, self.endpoint.account_id, self.project, self.permissions)
+        if warning := managed_policy_warning(self.permissions):
+            self.report(warning)
         if network.dags_bucket:
             # The project's dags/ as it is now, before anything parses: what a deploy does too.
             self.report("Copying dags/ into the DAG bundle's bucket")

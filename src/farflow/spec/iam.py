@@ -14,14 +14,16 @@ Roles, and what they are granted:
   reading those tasks' log group; workers: their own task scale-in protection (through the ECS agent);
 - the triggerer: the deferred EcsRunTaskOperator's trigger (DescribeTasks, the task's log stream);
 - Airflow tasks, workers, triggerer: writing Airflow's remote task logs; api-server: reading them;
-- dag-processor, migration and each tasks/<name> task role: nothing.
+- dag-processor, migration and each tasks/<name> task role: nothing;
+- the Airflow task role, the worker role and each tasks/<name> task role: also what the project's
+  farflow.toml `[permissions]` grants them (`project_policies`); farflow's own roles never.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from farflow.executor.aws_actions import EXECUTOR_ACTIONS, TASK_ACTIONS, AwsAction, Scope
@@ -29,6 +31,7 @@ from farflow.spec import workload_store
 from farflow.spec.dag_bundle import reader_statements
 from farflow.spec.metrics import SERVICES_WITH_AGENT
 from farflow.spec.names import Names
+from farflow.spec.project_permissions import ProjectPermissions, RoleGrants
 from farflow.spec.secrets_backend import secret_name_patterns
 
 ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
@@ -287,6 +290,10 @@ class StackTargets:
     """Where the services' CloudWatch agents put Airflow's metrics (farflow.spec.metrics)."""
     secret_arns: Sequence[str] = ()
     """With `[airflow] secrets`: the connections' and variables' secrets (farflow.spec.secrets_backend)."""
+    folders: Sequence[str] = ()
+    """The tasks/<name> folders' names, one per `folder_families` entry."""
+    project: ProjectPermissions = field(default_factory=ProjectPermissions)
+    """farflow.toml's `[permissions]`: the project's own statements for the roles that run its code."""
 
 
 @dataclass(frozen=True)
@@ -296,6 +303,8 @@ class NamedPolicy:
     name: str
     roles: tuple[Role, ...]
     grants: tuple[Grant, ...]
+    folders: tuple[str, ...] = ()
+    """The tasks/<name> folders whose task roles it is attached to as well."""
 
     @property
     def statements(self) -> list[Statement]:
@@ -345,7 +354,8 @@ def stack_policies(targets: StackTargets) -> list[NamedPolicy]:
         ),
         NamedPolicy("RemoteLogsRead", (Role.API_SERVER,), (log_reader(targets.remote_log_group_arn),)),
     ]
-    return policies + optional_policies(targets, task_runners)
+    project = project_policies(targets.project, worker=targets.worker, folders=targets.folders)
+    return policies + optional_policies(targets, task_runners) + project
 
 
 SERVICE_ROLES = (Role.SCHEDULER, Role.API_SERVER, Role.DAG_PROCESSOR, Role.TRIGGERER)
@@ -376,6 +386,39 @@ def optional_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> 
         get = Grant(_allow(["secretsmanager:GetSecretValue"], list(targets.secret_arns)), SECRETS_REASON)
         policies.append(NamedPolicy("SecretsRead", (*SERVICE_ROLES, *task_runners), (get,)))
     return policies
+
+
+PROJECT_REASON = "Written in the project's farflow.toml [permissions]: the project's own grant, as given."
+
+
+def _project_grants(grants: RoleGrants) -> tuple[Grant, ...]:
+    return tuple(Grant(statement.document(), PROJECT_REASON) for statement in grants.statements)
+
+
+PROJECT_POLICY_PREFIX = "Project"
+
+
+def project_policies(
+    project: ProjectPermissions, *, worker: bool, folders: Sequence[str]
+) -> list[NamedPolicy]:
+    """farflow.toml's `[permissions]` statements: one policy per role that has some (a worker's only with
+    a worker pool, a folder's only for a tasks/<name> of the stack). Their names start `Project`."""
+    policies = []
+    if project.airflow_task.statements:
+        given = _project_grants(project.airflow_task)
+        policies.append(NamedPolicy("ProjectAirflowTask", (Role.AIRFLOW_TASK,), given))
+    if worker and project.worker.statements:
+        policies.append(NamedPolicy("ProjectWorker", (Role.WORKER,), _project_grants(project.worker)))
+    for folder, folder_grants in project.tasks:
+        if folder_grants.statements and folder in folders:
+            given = _project_grants(folder_grants)
+            policies.append(NamedPolicy(f"ProjectTasks-{folder}", (), given, (folder,)))
+    return policies
+
+
+def folder_statements(policies: Iterable[NamedPolicy], folder: str) -> dict[str, list[Statement]]:
+    """The policies attached to the task role of tasks/<folder>, by name."""
+    return {policy.name: policy.statements for policy in policies if folder in policy.folders}
 
 
 def secret_arns(account: Account, names: Names) -> list[str]:

@@ -14,6 +14,7 @@ from tests.support.deploy import Synthesized
 ACKNOWLEDGED_RULES = {
     "AwsSolutions-ECS2",
     "AwsSolutions-EC23",
+    "AwsSolutions-IAM4",
     "AwsSolutions-IAM5",
     "AwsSolutions-RDS3",
     "AwsSolutions-RDS10",
@@ -25,7 +26,13 @@ ACKNOWLEDGED_RULES = {
     "AwsSolutions-SQS3",
 }
 # Acknowledged only when farflow.toml makes the choice they follow from.
-BY_CHOICE = {"AwsSolutions-RDS3", "AwsSolutions-RDS10", "AwsSolutions-RDS11", "AwsSolutions-EC23"}
+BY_CHOICE = {
+    "AwsSolutions-RDS3",
+    "AwsSolutions-RDS10",
+    "AwsSolutions-RDS11",
+    "AwsSolutions-EC23",
+    "AwsSolutions-IAM4",  # a managed policy farflow.toml's [permissions] names
+}
 # CDK adds DependsOn on a function's role that the function's GetAtt on the role already implies.
 CFN_LINT_IGNORED = "W3005"
 
@@ -58,8 +65,9 @@ def test_choices_acknowledged_only_when_made(stack: Synthesized, variant: Synthe
     variant_rules = {_rule(rule) for rule in acknowledgements(variant)}
     # Defaults: one AZ, the default port, HTTP from one address (deletion protection on).
     assert default_rules & BY_CHOICE == {"AwsSolutions-RDS3", "AwsSolutions-RDS11"}
-    # Variant: Multi-AZ, port 6543, the UI open to all behind HTTPS, deletion protection off.
-    assert variant_rules & BY_CHOICE == {"AwsSolutions-RDS10", "AwsSolutions-EC23"}
+    # Variant: Multi-AZ, port 6543, the UI open to all behind HTTPS, deletion protection off, AWS managed
+    # policies in [permissions].
+    assert variant_rules & BY_CHOICE == {"AwsSolutions-RDS10", "AwsSolutions-EC23", "AwsSolutions-IAM4"}
 
 
 def test_a_finding_nobody_acknowledged_fails_synth_and_is_listed(tmp_path: Path) -> None:

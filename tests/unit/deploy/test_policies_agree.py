@@ -17,8 +17,8 @@ import pytest
 
 from farflow.local.roles import LocalResources, execution_role_name, folder_role_name, role_name, targets
 from farflow.spec import Names, events_queue_shape, workload_store
-from farflow.spec.iam import Role, events_queue_policy, role_statements, stack_policies
-from tests.support.deploy import REGION, Synthesized
+from farflow.spec.iam import Role, events_queue_policy, folder_statements, role_statements, stack_policies
+from tests.support.deploy import PERMISSIONS, REGION, Synthesized
 
 NAMES = Names()
 ACCOUNT = "{account}"
@@ -159,6 +159,37 @@ def test_tasks_folder_roles_have_no_policies_here_or_deployed(folder: str, stack
     assert [
         r for r in stack.of_type("AWS::IAM::Policy").values() if {"Ref": role_id} in r["Properties"]["Roles"]
     ] == []
+
+
+def deployed_project_policies(stack: Synthesized, role_id: str) -> dict[str, list[dict[str, Any]]]:
+    return {
+        stack.construct_path(logical_id): normal(
+            resolve(resource["Properties"]["PolicyDocument"]["Statement"])
+        )
+        for logical_id, resource in stack.of_type("AWS::IAM::Policy").items()
+        if {"Ref": role_id} in resource["Properties"]["Roles"]
+        and stack.construct_path(logical_id).startswith("Permissions/Project")
+    }
+
+
+def test_the_project_s_grants_are_the_same_here_and_deployed(
+    variant: Synthesized, local: LocalResources
+) -> None:
+    """farflow.toml's `[permissions]` (the variant's): the same named policies on the Airflow task role and
+    each tasks/<name> role, locally and in the template."""
+    policies = stack_policies(targets(local, NAMES, FOLDERS, worker=False, project=PERMISSIONS))
+    on_roles = {
+        variant.role_of("airflow"): role_statements(policies, Role.AIRFLOW_TASK),
+        **{variant.role_of(folder): folder_statements(policies, folder) for folder in FOLDERS},
+    }
+    for role_id, statements in on_roles.items():
+        rendered = {
+            f"Permissions/{name}": normal(statement)
+            for name, statement in statements.items()
+            if name.startswith("Project")
+        }
+        assert deployed_project_policies(variant, role_id) == rendered
+    assert any(statements for statements in on_roles.values())
 
 
 def resource_policy(
