@@ -16,6 +16,7 @@ from farflow.local.stack import LocalStack
 from tests.e2e.conftest import e2e_project, register_exit_definition, started_stack
 
 MANY_DAGS = Path(__file__).parent.parent / "many" / "many_dags.py"
+READS_DATA = Path(__file__).parent.parent / "permissions" / "reads_data.py"
 
 
 @pytest.fixture(scope="package")
@@ -23,7 +24,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """Stopped after the folder's last test: then no process it started, the embedded PostgreSQL's
     included, is left, and its stack record is gone."""
     project = e2e_project(tmp_path_factory.mktemp("shared"))
-    shutil.copy(MANY_DAGS, project / "dags" / MANY_DAGS.name)
+    for dag_file in (MANY_DAGS, READS_DATA):
+        shutil.copy(dag_file, project / "dags" / dag_file.name)
     server_processes: list[psutil.Process] = []
     with started_stack(project, extra=lambda: server_processes) as local:
         database = local.database

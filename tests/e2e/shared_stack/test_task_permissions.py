@@ -1,7 +1,8 @@
 """farflow.toml's `[permissions]` decides what a DAG's task may do: an Airflow task (in its own ECS task on
 the local endpoint, as the Airflow task role) that reads a bucket it was granted nothing on fails with
 AccessDenied in its task log; once `[permissions.airflow_task]` grants s3:GetObject and a second
-`farflow local up` has applied it to the running stack, the same task passes. One stack for both runs."""
+`farflow local up` has applied it to the running stack, the same task passes. The file is put back and
+applied again afterwards, so the folder's stack keeps the default roles."""
 
 from __future__ import annotations
 
@@ -13,50 +14,18 @@ from typing import Any
 import pytest
 
 from farflow.local.component_processes import wait_for
-from farflow.local.seed import endpoint_client
 from farflow.local.stack import LocalStack
 from farflow.local.task_logs import log_lines
-from farflow.scaffold import init_project
-from tests.e2e.conftest import patient, started_stack
+from tests.e2e.conftest import patient
+from tests.e2e.permissions.reads_data import BUCKET
 
 DAG_ID = "reads_data"
 TASK_ID = "read"
-BUCKET = "farflow-e2e-data"
 CONTENT = "numbers from the data bucket"
-DAG = f"""
-import boto3
-from airflow.sdk import DAG, task
-
-with DAG("{DAG_ID}", schedule=None, default_args={{"retries": 0}}):
-
-    @task
-    def {TASK_ID}():
-        body = boto3.client("s3").get_object(Bucket="{BUCKET}", Key="in.txt")["Body"].read().decode()
-        print("read:", body)
-
-    {TASK_ID}()
-"""
 GRANT = f"""
 [permissions.airflow_task]
 statements = [{{ actions = ["s3:GetObject"], resources = ["arn:aws:s3:::{BUCKET}/*"] }}]
 """
-
-
-@pytest.fixture(scope="module")
-def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    project = tmp_path_factory.mktemp("permissions") / "project"
-    init_project(project)
-    (project / "dags" / f"{DAG_ID}.py").write_text(DAG)
-    with started_stack(project) as started:
-        assert started.layout is not None
-        s3: Any = endpoint_client("s3", started.layout.endpoint_url, started.layout.region)
-        region = started.layout.region
-        located = (
-            {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-        )
-        s3.create_bucket(Bucket=BUCKET, **located)
-        s3.put_object(Bucket=BUCKET, Key="in.txt", Body=CONTENT.encode())
-        yield started
 
 
 def local_up(local: LocalStack) -> subprocess.CompletedProcess[str]:
@@ -64,6 +33,18 @@ def local_up(local: LocalStack) -> subprocess.CompletedProcess[str]:
     farflow.toml's [permissions] to the running one's roles."""
     command = [sys.executable, "-m", "farflow.cli", "local", "up", "-p", str(local.project), "--port", "0"]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture
+def granting(stack: LocalStack) -> Iterator[str]:
+    """farflow.toml with the grant appended; put back, and applied, after the test."""
+    settings = stack.project / "farflow.toml"
+    before = settings.read_text()
+    try:
+        yield before + GRANT
+    finally:
+        settings.write_text(before)
+        local_up(stack)
 
 
 def run(local: LocalStack) -> tuple[str, str]:
@@ -79,22 +60,27 @@ def run(local: LocalStack) -> tuple[str, str]:
     return str(state), "\n".join(log_lines(api.task_log(DAG_ID, run_id, TASK_ID, 1)))
 
 
-def test_a_task_reads_the_bucket_only_once_farflow_toml_grants_it(local: LocalStack) -> None:
-    api = local.api()
+def test_a_task_reads_the_bucket_only_once_farflow_toml_grants_it(stack: LocalStack, granting: str) -> None:
+    assert stack.layout is not None
+    s3: Any = stack.aws_client("s3")
+    region = stack.layout.region
+    located = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=BUCKET, **located)
+    s3.put_object(Bucket=BUCKET, Key="in.txt", Body=CONTENT.encode())
+    api = stack.api()
     wait_for(patient(lambda: api.dag(DAG_ID)), timeout=120, what=f"{DAG_ID} to be parsed")
     api.unpause(DAG_ID)
 
-    state, log = run(local)
+    state, log = run(stack)
     assert state == "failed", log
     assert "AccessDenied" in log and "GetObject" in log, log
 
-    settings = local.project / "farflow.toml"
-    settings.write_text(settings.read_text() + GRANT)
-    again = local_up(local)
+    (stack.project / "farflow.toml").write_text(granting)
+    again = local_up(stack)
     assert again.returncode == 1, again.stdout + again.stderr
     assert "already up" in again.stdout + again.stderr
     assert "[permissions] as the file reads now is applied" in again.stdout + again.stderr
 
-    state, log = run(local)
+    state, log = run(stack)
     assert state == "success", log
     assert f"read: {CONTENT}" in log, log
