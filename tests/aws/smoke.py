@@ -26,7 +26,6 @@ HOW_TO_RUN = f"{OPT_IN}=1 .venv/bin/pytest tests/aws -v -s"
 DEFAULT_REGION = "us-east-1"
 # tests/conftest.py sets these placeholders for moto; on AWS they would hide the real credentials.
 PLACEHOLDER_KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-ADMIN_USER = "admin"
 DAG_ID = "sample_dag"
 
 T = TypeVar("T")

@@ -20,8 +20,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from farflow.deploy.outputs import ADMIN_SECRET_OUTPUT, UI_URL_OUTPUT
+from farflow.spec.ui_user import ADMIN_USER
 from tests.aws.smoke import (
-    ADMIN_USER,
     DAG_ID,
     OPT_IN,
     PLACEHOLDER_KEYS,
@@ -98,7 +98,7 @@ def deploy_sample_project(account: Account, project: Path) -> dict[str, str]:
 
 def log_in_through_the_ui(account: Account, outputs: dict[str, str]) -> Any:
     """The UI answers at its URL, and the admin logs in with the password from the stack's secret."""
-    from farflow.local.api import AirflowApi
+    from farflow.airflow_api import AirflowApi
 
     ui_url = outputs[UI_URL_OUTPUT]
     api = AirflowApi(ui_url, timeout=30)

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 import psutil
 import pytest
 
+from farflow.airflow_api import AirflowApi
 from farflow.local import process_tree
-from farflow.local.api import AirflowApi
 from farflow.local.component_processes import escaped, wait_for
 from farflow.local.ports import free_port
 from farflow.local.roles import role_name

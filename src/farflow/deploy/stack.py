@@ -25,7 +25,7 @@ from farflow.deploy.iam import log_group_arn_without_streams
 from farflow.deploy.images import airflow_image
 from farflow.deploy.load_balancer import LoadBalancer, LoadBalancerProps
 from farflow.deploy.logs import LogGroups, LogGroupsProps
-from farflow.deploy.migration import ADMIN_USER, Migration, MigrationProps
+from farflow.deploy.migration import Migration, MigrationProps
 from farflow.deploy.network import Network, NetworkProps, placement
 from farflow.deploy.outputs import (
     ADMIN_SECRET_OUTPUT,
@@ -64,6 +64,7 @@ from farflow.spec import (
     project_task_shapes,
 )
 from farflow.spec.secrets_backend import SECRETS_MANAGER
+from farflow.spec.ui_user import ADMIN_USER
 
 
 @dataclass(frozen=True)

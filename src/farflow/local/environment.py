@@ -14,7 +14,7 @@ from pathlib import Path
 
 from farflow.deploy.config_keys import FILE_NAME
 from farflow.local.components import spec_component
-from farflow.local.layout import DEFAULT_NAMES, Network, StackLayout
+from farflow.local.layout import DEFAULT_NAMES, SeededNames, StackLayout
 from farflow.local.local_only import LOCAL_ONLY, STACK_MARKER, component_extras, task_extras
 from farflow.local.roles import component_role, credentials, role_name
 from farflow.local.slots import component_secrets, local_slots
@@ -141,12 +141,12 @@ def component_environment(
     name_or_component: str | Component,
     inherited: Mapping[str, str],
     layout: StackLayout,
-    network: Network | None,
+    seeded: SeededNames | None,
     shared: Secrets,
 ) -> dict[str, str]:
     """One component's environment: the shell, the local-only extras with keys that name the component's
     task role (`farflow.local.roles`), then its spec settings and secrets.
-    `network` may be None for a component that needs none of its slots (the migration, before the seed).
+    `seeded` may be None for a component that needs none of its slots (the migration, before the seed).
 
     With an empty `inherited`, the keys are the spec's settings and secrets plus keys of LOCAL_ONLY.
     """
@@ -156,18 +156,18 @@ def component_environment(
         **component_extras(layout),
         **options_environment(component.name, layout.airflow_options),
         **credentials(role_name(layout.names, component_role(component))),
-        **render_environment(component, local_slots(layout, network)),
+        **render_environment(component, local_slots(layout, seeded)),
         **component_secrets(component, layout, shared),
     }
 
 
-def airflow_task_env(layout: StackLayout, network: Network, shared: Secrets) -> dict[str, str]:
+def airflow_task_env(layout: StackLayout, seeded: SeededNames, shared: Secrets) -> dict[str, str]:
     """The Airflow task definition's environment: what `execute_workload` needs, nothing inherited, no
     database and no JWT secret. The endpoint adds AWS_ENDPOINT_URL, the region and dummy keys itself."""
     return {
         **task_extras(layout),
         **options_environment(AIRFLOW_TASK.name, layout.airflow_options),
-        **render_environment(AIRFLOW_TASK, local_slots(layout, network)),
+        **render_environment(AIRFLOW_TASK, local_slots(layout, seeded)),
         **component_secrets(AIRFLOW_TASK, layout, shared),
     }
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from farflow.local.layout import Network, StackLayout
+from farflow.local.layout import SeededNames, StackLayout
 from farflow.local.local_only import DUMMY_CREDENTIALS
 from farflow.local.seed import endpoint_client
 from farflow.spec import Component, Names, events_queue_shape, metrics, project_task_shapes, workload_store
@@ -225,7 +225,7 @@ def seed_roles(
     return LocalRoles(account, policies, task_roles, bucket_policy)
 
 
-def seed_stack_roles(layout: StackLayout, network: Network, account: str, project: Path) -> LocalRoles:
+def seed_stack_roles(layout: StackLayout, network: SeededNames, account: str, project: Path) -> LocalRoles:
     """`seed_roles` for the stack `seed_network` created, with a role per tasks/<name> folder."""
     names = layout.names
     cluster_arn = f"arn:{PARTITION}:ecs:{layout.region}:{account}:cluster/{network.cluster}"

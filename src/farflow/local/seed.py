@@ -17,7 +17,7 @@ from typing import Any
 
 import boto3
 
-from farflow.local.layout import DEFAULT_NAMES, Network
+from farflow.local.layout import DEFAULT_NAMES, SeededNames
 from farflow.local.local_only import DUMMY_CREDENTIALS
 from farflow.spec import (
     CAPACITY_PROVIDERS,
@@ -200,7 +200,7 @@ def seed_events(endpoint_url: str, region: str, cluster_arn: str, names: Names =
 
 def seed_network(
     endpoint_url: str, region: str, names: Names = DEFAULT_NAMES, dags_bucket: bool = False
-) -> Network:
+) -> SeededNames:
     """Create VPC, subnet, security group, cluster, log groups, the workload store, the task events
     queue and rule, and with `dags_bucket` the DAG bundle's bucket, on the endpoint."""
     ec2 = endpoint_client("ec2", endpoint_url, region)
@@ -223,7 +223,7 @@ def seed_network(
             logs.create_log_group(logGroupName=log_group)
     store = seed_workload_store(endpoint_url, region, names)
     bucket = create_dags_bucket(endpoint_client("s3", endpoint_url, region), names) if dags_bucket else ""
-    return Network(
+    return SeededNames(
         subnets=(subnet,),
         security_groups=(group,),
         cluster=names.cluster,

@@ -18,7 +18,7 @@ import pytest
 
 from farflow.local import process_tree
 from farflow.local.endpoint import ImageResolver, LocalEcsEndpoint
-from farflow.local.endpoint.forkserver import EXECUTE_WORKLOAD
+from farflow.local.endpoint.warm_python_client import EXECUTE_WORKLOAD
 from tests.integration.local.conftest import AIRFLOW_IMAGE, Local, seed, wait_for
 
 MARKER = "FARFLOW_TEST_STACK"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from farflow.local.endpoint.images import ImageResolver
+from farflow.local.endpoint.image_resolver import ImageResolver
 from farflow.local.seed import SeedError, airflow_task_definition, folder_task_definition
 from farflow.scaffold import init_project
 from farflow.spec import Names, TaskFolderError
