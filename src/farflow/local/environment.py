@@ -18,7 +18,7 @@ from farflow.local.layout import DEFAULT_NAMES, SeededNames, StackLayout
 from farflow.local.local_only import LOCAL_ONLY, STACK_MARKER, component_extras, task_extras
 from farflow.local.roles import component_role, credentials, role_name
 from farflow.local.slots import component_secrets, local_slots
-from farflow.local.state import Secrets, StateDir
+from farflow.local.state import Secrets
 from farflow.spec import AIRFLOW_TASK, SCHEDULER, Component, Secret, render_environment
 from farflow.spec.airflow_options import AirflowOption, options_environment
 
@@ -64,11 +64,6 @@ def project_airflow_options(project: Path) -> tuple[AirflowOption, ...]:
         return load(project).airflow.options
     except DeployConfigError as error:
         raise StackConfigError(str(error)) from None
-
-
-def sqlite_database_url(state: StateDir) -> str:
-    """A SQLite file in the state folder: what `--database-url sqlite:///...` usually names."""
-    return f"sqlite:///{state.sqlite_database}"
 
 
 def check_database_url(url: str) -> str:

@@ -28,7 +28,6 @@ from farflow.spec import (
     airflow_task_shape,
     dag_bundle,
     events_queue_shape,
-    folder_task_shape,
     project_task_shapes,
     task_state_change_pattern,
     workload_store,
@@ -97,11 +96,6 @@ def airflow_task_definition(
 ) -> dict[str, Any]:
     """RegisterTaskDefinition kwargs for the task definition farflow's executor runs Airflow tasks in."""
     return register_request(airflow_task_shape(names), region, environment)
-
-
-def folder_task_definition(folder: Path, region: str, names: Names = DEFAULT_NAMES) -> dict[str, Any]:
-    """RegisterTaskDefinition kwargs for one tasks/<name> folder (SeedError if ECS cannot name it)."""
-    return register_request(folder_task_shape(folder, names), region)
 
 
 def endpoint_client(service: str, endpoint_url: str, region: str) -> Any:

@@ -67,11 +67,6 @@ class StateDir:
         return self.airflow_home / "airflow.cfg"
 
     @property
-    def sqlite_database(self) -> Path:
-        """Where a `--database-url sqlite:///...` of the user's choice would usually live."""
-        return self.airflow_home / "airflow.db"
-
-    @property
     def postgres_data(self) -> Path:
         """The embedded PostgreSQL's data folder (and, when its path is short enough, its socket)."""
         return self.root / "postgres"

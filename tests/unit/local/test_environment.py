@@ -12,10 +12,8 @@ from farflow.local.environment import (
     check_database_url,
     check_executor_settings,
     component_environment,
-    sqlite_database_url,
     task_base_env,
 )
-from farflow.local.state import StateDir
 from farflow.spec import DAG_VARIABLES
 from tests.support.layouts import SECRETS, SEEDED
 from tests.support.layouts import example_layout as layout
@@ -73,11 +71,6 @@ def test_database_urls() -> None:
     assert check_database_url("postgresql+psycopg2://postgres@127.0.0.1/farflow").startswith("postgresql")
     with pytest.raises(StackConfigError, match="--database-url"):
         check_database_url("mysql://root@localhost/airflow")
-
-
-def test_the_sqlite_url_names_a_file_in_the_state_folder(tmp_path: Path) -> None:
-    url = sqlite_database_url(StateDir.for_project(tmp_path))
-    assert url == f"sqlite:///{tmp_path}/.farflow/airflow/airflow.db"
 
 
 def test_a_bad_ecs_fargate_value_from_the_shell_is_named_before_the_scheduler_starts() -> None:
