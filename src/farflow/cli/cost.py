@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from farflow.cost_report import Row
 
 
+GROUPINGS: tuple[Literal["dag", "task", "day"], ...] = ("dag", "task", "day")
+
+
 def _when(text: str | None, default: datetime) -> datetime:
     if not text:
         return default
@@ -113,9 +116,9 @@ def cost(
     from farflow.airflow_api import AirflowApi, ApiError
     from farflow.local.stack_record import local_api_url
 
-    if by not in ("dag", "task", "day"):
+    grouping = next((grouping for grouping in GROUPINGS if grouping == by), None)
+    if grouping is None:
         raise fail(f"--by {by!r}: use dag, task or day.")
-    grouping: Literal["dag", "task", "day"] = by  # type: ignore[assignment]
     now = datetime.now(timezone.utc)
     end = _when(until, now)
     start = _when(since, end - timedelta(days=7))
