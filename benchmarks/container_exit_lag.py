@@ -39,7 +39,7 @@ def container_exits() -> dict[str, float]:
 
 def measure(runs: int, project: Path) -> list[float]:
     from farflow.local.demo import wait_for_dag
-    from farflow.local.metadata import ecs_task_arns
+    from farflow.local.metadata_query import ecs_task_arns
     from farflow.local.ports import free_port
     from farflow.local.stack import LocalStack, StackOptions
     from farflow.scaffold import init_project

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from benchmarks.local.timing import Hop, epoch, executing_at, run_hops, upstreams
 
-FORK_SERVER_ENV = "FARFLOW_LOCAL_FORK_SERVER"  # as farflow.local.endpoint.forkserver names it
+FORK_SERVER_ENV = "FARFLOW_LOCAL_FORK_SERVER"  # as farflow.local.endpoint.warm_python_client names it
 MODES = {"fork": "1", "spawn": "0"}
 SAMPLE_DAG = "sample_dag"
 FANOUT_DAG = "farflow_speed_fanout"
@@ -85,7 +85,7 @@ def write_project(home: Path, fanout: int) -> Path:
 @dataclass
 class Started:
     stack: Any  # farflow.local.stack.LocalStack
-    api: Any  # farflow.local.api.AirflowApi
+    api: Any  # farflow.airflow_api.AirflowApi
     steps: dict[str, float] = field(default_factory=dict)  # start-up step -> seconds it took
 
 
@@ -141,7 +141,7 @@ def start_stack(project: Path, database_url: str | None = None) -> Started:
 
 def patiently(call: Callable[[], T], timeout: float = 120.0) -> T:
     """`call()`, again while the api-server is too busy to answer (a loaded machine, 100 tasks at once)."""
-    from farflow.local.api import ApiError
+    from farflow.airflow_api import ApiError
 
     deadline = time.monotonic() + timeout
     while True:
@@ -202,7 +202,7 @@ def _timeline(started: Started) -> dict[str, dict[str, float]]:
 
 
 def sample_run(started: Started, dag_id: str = SAMPLE_DAG, timeout: float = 300.0) -> SampleRun:
-    from farflow.local.metadata import ecs_task_arns
+    from farflow.local.metadata_query import ecs_task_arns
 
     api = started.api
     triggered_at = time.time()

@@ -33,7 +33,7 @@ def running_tasks(ecs: Any) -> list[str]:
 
 def end_over(endpoint: Any, arns: list[str], seconds: float, stopped: dict[str, float]) -> None:
     """End the tasks in a random order, evenly spread over `seconds`; note when each one stopped. A task
-    not RUNNING yet (a busy endpoint's supervisor is behind) is ended once it is."""
+    not RUNNING yet (a busy endpoint's lifecycle thread is behind) is ended once it is."""
     start = time.monotonic()
     for index, arn in enumerate(arns):
         time.sleep(max(0.0, start + index * seconds / len(arns) - time.monotonic()))

@@ -13,11 +13,10 @@ import re
 import secrets
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from farflow.deploy.preflight import ProbeError
 
@@ -26,10 +25,7 @@ HOW_TO_RUN = f"{OPT_IN}=1 .venv/bin/pytest tests/aws -v -s"
 DEFAULT_REGION = "us-east-1"
 # tests/conftest.py sets these placeholders for moto; on AWS they would hide the real credentials.
 PLACEHOLDER_KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-ADMIN_USER = "admin"
 DAG_ID = "sample_dag"
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -162,18 +158,6 @@ def farflow(*arguments: str, environment: Mapping[str, str], cwd: Path) -> None:
     command = [str(Path(sys.executable).with_name("farflow")), *arguments]
     done = subprocess.run(command, cwd=cwd, env=dict(environment), check=False)
     assert done.returncode == 0, f"{' '.join(arguments)} exited with {done.returncode}"
-
-
-def poll(what: str, check: Callable[[], T | None], deadline_seconds: float, every: float = 10.0) -> T:
-    """`check()`'s first answer that is not None, asked every `every` seconds until the deadline."""
-    deadline = time.monotonic() + deadline_seconds
-    while True:
-        answer = check()
-        if answer is not None:
-            return answer
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {deadline_seconds:.0f} s waiting for {what}")
-        time.sleep(every)
 
 
 def finished(run: Mapping[str, Any]) -> str | None:

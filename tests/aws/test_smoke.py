@@ -20,8 +20,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from farflow.deploy.outputs import ADMIN_SECRET_OUTPUT, UI_URL_OUTPUT
+from farflow.spec.ui_user import ADMIN_USER
 from tests.aws.smoke import (
-    ADMIN_USER,
     DAG_ID,
     OPT_IN,
     PLACEHOLDER_KEYS,
@@ -33,13 +33,13 @@ from tests.aws.smoke import (
     kept_resources,
     log_text,
     missing,
-    poll,
     real_probes,
     remove_kept,
     skip_reason,
     smoke_region,
     stack_name,
 )
+from tests.support.polling import wait_until
 
 # CloudFormation's own waits (RDS, services reaching steady state) dominate a deploy.
 SMOKE_TIMEOUT = 90 * 60
@@ -98,11 +98,11 @@ def deploy_sample_project(account: Account, project: Path) -> dict[str, str]:
 
 def log_in_through_the_ui(account: Account, outputs: dict[str, str]) -> Any:
     """The UI answers at its URL, and the admin logs in with the password from the stack's secret."""
-    from farflow.local.api import AirflowApi
+    from farflow.airflow_api import AirflowApi
 
     ui_url = outputs[UI_URL_OUTPUT]
     api = AirflowApi(ui_url, timeout=30)
-    poll(f"{ui_url} to answer /api/v2/monitor/health", api.health, deadline_seconds=15 * 60)
+    wait_until(api.health, what=f"{ui_url} to answer /api/v2/monitor/health", timeout=15 * 60, interval=10)
     with urllib.request.urlopen(f"{ui_url}/auth/login/", timeout=30) as page:
         assert page.status == 200
     secret = account.client("secretsmanager").get_secret_value(SecretId=outputs[ADMIN_SECRET_OUTPUT])
@@ -112,10 +112,15 @@ def log_in_through_the_ui(account: Account, outputs: dict[str, str]) -> Any:
 
 def run_sample_dag(api: Any) -> str:
     """sample_dag, once parsed: unpaused, triggered, and successful; its run id."""
-    poll(f"{DAG_ID} to be parsed", lambda: api.dag(DAG_ID), deadline_seconds=10 * 60)
+    wait_until(lambda: api.dag(DAG_ID), what=f"{DAG_ID} to be parsed", timeout=10 * 60, interval=10)
     api.unpause(DAG_ID)
     run_id = str(api.trigger(DAG_ID))
-    state = poll(f"{DAG_ID} run {run_id}", lambda: finished(api.dag_run(DAG_ID, run_id)), 40 * 60, 15)
+    state = wait_until(
+        lambda: finished(api.dag_run(DAG_ID, run_id)),
+        what=f"{DAG_ID} run {run_id}",
+        timeout=40 * 60,
+        interval=15,
+    )
     states = {ti["task_id"]: ti["state"] for ti in api.task_instances(DAG_ID, run_id)}
     assert state == "success", f"{DAG_ID} ended {state}: {states}"
     return run_id

@@ -7,7 +7,6 @@ import json
 import shutil
 import signal
 import subprocess
-import time
 import warnings
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
@@ -16,14 +15,15 @@ from typing import Any, TypeVar
 import psutil
 import pytest
 
+from farflow.airflow_api import AirflowApi
 from farflow.local import process_tree
-from farflow.local.api import AirflowApi
 from farflow.local.component_processes import escaped, wait_for
 from farflow.local.ports import free_port
 from farflow.local.roles import role_name
 from farflow.local.stack import LocalStack, StackOptions
 from farflow.scaffold import init_project
 from farflow.spec.iam import Role
+from tests.support.polling import wait_until
 from tests.support.postgres import PostgresServer, postgres_server
 
 TEST_DAGS = Path(__file__).parent / "dags"
@@ -89,11 +89,13 @@ def assert_none_left(started: list[psutil.Process], session_ids: Collection[int]
     def leftovers() -> list[psutil.Process]:
         return alive(started) + process_tree.in_sessions(set(session_ids))
 
-    deadline = time.monotonic() + 30
-    while leftovers() and time.monotonic() < deadline:
-        time.sleep(0.5)
-    left = leftovers()
-    assert not left, f"processes left after stop(): {[(p.pid, p.name()) for p in left]}"
+    wait_until(
+        lambda: not leftovers(),
+        what="every process to end after stop()",
+        timeout=30,
+        interval=0.5,
+        detail=lambda: f"left: {[(p.pid, p.name()) for p in leftovers()]}",
+    )
 
 
 def alive(processes: list[psutil.Process]) -> list[psutil.Process]:

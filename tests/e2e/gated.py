@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Collection
 from pathlib import Path
 
-from farflow.local.api import AirflowApi
+from farflow.airflow_api import AirflowApi
 from farflow.local.component_processes import wait_for
 from farflow.local.demo import wait_for_dag
 from farflow.local.stack import LocalStack

@@ -54,13 +54,13 @@ class Launches:
 
 def _tagged(stack: LocalStack) -> Iterator[tuple[TryKey, dict[str, Any], dict[str, float]]]:
     """Each ECS task the endpoint created for an Airflow task: its try, its description and its steps."""
-    assert stack.endpoint is not None and stack.network is not None
+    assert stack.endpoint is not None and stack.seeded is not None
     timeline = stack.endpoint.task_timeline()
     ecs = stack.aws_client("ecs")
     arns = list(timeline)
     for start in range(0, len(arns), DESCRIBE_BATCH):
         batch = arns[start : start + DESCRIBE_BATCH]
-        described = ecs.describe_tasks(cluster=stack.network.cluster, tasks=batch, include=["TAGS"])
+        described = ecs.describe_tasks(cluster=stack.seeded.cluster, tasks=batch, include=["TAGS"])
         for task in described["tasks"]:
             tags = {tag["key"]: tag["value"] for tag in task.get("tags", [])}
             if "airflow:dag_id" not in tags:

@@ -64,7 +64,7 @@ def push(project: Path) -> subprocess.CompletedProcess[str]:
 
 def test_a_pushed_dag_is_parsed_and_runs_and_a_broken_one_is_reported(bundled: LocalStack) -> None:
     project = bundled.project
-    assert bundled.network is not None and bundled.network.dags_bucket
+    assert bundled.seeded is not None and bundled.seeded.dags_bucket
     (project / "dags" / "pushed_dag.py").write_text(NEW_DAG)
     started = time.monotonic()
     done = push(project)

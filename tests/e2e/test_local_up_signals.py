@@ -12,12 +12,12 @@ from pathlib import Path
 import psutil
 import pytest
 
+from farflow.airflow_api import AirflowApi
 from farflow.local import process_tree
-from farflow.local.api import AirflowApi
 from farflow.local.component_processes import wait_for
 from farflow.local.demo import wait_for_dag
 from farflow.local.ports import free_port
-from farflow.local.state import ADMIN_USER
+from farflow.spec.ui_user import ADMIN_USER
 from tests.e2e.conftest import assert_none_left, e2e_project, end_local_up, wait_until_up
 
 pytestmark = pytest.mark.e2e

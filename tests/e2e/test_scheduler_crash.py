@@ -18,7 +18,7 @@ import pytest
 from farflow.local import process_tree
 from farflow.local.component_processes import wait_for
 from farflow.local.endpoint import FaultSettings
-from farflow.local.endpoint.forkserver import FORK_SERVER_ENV
+from farflow.local.endpoint.warm_python_client import FORK_SERVER_ENV
 from farflow.local.stack import LocalStack
 from tests.e2e.conftest import alive
 from tests.e2e.crash.gated_dags import GATED, WORKER_GATED

@@ -21,7 +21,7 @@ import pytest
 from farflow.local import component_processes
 from farflow.local.component_processes import ManagedProcess, wait_for
 from farflow.local.components import component_argv
-from farflow.local.endpoint.forkserver import FORK_SERVER_ENV
+from farflow.local.endpoint.warm_python_client import FORK_SERVER_ENV
 from farflow.local.stack import LocalStack
 from tests.e2e.conftest import e2e_project, started_stack
 from tests.e2e.crash.gated_dags import GATED, SHORT

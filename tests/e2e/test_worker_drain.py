@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from farflow.airflow_api import AirflowApi
 from farflow.local import component_processes
-from farflow.local.api import AirflowApi
 from farflow.local.component_processes import ManagedProcess, wait_for
 from farflow.local.demo import wait_for_dag
 from farflow.local.embedded_database import EmbeddedPostgres

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
+from farflow.airflow_api import AirflowApi
 from farflow.executor.request import clean_tag_value
-from farflow.local.api import AirflowApi
 from farflow.local.component_processes import wait_for
 from farflow.local.demo import wait_for_dag
 from farflow.local.ports import free_port

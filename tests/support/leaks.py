@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from farflow.local.api import AirflowApi
+from farflow.airflow_api import AirflowApi
 from farflow.local.stack import LocalStack
 from farflow.spec import AIRFLOW_TASK
 
@@ -38,8 +38,8 @@ class Leak:
 
 def every_ecs_task(stack: LocalStack) -> list[dict[str, Any]]:
     """Every task the endpoint ran, as DescribeTasks shows it to anyone allowed to call it."""
-    assert stack.network is not None
-    ecs, cluster = stack.aws_client("ecs"), stack.network.cluster
+    assert stack.seeded is not None
+    ecs, cluster = stack.aws_client("ecs"), stack.seeded.cluster
     arns = [
         arn for page in ecs.get_paginator("list_tasks").paginate(cluster=cluster) for arn in page["taskArns"]
     ]

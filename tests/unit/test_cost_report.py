@@ -104,7 +104,7 @@ def test_the_command_prints_a_row_per_dag_and_the_total_with_the_local_stacks_pa
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     api = FakeApi(LOGS)
-    monkeypatch.setattr("farflow.local.api.AirflowApi", lambda url, timeout: api)
+    monkeypatch.setattr("farflow.airflow_api.AirflowApi", lambda url, timeout: api)
     (tmp_path / ".farflow").mkdir()
     (tmp_path / ".farflow" / "secrets.json").write_text(json.dumps({"admin_password": "s3cret"}))
     result = CliRunner().invoke(
@@ -135,7 +135,7 @@ def test_the_command_asks_the_api_server_of_the_projects_stack_that_is_up(
 
     asked: list[str] = []
     monkeypatch.setattr(
-        "farflow.local.api.AirflowApi", lambda url, timeout: asked.append(url) or FakeApi(LOGS)
+        "farflow.airflow_api.AirflowApi", lambda url, timeout: asked.append(url) or FakeApi(LOGS)
     )
     monkeypatch.delenv("FARFLOW_API_URL", raising=False)
     state = StateDir.for_project(tmp_path)

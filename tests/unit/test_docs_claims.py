@@ -35,3 +35,16 @@ def test_install_lines_do_not_send_users_to_pypi() -> None:
         text = doc(name)
         assert not re.search(r"pip install '?farflow(\[\w+\])?'?(?![\w.@/-])(?!\s+@)", text), name
     assert "not on PyPI" in doc("README.md")
+
+
+def test_the_readme_names_only_files_that_exist_where_to_change_what() -> None:
+    """README's "Where to change what": every file it sends a change to is in the tree."""
+    table = doc("README.md").split("### Where to change what", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`([\w/]+\.(?:py|md))`", table)) | set(
+        re.findall(r"\b(docs/[\w-]+\.md)\b", table)
+    )
+    assert len(named) > 15
+    missing = [
+        path for path in named if not (ROOT / path).is_file() and not (ROOT / "src/farflow" / path).is_file()
+    ]
+    assert missing == []

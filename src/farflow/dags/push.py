@@ -17,11 +17,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from farflow.airflow_api import AirflowApi, ApiError
 from farflow.dags import fingerprints, parsing
 from farflow.dags.bucket import BundleBucket
 from farflow.dags.plan import SyncPlan
 from farflow.dags.sync import sync
-from farflow.local.api import AirflowApi, ApiError
 from farflow.spec import dag_bundle
 
 POLL_SECONDS = 1.0

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from farflow.airflow_api import AirflowApi, ApiError
 from farflow.dags import fingerprints
 from farflow.dags.bucket import BundleBucket
 from farflow.dags.push import PushError, Target
-from farflow.local.api import AirflowApi, ApiError
-from farflow.local.state import ADMIN_USER as LOCAL_ADMIN
+from farflow.spec.ui_user import ADMIN_USER
 
 # The admin password, if given (else: the local stack's secrets file, or Secrets Manager on AWS).
 PASSWORD_VARIABLE = "FARFLOW_API_PASSWORD"
@@ -43,7 +43,7 @@ def local_target(project: Path) -> Target:
     stack = AttachedStack(record)
     return Target(
         BundleBucket(stack.aws_client("s3"), record.dags_bucket),
-        _logged_in(record.api_url, LOCAL_ADMIN, stack.admin_password),
+        _logged_in(record.api_url, ADMIN_USER, stack.admin_password),
         f"the local stack's bucket {record.dags_bucket}",
     )
 
@@ -92,8 +92,6 @@ def deployed_target(project: Path, session: Any = None, insecure_http: bool = Fa
         s3 = session.client("s3", region_name=region)
     except (BotoCoreError, ClientError) as error:
         raise PushError(f"Cannot read stack {name} in {region}: {error}") from None
-    from farflow.deploy.migration import ADMIN_USER
-
     return Target(
         BundleBucket(s3, bucket),
         _logged_in(ui_url, ADMIN_USER, password),

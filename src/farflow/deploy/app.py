@@ -49,11 +49,6 @@ def synth(project: Path, config: DeployConfig, outdir: Path) -> Path:
     return outdir
 
 
-def load_config(project: Path) -> DeployConfig:
-    """The project's farflow.toml (required: it says what to deploy; config_file.load explains a problem)."""
-    return config_file.load(project)
-
-
 def assembly_folder(project: Path, environ: Mapping[str, str]) -> Path:
     """Where the cloud assembly goes: the toolkit's CDK_OUTDIR, else cdk.out in the project."""
     return Path(environ.get(OUTDIR_VARIABLE) or project / DEFAULT_OUTDIR)
@@ -65,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     project: Path = arguments.project
     try:
-        config = load_config(project)
+        config = config_file.load(project)  # required: farflow.toml says what to deploy
         synth(project, config, assembly_folder(project, os.environ))
     except USER_ERRORS as error:
         print(error, file=sys.stderr)

@@ -31,6 +31,22 @@ from farflow.spec import Component
 # five wildcards ("Listener rules for your Application Load Balancer", Elastic Load Balancing docs), so
 # one rule per internal API: the path itself and everything below it. ALB compares paths case-sensitively,
 # as the api-server routes them.
+# The api-server's target group, against an ALB target group's defaults (Elastic Load Balancing User
+# Guide, "Health checks for Application Load Balancer target groups": interval 30 s, timeout 5 s for HTTP,
+# 2 failed checks to be unhealthy; "Edit target group attributes": deregistration delay 300 s).
+# A stopping api-server task gets this long to finish its requests in flight: UI pages and REST calls
+# take seconds, and the default's five minutes would make every rollout and scale-in wait that long.
+DEREGISTRATION_DELAY = Duration.seconds(30)
+# ALB's default: two failed checks take a hung api-server out within a minute.
+HEALTH_CHECK_INTERVAL = Duration.seconds(30)
+# Twice ALB's default: /api/v2/monitor/health queries the metadata database and the scheduler's
+# heartbeat, which a busy database slows past 5 s without the api-server being unhealthy.
+HEALTH_CHECK_TIMEOUT = Duration.seconds(10)
+# ECS ignores the load balancer's checks of a new api-server task for this long: pulling the image,
+# importing Airflow and starting its workers can outlast the two failed checks (a minute) that would
+# otherwise replace it before it ever answered (AirflowServiceProps.health_check_grace).
+STARTUP_GRACE = Duration.minutes(5)
+
 INTERNAL_PRIORITY = 1
 INTERNAL_BODY = "Not served here: this API is for Airflow's tasks and workers inside the VPC."
 OPEN_UI = (
@@ -121,12 +137,12 @@ class LoadBalancer(Construct):
             port=component.port,
             protocol=elbv2.ApplicationProtocol.HTTP,
             target_type=elbv2.TargetType.IP,
-            deregistration_delay=Duration.seconds(30),
+            deregistration_delay=DEREGISTRATION_DELAY,
             health_check=elbv2.HealthCheck(
                 path=component.health_path,
                 healthy_http_codes="200",
-                interval=Duration.seconds(30),
-                timeout=Duration.seconds(10),
+                interval=HEALTH_CHECK_INTERVAL,
+                timeout=HEALTH_CHECK_TIMEOUT,
             ),
             targets=[
                 service.load_balancer_target(container_name=container_name, container_port=component.port)

@@ -31,8 +31,8 @@ from farflow.deploy.network import Placement
 from farflow.deploy.secrets import secret_variable
 from farflow.schema_gate import EXIT_AHEAD
 from farflow.spec import MIGRATION, Secret
+from farflow.spec.ui_user import ADMIN_USER
 
-ADMIN_USER = "admin"
 CONTAINER = MIGRATION.name
 STREAM_PREFIX = MIGRATION.name
 # A migration of a large database can take long; CloudFormation waits at most an hour for a resource.

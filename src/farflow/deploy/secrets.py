@@ -20,6 +20,7 @@ from farflow.database_url import SECRET_VARIABLE
 from farflow.deploy.functions import handler_function, provider
 from farflow.deploy.nag import acknowledge, acknowledge_checkov
 from farflow.spec import Component, Secret
+from farflow.spec.ui_user import ADMIN_USER
 
 NO_ROTATION = (
     "Airflow reads this secret once, when a process starts; rotating it would break running processes "
@@ -34,7 +35,7 @@ _DESCRIPTIONS = {
     Secret.FERNET_KEY: "Airflow [core] fernet_key: encrypts connections and variables in the database",
     Secret.JWT_SECRET: "Airflow [api_auth] jwt_secret: signs the tokens tasks and Edge workers use",
     Secret.API_SECRET_KEY: "Airflow [api] secret_key: signs log-serving requests",
-    Secret.ADMIN_PASSWORD: "Password of the Airflow UI's 'admin' user (created by the migration)",
+    Secret.ADMIN_PASSWORD: f"Password of the Airflow UI's '{ADMIN_USER}' user (created by the migration)",
 }
 
 

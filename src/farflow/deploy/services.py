@@ -20,6 +20,14 @@ from farflow.deploy.network import Placement
 from farflow.spec import Component
 from farflow.worker.drain import STOP_TIMEOUT_SECONDS
 
+# Components find the api-server (the Execution API) by its Cloud Map name; a replaced task's new
+# address reaches them within this TTL, short enough that a rollout's new task is used at once.
+CLOUD_MAP_TTL = Duration.seconds(10)
+# A rollout starts the new tasks beside the old ones and stops an old one only once a new one is healthy
+# (the circuit breaker rolls back otherwise): never fewer healthy tasks than desired, at most twice as many.
+MIN_HEALTHY_PERCENT = 100
+MAX_HEALTHY_PERCENT = 200
+
 
 @dataclass(frozen=True)
 class AirflowServiceProps:
@@ -69,7 +77,7 @@ class AirflowService(Construct):
                 name=component.name,
                 cloud_map_namespace=props.namespace,
                 dns_record_type=servicediscovery.DnsRecordType.A,
-                dns_ttl=Duration.seconds(10),
+                dns_ttl=CLOUD_MAP_TTL,
             )
             if props.namespace
             else None
@@ -84,8 +92,8 @@ class AirflowService(Construct):
             security_groups=[props.placement.security_group],
             assign_public_ip=props.placement.assign_public_ip,
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
-            min_healthy_percent=100,
-            max_healthy_percent=200,
+            min_healthy_percent=MIN_HEALTHY_PERCENT,
+            max_healthy_percent=MAX_HEALTHY_PERCENT,
             cloud_map_options=cloud_map,
             health_check_grace_period=props.health_check_grace,
             propagate_tags=ecs.PropagatedTagSource.SERVICE,

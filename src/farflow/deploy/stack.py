@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from aws_cdk import CfnOutput, Duration, Environment, Stack, Tags
+from aws_cdk import CfnOutput, Environment, Stack, Tags
 from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
@@ -23,9 +23,9 @@ from farflow.deploy.environment import AwsEnvironment, PlatformValues
 from farflow.deploy.events import TaskEvents, TaskEventsProps
 from farflow.deploy.iam import log_group_arn_without_streams
 from farflow.deploy.images import airflow_image
-from farflow.deploy.load_balancer import LoadBalancer, LoadBalancerProps
+from farflow.deploy.load_balancer import STARTUP_GRACE, LoadBalancer, LoadBalancerProps
 from farflow.deploy.logs import LogGroups, LogGroupsProps
-from farflow.deploy.migration import ADMIN_USER, Migration, MigrationProps
+from farflow.deploy.migration import Migration, MigrationProps
 from farflow.deploy.network import Network, NetworkProps, placement
 from farflow.deploy.outputs import (
     ADMIN_SECRET_OUTPUT,
@@ -64,6 +64,7 @@ from farflow.spec import (
     project_task_shapes,
 )
 from farflow.spec.secrets_backend import SECRETS_MANAGER
+from farflow.spec.ui_user import ADMIN_USER
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ class FarflowStack(Stack):
                     placement=components,
                     desired_count=size.count if isinstance(size, ScaledService) else 1,
                     namespace=cluster.namespace if is_api else None,
-                    health_check_grace=Duration.minutes(5) if is_api else None,
+                    health_check_grace=STARTUP_GRACE if is_api else None,
                     metrics_namespace=metrics.namespace(names)
                     if component.name in metrics.SERVICES_WITH_AGENT
                     else None,

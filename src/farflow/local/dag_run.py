@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from farflow.local.api import AirflowApi, ApiError
+from farflow.airflow_api import AirflowApi, ApiError
 from farflow.local.component_processes import wait_for
 from farflow.local.demo import DagImportError, result_rows, wait_for_dag
 from farflow.local.demo_table import TaskRow, render_table
@@ -114,10 +114,10 @@ def print_failures(
     failed = [row for row in rows if row.state == "failed"]
     if not failed:
         return
-    assert stack.layout is not None and stack.network is not None
+    assert stack.layout is not None and stack.seeded is not None
     api = stack.api()
     instances = {instance["task_id"]: instance for instance in api.task_instances(dag_id, run_id)}
-    ecs, logs, cluster = stack.aws_client("ecs"), stack.aws_client("logs"), stack.network.cluster
+    ecs, logs, cluster = stack.aws_client("ecs"), stack.aws_client("logs"), stack.seeded.cluster
     for row in failed:
         if row.task_id not in instances:
             continue

@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from farflow.airflow_api import AirflowApi
 from farflow.local import component_processes
-from farflow.local.api import AirflowApi
 from farflow.local.dag_lookup import (
     DagFolder,
     DagRecord,
@@ -28,7 +28,7 @@ from farflow.local.dag_lookup import (
 )
 from farflow.local.demo_table import TaskRow, build_rows
 from farflow.local.environment import AIRFLOW_CONTAINER
-from farflow.local.metadata import ecs_task_arns
+from farflow.local.metadata_query import ecs_task_arns
 from farflow.local.stack_access import StackAccess
 from farflow.local.task_ecs import (
     ENDED_STATES,
@@ -177,10 +177,10 @@ def result_rows(
     """Each task of the run: executor, ECS task, state, duration and the container's exit code. With
     `settled`, wait until every ECS task has stopped, so each exit code is there, and look for an ECS task
     Airflow did not record by its tags too (the cluster's whole list: only once, at the end)."""
-    assert stack.layout is not None and stack.network is not None, "start() the stack first"
+    assert stack.layout is not None and stack.seeded is not None, "start() the stack first"
     instances = api.task_instances(dag_id, run_id)
     recorded = ecs_task_arns(stack.layout.database_url, dag_id, run_id)
-    ecs, cluster = stack.aws_client("ecs"), stack.network.cluster
+    ecs, cluster = stack.aws_client("ecs"), stack.seeded.cluster
     launches: list[Launch] = []
     if unresolved(instances, recorded):
         launches = launches_from_events(api.event_logs(dag_id, run_id=run_id, event=LAUNCHED_EVENT))

@@ -15,11 +15,11 @@ from pathlib import Path
 from farflow.deploy.config import DeployConfig
 from farflow.deploy.config_keys import FILE_NAME
 from farflow.local.components import spec_component
-from farflow.local.layout import DEFAULT_NAMES, Network, StackLayout
+from farflow.local.layout import DEFAULT_NAMES, SeededNames, StackLayout
 from farflow.local.local_only import LOCAL_ONLY, STACK_MARKER, component_extras, task_extras
 from farflow.local.roles import component_role, credentials, role_name
 from farflow.local.slots import component_secrets, local_slots
-from farflow.local.state import Secrets, StateDir
+from farflow.local.state import Secrets
 from farflow.spec import AIRFLOW_TASK, SCHEDULER, Component, Secret, render_environment
 from farflow.spec.airflow_options import AirflowOption, options_environment
 
@@ -71,11 +71,6 @@ def project_config(project: Path) -> DeployConfig:
 def project_airflow_options(project: Path) -> tuple[AirflowOption, ...]:
     """The project's [airflow.options], from its farflow.toml (none without one), as the deploy reads them."""
     return project_config(project).airflow.options
-
-
-def sqlite_database_url(state: StateDir) -> str:
-    """A SQLite file in the state folder: what `--database-url sqlite:///...` usually names."""
-    return f"sqlite:///{state.sqlite_database}"
 
 
 def check_database_url(url: str) -> str:
@@ -148,12 +143,12 @@ def component_environment(
     name_or_component: str | Component,
     inherited: Mapping[str, str],
     layout: StackLayout,
-    network: Network | None,
+    seeded: SeededNames | None,
     shared: Secrets,
 ) -> dict[str, str]:
     """One component's environment: the shell, the local-only extras with keys that name the component's
     task role (`farflow.local.roles`), then its spec settings and secrets.
-    `network` may be None for a component that needs none of its slots (the migration, before the seed).
+    `seeded` may be None for a component that needs none of its slots (the migration, before the seed).
 
     With an empty `inherited`, the keys are the spec's settings and secrets plus keys of LOCAL_ONLY.
     """
@@ -163,18 +158,18 @@ def component_environment(
         **component_extras(layout),
         **options_environment(component.name, layout.airflow_options),
         **credentials(role_name(layout.names, component_role(component))),
-        **render_environment(component, local_slots(layout, network)),
+        **render_environment(component, local_slots(layout, seeded)),
         **component_secrets(component, layout, shared),
     }
 
 
-def airflow_task_env(layout: StackLayout, network: Network, shared: Secrets) -> dict[str, str]:
+def airflow_task_env(layout: StackLayout, seeded: SeededNames, shared: Secrets) -> dict[str, str]:
     """The Airflow task definition's environment: what `execute_workload` needs, nothing inherited, no
     database and no JWT secret. The endpoint adds AWS_ENDPOINT_URL, the region and dummy keys itself."""
     return {
         **task_extras(layout),
         **options_environment(AIRFLOW_TASK.name, layout.airflow_options),
-        **render_environment(AIRFLOW_TASK, local_slots(layout, network)),
+        **render_environment(AIRFLOW_TASK, local_slots(layout, seeded)),
         **component_secrets(AIRFLOW_TASK, layout, shared),
     }
 

@@ -15,7 +15,7 @@ DEFAULT_NAMES = Names()
 
 
 @dataclass(frozen=True)
-class Network:
+class SeededNames:
     """What the seed created on the endpoint: the names the executor and the DAG need."""
 
     subnets: tuple[str, ...]

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from farflow.local.layout import StackLayout
-from farflow.local.state import ADMIN_USER, PRIVATE_FILE, PRIVATE_FOLDER
+from farflow.local.state import PRIVATE_FILE, PRIVATE_FOLDER
+from farflow.spec.ui_user import ADMIN_USER
 
 # Fast loops for one machine: a task should start within a second or two of being ready, not five.
 LOCAL_TUNING: Mapping[str, str] = {

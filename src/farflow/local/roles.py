@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from farflow.local.layout import Network, StackLayout
+from farflow.local.layout import SeededNames, StackLayout
 from farflow.local.local_only import DUMMY_CREDENTIALS
 from farflow.local.seed import endpoint_client
 from farflow.spec import Component, Names, events_queue_shape, metrics, project_task_shapes, workload_store
@@ -284,7 +284,7 @@ def apply_project_permissions(
 
 def seed_stack_roles(
     layout: StackLayout,
-    network: Network,
+    network: SeededNames,
     account: str,
     project: Path,
     permissions: ProjectPermissions | None = None,

@@ -10,9 +10,9 @@ from typing import Any, NoReturn, TypeVar
 
 from rich.console import Console
 
+from farflow.airflow_api import ApiError
 from farflow.local import demo as sample
 from farflow.local import stack_record
-from farflow.local.api import ApiError
 from farflow.local.component_processes import wait_for
 from farflow.local.components import airflow_argv, cli_environment
 from farflow.local.dag_run import watch_run
@@ -23,7 +23,8 @@ from farflow.local.signals import Interrupted, exit_code, interruptible, shielde
 from farflow.local.stack import HEALTH_TIMEOUT, LocalStack, StackOptions, check_project
 from farflow.local.stack_access import AttachedStack, StackAccess
 from farflow.local.stack_record import StackAlreadyUp, StackRecord
-from farflow.local.state import ADMIN_USER, StateDir
+from farflow.local.state import StateDir
+from farflow.spec.ui_user import ADMIN_USER
 
 WATCH_INTERVAL = 2.0
 T = TypeVar("T")
@@ -40,9 +41,9 @@ def _announce(console: Console, stack: LocalStack) -> None:
     if stack.database is not None:
         console.print(f"  database: {stack.database.label()}", highlight=False)
     console.print(f"  logs: {stack.state.logs}", highlight=False)
-    if stack.network is not None and stack.network.dags_bucket:
+    if stack.seeded is not None and stack.seeded.dags_bucket:
         console.print(
-            f"  DAGs: the bundle in s3://{stack.network.dags_bucket} on the local endpoint; after editing "
+            f"  DAGs: the bundle in s3://{stack.seeded.dags_bucket} on the local endpoint; after editing "
             f"dags/, run `farflow dags push --local -p {stack.project}`",
             highlight=False,
         )

@@ -17,7 +17,7 @@ from typing import Any
 
 import boto3
 
-from farflow.local.layout import DEFAULT_NAMES, Network
+from farflow.local.layout import DEFAULT_NAMES, SeededNames
 from farflow.local.local_only import DUMMY_CREDENTIALS
 from farflow.spec import (
     CAPACITY_PROVIDERS,
@@ -28,7 +28,6 @@ from farflow.spec import (
     airflow_task_shape,
     dag_bundle,
     events_queue_shape,
-    folder_task_shape,
     project_task_shapes,
     task_state_change_pattern,
     workload_store,
@@ -97,11 +96,6 @@ def airflow_task_definition(
 ) -> dict[str, Any]:
     """RegisterTaskDefinition kwargs for the task definition farflow's executor runs Airflow tasks in."""
     return register_request(airflow_task_shape(names), region, environment)
-
-
-def folder_task_definition(folder: Path, region: str, names: Names = DEFAULT_NAMES) -> dict[str, Any]:
-    """RegisterTaskDefinition kwargs for one tasks/<name> folder (SeedError if ECS cannot name it)."""
-    return register_request(folder_task_shape(folder, names), region)
 
 
 def endpoint_client(service: str, endpoint_url: str, region: str) -> Any:
@@ -200,7 +194,7 @@ def seed_events(endpoint_url: str, region: str, cluster_arn: str, names: Names =
 
 def seed_network(
     endpoint_url: str, region: str, names: Names = DEFAULT_NAMES, dags_bucket: bool = False
-) -> Network:
+) -> SeededNames:
     """Create VPC, subnet, security group, cluster, log groups, the workload store, the task events
     queue and rule, and with `dags_bucket` the DAG bundle's bucket, on the endpoint."""
     ec2 = endpoint_client("ec2", endpoint_url, region)
@@ -223,7 +217,7 @@ def seed_network(
             logs.create_log_group(logGroupName=log_group)
     store = seed_workload_store(endpoint_url, region, names)
     bucket = create_dags_bucket(endpoint_client("s3", endpoint_url, region), names) if dags_bucket else ""
-    return Network(
+    return SeededNames(
         subnets=(subnet,),
         security_groups=(group,),
         cluster=names.cluster,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from farflow.local.endpoint.moto_state import DEFAULT_ACCOUNT_ID
-from farflow.local.layout import Network, StackLayout
+from farflow.local.layout import SeededNames, StackLayout
 from farflow.local.state import Secrets
 from farflow.spec import Component, Names, Secret, Slot, dag_bundle, events_queue_shape, worker_alias
 
@@ -33,9 +33,9 @@ def events_queue_url(endpoint_url: str, names: Names) -> str:
     return f"{endpoint_url}/{DEFAULT_ACCOUNT_ID}/{events_queue_shape(names).queue_name}"
 
 
-def local_slots(layout: StackLayout, network: Network | None) -> dict[Slot, str]:
+def local_slots(layout: StackLayout, seeded: SeededNames | None) -> dict[Slot, str]:
     """Every slot but those in UNFILLED, from the layout, the seeded network and the spec's names. Before
-    the seed (`network` None) the network's slots are left out: a component that needs one (the
+    the seed (`seeded` None) the network's slots are left out: a component that needs one (the
     migration needs none) fails to render, naming it."""
     names = layout.names
     slots = {
@@ -54,13 +54,13 @@ def local_slots(layout: StackLayout, network: Network | None) -> dict[Slot, str]
         # Events on by default: the demo and the end-to-end tests run the event path.
         Slot.EVENTS_QUEUE_URL: events_queue_url(layout.endpoint_url, names),
     }
-    if network is not None:
+    if seeded is not None:
         slots |= {
-            Slot.CLUSTER: network.cluster,
-            Slot.SUBNETS: ",".join(network.subnets),
-            Slot.SECURITY_GROUPS: ",".join(network.security_groups),
-            Slot.WORKLOAD_STORE: network.workload_store,
-            Slot.DAG_BUNDLES: dag_bundle.config_list(network.dags_bucket or None),
+            Slot.CLUSTER: seeded.cluster,
+            Slot.SUBNETS: ",".join(seeded.subnets),
+            Slot.SECURITY_GROUPS: ",".join(seeded.security_groups),
+            Slot.WORKLOAD_STORE: seeded.workload_store,
+            Slot.DAG_BUNDLES: dag_bundle.config_list(seeded.dags_bucket or None),
         }
     return slots
 

@@ -29,9 +29,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from farflow.airflow_api import AirflowApi
 from farflow.dags.sync import push_folder
 from farflow.local import component_processes, database_template, process_tree, stack_record
-from farflow.local.api import AirflowApi
 from farflow.local.components import COMPONENTS, component_argv, hurry, unhealthy
 from farflow.local.database import MetadataDatabase
 from farflow.local.embedded_database import EmbeddedPostgres
@@ -43,7 +43,7 @@ from farflow.local.environment import (
     task_base_env,
 )
 from farflow.local.iam_mode import iam_mode
-from farflow.local.layout import DEFAULT_NAMES, Network, StackLayout
+from farflow.local.layout import DEFAULT_NAMES, SeededNames, StackLayout
 from farflow.local.local_only import STACK_MARKER
 from farflow.local.ports import ensure_free
 from farflow.local.roles import apply_project_permissions, managed_policy_warning, seed_stack_roles
@@ -121,7 +121,7 @@ class LocalStack(StackAccess):
         self.notify = notify or (lambda message: self.report(message))  # noqa: PLW0108 - report may be replaced
         self.secrets: Secrets | None = None
         self.layout: StackLayout | None = None
-        self.network: Network | None = None
+        self.seeded: SeededNames | None = None
         self.database: MetadataDatabase | None = None
         self.endpoint: Any = None
         self.supervisor: Supervisor | None = None
@@ -241,27 +241,27 @@ class LocalStack(StackAccess):
         self.endpoint.start()
         layout = self._layout(str(self.endpoint.url), database_url="")  # tasks never get the database
         assert self.secrets is not None
-        network = seed_network(layout.endpoint_url, layout.region, layout.names, options.dag_bundle)
-        roles = seed_stack_roles(layout, network, self.endpoint.account_id, self.project, self.permissions)
+        seeded = seed_network(layout.endpoint_url, layout.region, layout.names, options.dag_bundle)
+        roles = seed_stack_roles(layout, seeded, self.endpoint.account_id, self.project, self.permissions)
         if warning := managed_policy_warning(self.permissions):
             self.report(warning)
-        if network.dags_bucket:
+        if seeded.dags_bucket:
             # The project's dags/ as it is now, before anything parses: what a deploy does too.
             self.report("Copying dags/ into the DAG bundle's bucket")
             push_folder(
                 endpoint_client("s3", layout.endpoint_url, layout.region),
-                network.dags_bucket,
+                seeded.dags_bucket,
                 layout.dags_folder,
             )
         seed_task_definitions(
             layout.endpoint_url,
             layout.region,
-            airflow_task_env(layout, network, self.secrets),
+            airflow_task_env(layout, seeded, self.secrets),
             self.project,
             layout.names,
             task_roles=roles.task_roles,
         )
-        self.layout, self.network = layout, network
+        self.layout, self.seeded = layout, seeded
 
     def _layout(self, endpoint_url: str, database_url: str) -> StackLayout:
         options = self.options
@@ -278,7 +278,7 @@ class LocalStack(StackAccess):
 
     def _record_layout(self, database_url: str) -> None:
         """Where everything is, in the layout and in the record other commands read."""
-        assert self.layout is not None and self.network is not None
+        assert self.layout is not None and self.seeded is not None
         assert self.record is not None and self.database is not None
         self.layout = layout = replace(self.layout, database_url=database_url)
         self.record = self.record.with_(
@@ -290,10 +290,10 @@ class LocalStack(StackAccess):
             database=self.database.label(),
             database_url=layout.database_url,
             database_pid=self.database.pid,
-            cluster=self.network.cluster,
-            subnets=self.network.subnets,
-            security_groups=self.network.security_groups,
-            dags_bucket=self.network.dags_bucket,
+            cluster=self.seeded.cluster,
+            subnets=self.seeded.subnets,
+            security_groups=self.seeded.security_groups,
+            dags_bucket=self.seeded.dags_bucket,
         )
         stack_record.update(self.state, self.record)
 

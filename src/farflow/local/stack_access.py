@@ -9,13 +9,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from farflow.local.api import AirflowApi
+from farflow.airflow_api import AirflowApi
 from farflow.local.component_processes import ProcessFailed
 from farflow.local.environment import component_environment
-from farflow.local.layout import Network, StackLayout
+from farflow.local.layout import SeededNames, StackLayout
 from farflow.local.local_only import DUMMY_CREDENTIALS
 from farflow.local.stack_record import StackRecord, is_alive
-from farflow.local.state import ADMIN_USER, Secrets, StateDir, load_or_create_secrets
+from farflow.local.state import Secrets, StateDir, load_or_create_secrets
+from farflow.spec.ui_user import ADMIN_USER
 
 
 class StackAccess:
@@ -24,7 +25,7 @@ class StackAccess:
     project: Path
     state: StateDir
     layout: StackLayout | None
-    network: Network | None
+    seeded: SeededNames | None
     secrets: Secrets | None
 
     @property
@@ -56,7 +57,7 @@ class StackAccess:
         """Component `name`'s environment: its spec settings and exactly its spec secrets. Before the seed
         (no network yet) only a component that needs none of the network's slots renders."""
         assert self.layout is not None and self.secrets is not None
-        return component_environment(name, os.environ, self.layout, self.network, self.secrets)
+        return component_environment(name, os.environ, self.layout, self.seeded, self.secrets)
 
     def check(self) -> None:
         """Raise ProcessFailed once the stack can no longer run DAGs."""
@@ -79,7 +80,7 @@ class AttachedStack(StackAccess):
             region=record.region,
             stack_id=record.stack_id,
         )
-        self.network = Network(
+        self.seeded = SeededNames(
             record.subnets, record.security_groups, record.cluster, dags_bucket=record.dags_bucket
         )
 

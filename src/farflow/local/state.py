@@ -15,8 +15,9 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from farflow.spec.ui_user import ADMIN_USER
+
 STATE_FOLDER = ".farflow"
-ADMIN_USER = "admin"
 # Modes of what farflow and Airflow write under the state folder: the user's alone (docs/local.md).
 PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
@@ -64,11 +65,6 @@ class StateDir:
     @property
     def airflow_config(self) -> Path:
         return self.airflow_home / "airflow.cfg"
-
-    @property
-    def sqlite_database(self) -> Path:
-        """Where a `--database-url sqlite:///...` of the user's choice would usually live."""
-        return self.airflow_home / "airflow.db"
 
     @property
     def postgres_data(self) -> Path:

@@ -18,7 +18,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from farflow.local.api import AirflowApi
+from farflow.airflow_api import AirflowApi
 from farflow.local.components import COMPONENTS, HEALTH_KEYS
 from farflow.local.stack_record import StackRecord, is_alive, read
 from farflow.local.state import StateDir

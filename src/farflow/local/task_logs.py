@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from farflow.local.api import AirflowApi, ApiError
+from farflow.airflow_api import AirflowApi, ApiError
 
 TAIL_LINES = 20
 EXECUTOR_EVENTS = "ecs task"  # the prefix of every event farflow's executor records on a task

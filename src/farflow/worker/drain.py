@@ -65,7 +65,7 @@ def exit_code(returncode: int) -> int:
     return 128 - returncode if returncode < 0 else returncode
 
 
-class Supervisor:
+class DrainingWorker:
     """One worker child: passes on the drain, keeps protection in step with its jobs, waits for it."""
 
     def __init__(
@@ -96,7 +96,7 @@ class Supervisor:
             self.child.send_signal(DRAIN_SIGNAL)
 
     def run(self, command: Sequence[str]) -> int:
-        """Start `command` and supervise it until it exits; its exit code."""
+        """Start `command` and watch it until it exits; its exit code."""
         # Handlers first: a SIGTERM that comes while the worker starts still drains it.
         for received in (signal.SIGTERM, signal.SIGINT):
             signal.signal(received, self.on_signal)
@@ -121,8 +121,8 @@ class Supervisor:
 
 
 def main(argv: Sequence[str], command: Sequence[str] = EDGE_WORKER) -> int:
-    """Run `command` (the Edge worker) with `argv` (its options) under a Supervisor; its exit code."""
+    """Run `command` (the Edge worker) with `argv` (its options) under a DrainingWorker; its exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     environ: Mapping[str, str] = dict(os.environ)
-    supervisor = Supervisor(TaskProtection.from_environ(environ), environ)
-    return supervisor.run([*command, *argv])
+    worker = DrainingWorker(TaskProtection.from_environ(environ), environ)
+    return worker.run([*command, *argv])

@@ -20,9 +20,9 @@ import pytest
 from typer.testing import CliRunner
 
 from farflow import cost_report
+from farflow.airflow_api import AirflowApi, ApiError
 from farflow.cli import app
 from farflow.executor.aws_actions import called_operations
-from farflow.local.api import AirflowApi, ApiError
 from farflow.local.component_processes import wait_for
 from farflow.local.demo import (
     SAMPLE_DAG,
@@ -33,7 +33,7 @@ from farflow.local.demo import (
 )
 from farflow.local.endpoint.calls import FARFLOW_CLIENT, OTHER_CLIENT, undeclared
 from farflow.local.stack import LocalStack
-from farflow.local.state import ADMIN_USER
+from farflow.spec.ui_user import ADMIN_USER
 from farflow.workload.reference import parse_store_url, reference_in
 from tests.e2e.browser import browser_page, log_in
 from tests.e2e.ledger import exited_0, of, resolve_arns, running, task_rows
@@ -144,8 +144,8 @@ def test_stop_task_fails_the_task_with_its_reason(
     stack: LocalStack, api: AirflowApi, runs: dict[str, str]
 ) -> None:
     dag_id, run_id = "farflow_e2e_sleep", runs["farflow_e2e_sleep"]
-    assert stack.layout is not None and stack.network is not None
-    database_url, cluster = stack.layout.database_url, stack.network.cluster
+    assert stack.layout is not None and stack.seeded is not None
+    database_url, cluster = stack.layout.database_url, stack.seeded.cluster
     ecs = stack.aws_client("ecs")
 
     def running_arn() -> str | None:
@@ -202,7 +202,7 @@ def test_no_runtask_request_carries_a_workload_token(
     are gone once the tasks are done."""
     for dag_id, run_id in runs.items():
         finished(api, stack, dag_id, run_id)
-    assert stack.network is not None and stack.network.workload_store
+    assert stack.seeded is not None and stack.seeded.workload_store
     tasks = every_ecs_task(stack)
     executors = [task for task in tasks if str(task.get("startedBy", "")).startswith("farflow-")]
     assert len(executors) >= 4
@@ -211,11 +211,11 @@ def test_no_runtask_request_carries_a_workload_token(
             entry["command"] for entry in task["overrides"]["containerOverrides"] if "command" in entry
         ]
         reference = reference_in(command)
-        assert reference is not None and reference.startswith(stack.network.workload_store), command
+        assert reference is not None and reference.startswith(stack.seeded.workload_store), command
     for task in tasks:
         text = json.dumps(task, default=str)
         assert not JWT.search(text) and '"token' not in text, task["taskArn"]
-    store = parse_store_url(stack.network.workload_store)
+    store = parse_store_url(stack.seeded.workload_store)
     s3 = stack.aws_client("s3")
     wait_for(
         lambda: s3.list_objects_v2(Bucket=store.bucket, Prefix=store.prefix).get("KeyCount") == 0 or None,

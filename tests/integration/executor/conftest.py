@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import stat
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from farflow.local.environment import AIRFLOW_CONTAINER, AIRFLOW_FAMILY, CLUSTER
 from farflow.local.layout import DEFAULT_NAMES
 from farflow.local.seed import airflow_task_definition, seed_network
 from farflow.spec import events_queue_shape
+from tests.support.polling import wait_until
 
 FAKE_TASK = Path(__file__).with_name("fake_task.py")
 REGION = "us-east-1"
@@ -91,13 +91,7 @@ class Driver:
             self.events.setdefault(key, []).append((str(state), info))
 
     def until(self, done: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.beat()
-            if done():
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"timed out after {timeout} s waiting for {what}; events: {self.events}")
+        wait_until(done, what=what, timeout=timeout, step=self.beat, detail=lambda: f"events: {self.events}")
 
     def final_state(self, key: Any) -> str | None:
         finals = [state for state, _ in self.events.get(key, []) if state in {"success", "failed"}]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,22 +11,11 @@ import pytest
 
 from farflow.local.endpoint import FaultSettings, ImageResolver, LocalEcsEndpoint
 from farflow.spec import CAPACITY_PROVIDERS
+from tests.support.polling import wait_until
 
 CLUSTER = "local-test"
 LOG_GROUP = "/farflow/local-test"
 AIRFLOW_IMAGE = "apache/airflow:3.3.2"
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 15.0) -> Any:
-    """Poll until `check()` returns something truthy; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
 
 
 @dataclass
@@ -94,10 +82,10 @@ class Local:
 
     def wait_status(self, arn: str, status: str, timeout: float = 15.0) -> dict[str, Any]:
         return dict(
-            wait_for(
+            wait_until(
                 lambda: (task := self.describe(arn))["lastStatus"] == status and task,
-                f"task {arn} to reach {status}",
-                timeout,
+                what=f"task {arn} to reach {status}",
+                timeout=timeout,
             )
         )
 
@@ -113,7 +101,7 @@ class Local:
         def found() -> str | None:
             return next((line for line in self.log_lines(arn) if predicate(line)), None)
 
-        return str(wait_for(found, what))
+        return str(wait_until(found, what=what, timeout=15.0))
 
 
 def seed(endpoint: LocalEcsEndpoint) -> Local:

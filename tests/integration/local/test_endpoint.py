@@ -18,7 +18,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from farflow.local.endpoint import FaultSettings, ImageResolver, LocalEcsEndpoint
-from tests.integration.local.conftest import CLUSTER, LOG_GROUP, Local, seed, wait_for
+from tests.integration.local.conftest import CLUSTER, LOG_GROUP, Local, seed
+from tests.support.polling import wait_until
 
 SLEEPER = "import os, time; print(os.getpid(), flush=True); time.sleep(60)"
 
@@ -36,7 +37,7 @@ def alive(pid: int) -> bool:
 
 
 def wait_gone(pids: list[int]) -> None:
-    wait_for(lambda: not any(alive(pid) for pid in pids), f"processes {pids} to end", timeout=5)
+    wait_until(lambda: not any(alive(pid) for pid in pids), what=f"processes {pids} to end", timeout=5)
 
 
 def test_task_runs_to_stopped_with_exit_code_0_and_its_output_in_logs(local: Local) -> None:
@@ -126,11 +127,11 @@ def test_memory_a_forked_child_shares_with_its_parent_counts_once(local: Local, 
     # Two memory checks after the fork (the second began after it, while both processes hold the memory),
     # or the task ended: killed for its memory.
     checked = local.endpoint.memory_checks()
-    wait_for(
+    wait_until(
         lambda: (
             local.endpoint.memory_checks() >= checked + 2 or local.describe(arn)["lastStatus"] == "STOPPED"
         ),
-        "two memory checks",
+        what="two memory checks",
         timeout=30,
     )
     gate.touch()
@@ -380,13 +381,14 @@ def test_ec2_launch_type_needs_a_container_instance(local: Local) -> None:
     local.ecs.register_container_instance(cluster="on-ec2", instanceIdentityDocument=document)
     response = local.ecs.run_task(cluster="on-ec2", taskDefinition=definition, launchType="EC2")
     arn = response["tasks"][0]["taskArn"]
-    task = wait_for(
+    task = wait_until(
         lambda: (
             (t := local.ecs.describe_tasks(cluster="on-ec2", tasks=[arn])["tasks"][0])["lastStatus"]
             == "STOPPED"
             and t
         ),
-        "the EC2 task to stop",
+        what="the EC2 task to stop",
+        timeout=15.0,
     )
     assert (task["launchType"], task["containers"][0]["exitCode"]) == ("EC2", 0)
 
@@ -413,9 +415,9 @@ def test_without_execution_tasks_stay_running_without_processes() -> None:
             tasks = local.ecs.describe_tasks(cluster=CLUSTER, tasks=arns)["tasks"]
             return len(tasks) == 40 and all(task["lastStatus"] == "RUNNING" for task in tasks)
 
-        wait_for(all_running, "40 tasks to be RUNNING")
+        wait_until(all_running, what="40 tasks to be RUNNING", timeout=15.0)
         assert set(me.children(recursive=True)) == children
-        wait_for(lambda: threading.active_count() <= threads + 2, "no thread per task")
+        wait_until(lambda: threading.active_count() <= threads + 2, what="no thread per task", timeout=15.0)
 
         local.ecs.stop_task(cluster=CLUSTER, task=arns[0], reason="done")
         task = local.wait_status(arns[0], "STOPPED")
@@ -503,9 +505,10 @@ def test_run_task_answer_held_after_the_task_was_created(local: Local) -> None:
     caller = threading.Thread(target=lambda: answers.append(local.run(definition, startedBy=started_by)))
     caller.start()
     try:
-        arns = wait_for(
+        arns = wait_until(
             lambda: local.ecs.list_tasks(cluster=CLUSTER, startedBy=started_by)["taskArns"],
             what="the task RunTask created",
+            timeout=15.0,
         )
         assert not answers  # created, and the answer still held
     finally:

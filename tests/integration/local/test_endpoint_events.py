@@ -12,7 +12,8 @@ import pytest
 from farflow.local.endpoint import FaultSettings, LocalEcsEndpoint
 from farflow.local.seed import seed_events
 from farflow.spec import Names
-from tests.integration.local.conftest import CLUSTER, Local, seed, wait_for
+from tests.integration.local.conftest import CLUSTER, Local, seed
+from tests.support.polling import wait_until
 
 STARTED_BY = "farflow-test"
 
@@ -50,7 +51,11 @@ def receive(local: Local, queue_url: str, wait: int = 0) -> list[dict[str, Any]]
 def drain(local: Local, queue_url: str, count: int) -> list[dict[str, Any]]:
     """Read (without deleting) until `count` events were seen."""
     seen: list[dict[str, Any]] = []
-    wait_for(lambda: seen.extend(receive(local, queue_url)) or len(seen) >= count, f"{count} events")
+    wait_until(
+        lambda: seen.extend(receive(local, queue_url)) or len(seen) >= count,
+        what=f"{count} events",
+        timeout=15.0,
+    )
     return seen
 
 
@@ -146,7 +151,7 @@ def test_a_long_poll_waits_without_holding_up_other_calls(idle: Local) -> None:
     waiter = threading.Thread(target=poll, daemon=True)
     waiter.start()
     # The poll is at the endpoint, on an empty queue, before the launch: it waits there.
-    wait_for(lambda: receive_calls(idle) > before, "the long poll to reach the endpoint")
+    wait_until(lambda: receive_calls(idle) > before, what="the long poll to reach the endpoint", timeout=15.0)
     arn = launch(idle)
     order.append("launch answered")
     waiter.join(timeout=30)

@@ -18,8 +18,9 @@ import pytest
 
 from farflow.local import process_tree
 from farflow.local.endpoint import ImageResolver, LocalEcsEndpoint
-from farflow.local.endpoint.forkserver import EXECUTE_WORKLOAD
-from tests.integration.local.conftest import AIRFLOW_IMAGE, Local, seed, wait_for
+from farflow.local.endpoint.warm_python_client import EXECUTE_WORKLOAD
+from tests.integration.local.conftest import AIRFLOW_IMAGE, Local, seed
+from tests.support.polling import wait_until
 
 MARKER = "FARFLOW_TEST_STACK"
 FOLDER = "probe_task"
@@ -318,5 +319,7 @@ def test_warm_interpreters_end_with_the_endpoint(project: Path) -> None:
         assert warm and process_tree.marked(MARKER, marker)
     finally:
         started.stop()
-    wait_for(lambda: not process_tree.marked(MARKER, marker), "every marked process to end", timeout=10)
+    wait_until(
+        lambda: not process_tree.marked(MARKER, marker), what="every marked process to end", timeout=10
+    )
     assert not [pid for pid in warm if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]

@@ -33,13 +33,6 @@ def test_the_assembly_goes_to_cdk_outdir_else_to_cdk_out_in_the_project(tmp_path
     assert app_module.assembly_folder(tmp_path, {"CDK_OUTDIR": ""}) == tmp_path / "cdk.out"
 
 
-def test_config_comes_from_the_projects_farflow_toml(tmp_path: Path) -> None:
-    (tmp_path / "farflow.toml").write_text('[project]\nname = "loaded"\nregion = "eu-west-1"\n')
-    assert app_module.load_config(tmp_path) == DeployConfig(
-        project=ProjectConfig(name="loaded", region="eu-west-1")
-    )
-
-
 def test_a_project_without_farflow_toml_is_refused_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -210,3 +210,20 @@ def test_internet_facing_in_public_subnets_with_access_logs(stack: Synthesized) 
     assert bucket["Properties"]["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True
     rules = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
     assert rules[0]["ExpirationInDays"] == stack.config.logs.retention_days
+
+
+def test_a_new_api_server_outlasts_the_checks_that_would_replace_it(stack: Synthesized) -> None:
+    """ECS ignores the load balancer's checks of a new api-server task for its grace period; without it,
+    UnhealthyThresholdCount failed checks (2 unless set), one an interval, would replace a task still
+    starting. A check's timeout must be below its interval (AWS refuses the target group otherwise)."""
+    _, group = stack.one("AWS::ElasticLoadBalancingV2::TargetGroup")
+    checks = group["Properties"]
+    interval, timeout = checks["HealthCheckIntervalSeconds"], checks["HealthCheckTimeoutSeconds"]
+    assert timeout < interval
+    [grace] = [
+        service["Properties"]["HealthCheckGracePeriodSeconds"]
+        for service in stack.of_type("AWS::ECS::Service").values()
+        if "HealthCheckGracePeriodSeconds" in service["Properties"]
+    ]
+    assert grace > checks.get("UnhealthyThresholdCount", 2) * interval
+    assert {"Key": "deregistration_delay.timeout_seconds", "Value": "30"} in checks["TargetGroupAttributes"]

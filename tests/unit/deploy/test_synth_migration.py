@@ -7,9 +7,10 @@ import subprocess
 from pathlib import Path
 
 from farflow.deploy.handlers.migration import run_task_request
-from farflow.deploy.migration import ADMIN_USER, TASK_TIMEOUT, TIMEOUT, migration_command
+from farflow.deploy.migration import TASK_TIMEOUT, TIMEOUT, migration_command
 from farflow.schema_gate import EXIT_AHEAD
 from farflow.spec import MIGRATION, Secret
+from farflow.spec.ui_user import ADMIN_USER
 from tests.support.deploy import Synthesized
 from tests.unit.deploy.test_synth_iam import TASKS, normal
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from tests.support.polling import wait_until
+
 REGION = "us-east-1"
 CLUSTER = "farflow"
 ACCOUNT_TASK_ARN = f"arn:aws:ecs:{REGION}:123456789012:task/{CLUSTER}/"
@@ -50,13 +52,7 @@ def until(
     done: Callable[[], bool], *, step: Callable[[], object] = lambda: None, what: str, timeout: float = 10.0
 ) -> None:
     """Call `step` until `done()` holds; fail after `timeout` real seconds, naming `what` was awaited."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        step()
-        if done():
-            return
-        time.sleep(0.005)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    wait_until(done, what=what, timeout=timeout, step=step, interval=0.005)
 
 
 Answer = BaseException | dict[str, Any] | Callable[[], "BaseException | dict[str, Any] | None"] | None

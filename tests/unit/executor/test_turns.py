@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 
 import pytest
 
 from farflow.executor.turns import HeartbeatFirst
+from tests.support.polling import wait_until
 
 
 def test_outside_a_heartbeat_a_turn_comes_at_once() -> None:
@@ -43,9 +43,12 @@ def test_a_waiting_thread_gets_its_turn_when_the_heartbeat_ends() -> None:
         waiter.start()
         # The heartbeat ends only once the thread waits inside it: else its wait would come after the
         # heartbeat and return at once, and the release would go untested.
-        deadline = time.monotonic() + 30
-        while not waiting_in(waiter, HeartbeatFirst.wait) and got == [] and time.monotonic() < deadline:
-            time.sleep(0.001)
+        wait_until(
+            lambda: waiting_in(waiter, HeartbeatFirst.wait) or got != [],
+            what="the thread to wait inside the heartbeat",
+            timeout=30,
+            interval=0.001,
+        )
         assert waiting_in(waiter, HeartbeatFirst.wait), f"the thread never waited (it got {got})"
     waiter.join(30)
     assert got == [True]  # released by the heartbeat's end, not by the 600 s limit

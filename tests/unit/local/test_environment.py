@@ -12,17 +12,15 @@ from farflow.local.environment import (
     check_database_url,
     check_executor_settings,
     component_environment,
-    sqlite_database_url,
     task_base_env,
 )
-from farflow.local.state import StateDir
 from farflow.spec import DAG_VARIABLES
-from tests.support.layouts import NETWORK, SECRETS
+from tests.support.layouts import SECRETS, SEEDED
 from tests.support.layouts import example_layout as layout
 
 
 def test_dag_variables_are_the_documented_names(tmp_path: Path) -> None:
-    env = component_environment("dag-processor", {}, layout(tmp_path), NETWORK, SECRETS)
+    env = component_environment("dag-processor", {}, layout(tmp_path), SEEDED, SECRETS)
     variables = {key: value for key, value in env.items() if key.startswith("FARFLOW_")}
     assert set(variables) == set(DAG_VARIABLES) | {"FARFLOW_LOCAL_STACK"}
     assert variables["FARFLOW_SUBNETS"] == "subnet-1,subnet-2"
@@ -32,7 +30,7 @@ def test_dag_variables_are_the_documented_names(tmp_path: Path) -> None:
 
 def test_components_share_secrets_and_talk_to_the_local_endpoint(tmp_path: Path) -> None:
     inherited = {"PATH": "/bin", "AWS_PROFILE": "prod", "AWS_SECRET_ACCESS_KEY": "real", "AIRFLOW_HOME": "/x"}
-    env = component_environment("scheduler", inherited, layout(tmp_path), NETWORK, SECRETS)
+    env = component_environment("scheduler", inherited, layout(tmp_path), SEEDED, SECRETS)
     assert env["PATH"] == "/bin"
     assert "AWS_PROFILE" not in env
     assert env["AWS_SECRET_ACCESS_KEY"] == "farflow-local"
@@ -50,7 +48,7 @@ def test_components_share_secrets_and_talk_to_the_local_endpoint(tmp_path: Path)
 
 
 def test_task_processes_get_airflow_settings_and_dag_names_but_nothing_inherited(tmp_path: Path) -> None:
-    env = airflow_task_env(layout(tmp_path), NETWORK, SECRETS)
+    env = airflow_task_env(layout(tmp_path), SEEDED, SECRETS)
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8123/execution/"
     assert env["AIRFLOW__CORE__DAGS_FOLDER"] == str(tmp_path / "dags")
     assert "AIRFLOW__API_AUTH__JWT_SECRET" not in env
@@ -73,11 +71,6 @@ def test_database_urls() -> None:
     assert check_database_url("postgresql+psycopg2://postgres@127.0.0.1/farflow").startswith("postgresql")
     with pytest.raises(StackConfigError, match="--database-url"):
         check_database_url("mysql://root@localhost/airflow")
-
-
-def test_the_sqlite_url_names_a_file_in_the_state_folder(tmp_path: Path) -> None:
-    url = sqlite_database_url(StateDir.for_project(tmp_path))
-    assert url == f"sqlite:///{tmp_path}/.farflow/airflow/airflow.db"
 
 
 def test_a_bad_ecs_fargate_value_from_the_shell_is_named_before_the_scheduler_starts() -> None:

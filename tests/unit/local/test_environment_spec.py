@@ -13,7 +13,7 @@ from farflow.local.environment import airflow_task_env, component_environment
 from farflow.local.local_only import LOCAL_ONLY, component_extras, task_extras
 from farflow.local.slots import UNFILLED, local_slots
 from farflow.spec import Component, Secret
-from tests.support.layouts import NETWORK, SECRETS
+from tests.support.layouts import SECRETS, SEEDED
 from tests.support.layouts import example_layout as layout
 
 LOCAL = (*spec.COMPONENTS, spec.MIGRATION, spec.AIRFLOW_TASK)
@@ -23,8 +23,8 @@ EVERY = (*spec.SERVICES, spec.AIRFLOW_TASK, spec.MIGRATION)
 def local_environment(component: Component, project: Path) -> dict[str, str]:
     """What the local stack gives `component`, with nothing inherited from a shell."""
     if component is spec.AIRFLOW_TASK:
-        return airflow_task_env(layout(project), NETWORK, SECRETS)
-    return component_environment(component, {}, layout(project), NETWORK, SECRETS)
+        return airflow_task_env(layout(project), SEEDED, SECRETS)
+    return component_environment(component, {}, layout(project), SEEDED, SECRETS)
 
 
 @pytest.mark.parametrize("component", LOCAL, ids=lambda c: c.name)
@@ -69,17 +69,17 @@ def test_a_secret_in_the_users_shell_reaches_no_component_the_spec_withholds_it_
         "AIRFLOW__API__SECRET_KEY_SECRET": "path/in/backend",
         "AIRFLOW__CORE__PARALLELISM": "8",
     }
-    dag_processor = component_environment("dag-processor", shell, layout(tmp_path), NETWORK, SECRETS)
+    dag_processor = component_environment("dag-processor", shell, layout(tmp_path), SEEDED, SECRETS)
     assert "AIRFLOW__API_AUTH__JWT_SECRET" not in dag_processor
     assert "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD" not in dag_processor
     assert "AIRFLOW__API__SECRET_KEY_SECRET" not in dag_processor
     assert dag_processor["AIRFLOW__CORE__PARALLELISM"] == "8"
-    scheduler = component_environment("scheduler", shell, layout(tmp_path), NETWORK, SECRETS)
+    scheduler = component_environment("scheduler", shell, layout(tmp_path), SEEDED, SECRETS)
     assert scheduler["AIRFLOW__API_AUTH__JWT_SECRET"] == "jwt"
 
 
 def test_the_worker_alias_is_the_local_executor(tmp_path: Path) -> None:
-    env = component_environment("scheduler", {}, layout(tmp_path), NETWORK, SECRETS)
+    env = component_environment("scheduler", {}, layout(tmp_path), SEEDED, SECRETS)
     assert env["AIRFLOW__CORE__EXECUTOR"] == "farflow.executor.EcsFargateExecutor,worker:LocalExecutor"
     assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith(".SimpleAuthManager")
     assert env["AIRFLOW__ECS_FARGATE__ASSIGN_PUBLIC_IP"] == "False"
@@ -88,7 +88,7 @@ def test_the_worker_alias_is_the_local_executor(tmp_path: Path) -> None:
 
 
 def test_local_values_fill_every_slot_but_the_declared_ones(tmp_path: Path) -> None:
-    slots = local_slots(layout(tmp_path), NETWORK)
+    slots = local_slots(layout(tmp_path), SEEDED)
     assert set(slots) == set(spec.Slot) - set(UNFILLED)
     used = {slot for component in EVERY for slot in component.slots}
     assert not used & set(UNFILLED)
@@ -110,7 +110,7 @@ def test_the_stack_runs_the_spec_components_and_the_migration() -> None:
 
 def test_an_unknown_component_is_named(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="webserver"):
-        component_environment("webserver", {}, layout(tmp_path), NETWORK, SECRETS)
+        component_environment("webserver", {}, layout(tmp_path), SEEDED, SECRETS)
 
 
 def test_the_migration_renders_the_same_before_the_seed_and_the_scheduler_does_not_render(

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from farflow.local.endpoint.images import ImageResolver
+from farflow.local.endpoint.image_resolver import ImageResolver
 from farflow.local.endpoint.plan import NO_ROLE, TaskContext, plan_task
 from farflow.local.environment import component_environment
 from farflow.local.roles import access_key, role_of_key
 from farflow.spec import COMPONENTS, MIGRATION
-from tests.support.layouts import NETWORK, SECRETS, example_layout
+from tests.support.layouts import SECRETS, SEEDED, example_layout
 
 CONTEXT = TaskContext(
     task_arn="arn:aws:ecs:us-east-1:123456789012:task/c/0123abcd",
@@ -33,7 +33,7 @@ def task_key(context: TaskContext) -> str:
 @pytest.mark.parametrize("component", [*COMPONENTS, MIGRATION], ids=lambda component: component.name)
 def test_each_component_calls_as_its_own_role(component: object, tmp_path: Path) -> None:
     env = component_environment(
-        component, {"AWS_ACCESS_KEY_ID": "AKIAREAL"}, example_layout(tmp_path), NETWORK, SECRETS
+        component, {"AWS_ACCESS_KEY_ID": "AKIAREAL"}, example_layout(tmp_path), SEEDED, SECRETS
     )
     assert role_of_key(env["AWS_ACCESS_KEY_ID"]) == f"farflow-{component.name}"  # type: ignore[attr-defined]
 

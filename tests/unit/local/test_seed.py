@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from farflow.local.endpoint.images import ImageResolver
-from farflow.local.seed import SeedError, airflow_task_definition, folder_task_definition
+from farflow.local.endpoint.image_resolver import ImageResolver
+from farflow.local.seed import SeedError, airflow_task_definition
 from farflow.scaffold import init_project
 from farflow.spec import Names, TaskFolderError
+from tests.support.seeding import folder_task_definition
 
 
 def test_a_task_folder_becomes_a_fargate_definition(tmp_path: Path) -> None:

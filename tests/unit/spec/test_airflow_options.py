@@ -24,7 +24,7 @@ from farflow.local.local_only import LOCAL_TUNING, RESILIENCE_TUNING
 from farflow.spec import AIRFLOW_TASK, COMPONENTS, MIGRATION, SERVICES, Names
 from farflow.spec.airflow_option_check import airflow_options, check_options
 from farflow.spec.airflow_options import ALL_CONTAINERS, OWNED, env_var, option_of
-from tests.support.layouts import NETWORK, SECRETS, example_layout
+from tests.support.layouts import SECRETS, SEEDED, example_layout
 from tests.unit.deploy.test_environment import VALUES
 
 OPTIONS = """
@@ -168,9 +168,9 @@ def test_every_option_the_local_stack_wires_is_owned(tmp_path: Path) -> None:
     """The local stack's speed tuning may be overridden by the project's options; its wiring may not."""
     layout = example_layout(tmp_path)
     tuning = _airflow_names({**LOCAL_TUNING, **RESILIENCE_TUNING})
-    rendered = _airflow_names(airflow_task_env(layout, NETWORK, SECRETS))
+    rendered = _airflow_names(airflow_task_env(layout, SEEDED, SECRETS))
     for component in (*COMPONENTS, MIGRATION):
-        rendered |= _airflow_names(component_environment(component, {}, layout, NETWORK, SECRETS))
+        rendered |= _airflow_names(component_environment(component, {}, layout, SEEDED, SECRETS))
     assert rendered - tuning - set(OWNED) == set()
 
 
@@ -179,8 +179,8 @@ def test_both_platforms_set_each_option_on_its_sections_readers(tmp_path: Path) 
     deploy = AwsEnvironment(Names("demo"), replace(VALUES, airflow_options=options))
     (tmp_path / "farflow.toml").write_text(OPTIONS)
     layout = replace(example_layout(tmp_path), airflow_options=project_airflow_options(tmp_path))
-    local = {c.name: component_environment(c, {}, layout, NETWORK, SECRETS) for c in (*COMPONENTS, MIGRATION)}
-    local[AIRFLOW_TASK.name] = airflow_task_env(layout, NETWORK, SECRETS)
+    local = {c.name: component_environment(c, {}, layout, SEEDED, SECRETS) for c in (*COMPONENTS, MIGRATION)}
+    local[AIRFLOW_TASK.name] = airflow_task_env(layout, SEEDED, SECRETS)
     aws = {c.name: deploy.for_component(c) for c in (*SERVICES, AIRFLOW_TASK, MIGRATION)}
     expected = {
         "AIRFLOW__CORE__PARALLELISM": ALL_CONTAINERS,
@@ -224,7 +224,7 @@ def test_airflow_reads_the_options_from_the_local_schedulers_environment(tmp_pat
     """The rendered variables are what Airflow itself reads (its own CLI, in the scheduler's environment)."""
     (tmp_path / "farflow.toml").write_text(OPTIONS)
     layout = replace(example_layout(tmp_path), airflow_options=project_airflow_options(tmp_path))
-    environment = component_environment("scheduler", {"PATH": os.environ["PATH"]}, layout, NETWORK, SECRETS)
+    environment = component_environment("scheduler", {"PATH": os.environ["PATH"]}, layout, SEEDED, SECRETS)
     (tmp_path / ".farflow" / "airflow").mkdir(parents=True, exist_ok=True)
     script = (
         "from airflow.configuration import conf; "

@@ -13,10 +13,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -29,19 +27,10 @@ from farflow.worker.drain import (
     exit_code,
 )
 from tests.support.ecs_agent import Agent
+from tests.support.polling import wait_until
 
 HERE = Path(__file__).parent
 DEADLINE = 30.0
-
-
-def until(check: Callable[[], Any], what: str, seconds: float = DEADLINE) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.parametrize(
@@ -78,12 +67,20 @@ class Entry:
 
     def wait_ready(self) -> dict[str, int]:
         path = self.folder / "ready"
-        self.ready = json.loads(until(lambda: path.exists() and path.read_text(), "the stand-in to start"))
+        self.ready = json.loads(
+            wait_until(
+                lambda: path.exists() and path.read_text(), what="the stand-in to start", timeout=DEADLINE
+            )
+        )
         return self.ready
 
     def ending(self) -> str:
         path = self.folder / "ending"
-        return str(until(lambda: path.exists() and path.read_text(), "the stand-in to end"))
+        return str(
+            wait_until(
+                lambda: path.exists() and path.read_text(), what="the stand-in to end", timeout=DEADLINE
+            )
+        )
 
     def stop(self) -> None:
         for pid in (self.process.pid, self.ready.get("pid")):
@@ -142,7 +139,7 @@ def test_a_busy_worker_holds_protection_until_it_drains(start: Callable[..., Ent
     entry = start({"ECS_AGENT_URI": agent.uri})
     entry.wait_ready()
     # The stand-in reports one running job: the entry protects the task at its first status poll.
-    until(lambda: agent.requests, "the protection request")
+    wait_until(lambda: agent.requests, what="the protection request", timeout=DEADLINE)
     path, body = agent.requests[0]
     assert path.endswith("/task-protection/v1/state")
     assert body["ProtectionEnabled"] is True

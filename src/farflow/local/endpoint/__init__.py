@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from farflow.local.endpoint.faults import FaultSettings, FaultSettingsError
-from farflow.local.endpoint.images import ImageResolver
+from farflow.local.endpoint.image_resolver import ImageResolver
 
 if TYPE_CHECKING:
     from farflow.local.endpoint.server import LocalEcsEndpoint

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from farflow.local.endpoint.faults import FaultSettings, FaultSettingsError
-from farflow.local.endpoint.images import ImageResolver
+from farflow.local.endpoint.image_resolver import ImageResolver
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -86,7 +86,7 @@ class LocalEcsResponse(EC2ContainerServiceResponse):  # type: ignore[misc]
         _check_capacity_providers(self._get_param("capacityProviderStrategy") or [], cluster)
         token = self._get_param("clientToken")
         if token:
-            arns = self.runtime.replay(cluster.arn, token)
+            arns = self.runtime.client_tokens.replay(cluster.arn, token)
             if arns is not None:
                 known = backend.tasks.get(cluster.name, {})
                 return ActionResult({"tasks": [known[arn] for arn in arns], "failures": []})
@@ -102,7 +102,7 @@ class LocalEcsResponse(EC2ContainerServiceResponse):  # type: ignore[misc]
             raise
         self.runtime.admit(backend, tasks, [dice.launch_outcome() for _ in tasks])
         if token and tasks:
-            self.runtime.remember(cluster.arn, token, [task.task_arn for task in tasks])
+            self.runtime.client_tokens.remember(cluster.arn, token, [task.task_arn for task in tasks])
         if tasks and dice.server_error():
             raise InjectedServerError  # the tasks run: a retry with the same clientToken gets them
         missing = self._get_int_param("count", 1) - len(tasks)

@@ -75,7 +75,7 @@ class FaultSettings:
     spot_interruption_rate: float = 0.0
     start_failure_rate: float = 0.0
     seed: int | None = None
-    # Task state change events (events.py): lost, delivered twice, delivered late (after later ones).
+    # Task state change events (eventbridge.py): lost, delivered twice, delivered late (after later ones).
     event_drop_rate: float = 0.0
     event_duplicate_rate: float = 0.0
     event_reorder_rate: float = 0.0

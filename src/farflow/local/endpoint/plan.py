@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from farflow.local.endpoint.images import ImageNotFoundError, ImageResolver
+from farflow.local.endpoint.image_resolver import ImageNotFoundError, ImageResolver
 from farflow.local.endpoint.lifecycle import DEFAULT_STOP_TIMEOUT, memory_mib
 from farflow.local.endpoint.logs import LogSetupError, LogTarget, log_target
 from farflow.local.roles import credentials

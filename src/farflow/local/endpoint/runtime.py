@@ -1,14 +1,16 @@
-"""The tasks one endpoint launched, moved through ECS's lifecycle by one supervisor thread.
+"""The tasks one endpoint launched, moved through ECS's lifecycle by one lifecycle thread.
 
 Request threads only record: RunTask admits tasks (PROVISIONING), StopTask records the wish. The
-supervisor does the rest, a pass at a time: PROVISIONING -> PENDING, then (in the same pass, once any
-warm interpreter its containers fork from is ready: forkserver.py) starts the essential containers
+lifecycle thread does the rest, a pass at a time: PROVISIONING -> PENDING, then (in the same pass, once any
+warm interpreter its containers fork from is ready: warm_python_client.py) starts the essential containers
 (-> RUNNING), watches their processes and memory, signals them on StopTask, and reports STOPPED once
 every container has exited and its output has been written. With execute=False a task stops at RUNNING
 with no process and costs nothing until StopTask.
 
-The supervisor holds MOTO_LOCK only to read or write moto's models, never while starting, signalling or
-measuring processes. One thread per container reads its output into CloudWatch Logs.
+The lifecycle thread holds MOTO_LOCK only to read or write moto's models, never while starting, signalling or
+measuring processes. One thread per container reads its output into CloudWatch Logs. Beside it: each
+container's process and memory limits (container_run.py), RunTask's clientToken (client_tokens.py), and
+the record of when each task reached each step (timeline.py).
 """
 
 from __future__ import annotations
@@ -22,22 +24,15 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from farflow.local.endpoint import logs, task_status
-from farflow.local.endpoint.forkserver import (
-    PRELOADS,
-    ContainerProcess,
-    ForkPool,
-    assumed_override,
-)
-from farflow.local.endpoint.images import ImageResolver
+from farflow.local.endpoint.client_tokens import ClientTokens
+from farflow.local.endpoint.container_run import ContainerRun, over_memory
+from farflow.local.endpoint.image_resolver import ImageResolver
 from farflow.local.endpoint.lifecycle import (
     ESSENTIAL_EXIT,
     PENDING,
@@ -65,68 +60,20 @@ from farflow.local.endpoint.plan import (
     plan_task,
     task_memory_mib,
 )
-from farflow.local.process_tree import TreeSample, descendants, sample_trees, signal_tree, start_session
+from farflow.local.endpoint.timeline import Steps, Timeline
+from farflow.local.endpoint.warm_python_client import (
+    PRELOADS,
+    ForkPool,
+    assumed_override,
+)
+from farflow.local.process_tree import TreeSample, sample_trees, start_session
 
 logger = logging.getLogger(__name__)
 
-PASS_INTERVAL = 0.1  # seconds between supervisor passes while any task needs watching
+PASS_INTERVAL = 0.1  # seconds between the lifecycle thread's passes while any task needs watching
 MEMORY_INTERVAL = 0.25  # seconds between memory samples of running containers
 OUTPUT_GRACE = 2.0  # how long a stopped container's output may keep arriving before STOPPED is reported
-MIB = 1024 * 1024
 SHUTDOWN_REASON = "The local ECS endpoint stopped"
-TIMELINE_SIZE = 10_000  # tasks whose timestamps `timeline()` keeps
-STARTS_SIZE = 100_000  # container starts `started_containers()` keeps
-
-
-@dataclass(eq=False)
-class ContainerRun:
-    """One essential container's process."""
-
-    index: int  # position in the task definition (and in the model's containers)
-    plan: ContainerPlan
-    process: ContainerProcess  # subprocess.Popen, or a fork of a warm interpreter
-    forked: bool = False
-    reader: threading.Thread | None = None
-    kill_at: float | None = None
-    killed: bool = False
-    out_of_memory: bool = False
-    exit: ContainerExit | None = None
-    exited_at: float = 0.0
-    members: dict[int, psutil.Process] = field(default_factory=dict)  # descendants seen so far
-
-    @property
-    def group(self) -> int:
-        return self.process.pid
-
-    def remember(self, members: list[psutil.Process]) -> None:
-        known = {pid: member for pid, member in self.members.items() if member.is_running()}
-        self.members = known | {member.pid: member for member in members}
-
-    def signal(self, signum: int) -> None:
-        """Signal the container: its group and every process it started, even ones that left the group."""
-        if self.exit is None:
-            self.remember(descendants(self.group))
-        signal_tree(self.group, self.members.values(), signum)
-
-
-@dataclass
-class Steps:
-    """When a task reached each step (time.time()), and which of its containers were forked."""
-
-    times: dict[str, float] = field(default_factory=dict)
-    forked: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class StartedContainer:
-    """One essential container whose process started: the endpoint's own count of code that ran, which
-    tests hold against duplicate launches. The task's tags say whose it was (farflow's executor tags each
-    task with the Airflow task instance and try)."""
-
-    task_arn: str
-    container: str
-    tags: Mapping[str, str]
-    started_at: float  # time.time()
 
 
 @dataclass(eq=False)
@@ -157,6 +104,8 @@ def task_role_of(definition: Any) -> str:
 
 
 class TaskRuntime:
+    """The endpoint's tasks: admitted by request threads, moved through the lifecycle by its thread."""
+
     def __init__(
         self,
         images: ImageResolver,
@@ -170,12 +119,10 @@ class TaskRuntime:
         self.base_env = dict(base_env)
         self.endpoint_url = ""
         self.forks = ForkPool(images.python, enabled=fork_server and execute, preloads=preloads)
-        self._timeline: dict[str, Steps] = {}  # the last TIMELINE_SIZE tasks' steps, by ARN
-        self._timeline_lock = threading.Lock()
-        self._starts: deque[StartedContainer] = deque(maxlen=STARTS_SIZE)
-        self._active: dict[str, LocalTask] = {}  # tasks the supervisor must look at
+        self.timeline = Timeline()
+        self.client_tokens = ClientTokens()
+        self._active: dict[str, LocalTask] = {}  # tasks the lifecycle thread must look at
         self._idle: dict[str, LocalTask] = {}  # RUNNING without a process: nothing to do until StopTask
-        self._tokens: dict[tuple[str, str], list[str]] = {}
         self._wake = threading.Event()
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
@@ -247,18 +194,11 @@ class TaskRuntime:
             self._finish(task, ESSENTIAL_EXIT, exits)
             return True
 
-    def replay(self, cluster_arn: str, token: str) -> list[str] | None:
-        """The task ARNs an earlier RunTask with this clientToken launched, if any."""
-        return self._tokens.get((cluster_arn, token))
-
-    def remember(self, cluster_arn: str, token: str, arns: list[str]) -> None:
-        self._tokens[(cluster_arn, token)] = arns
-
-    # Supervisor.
+    # The lifecycle thread.
 
     def start(self, endpoint_url: str) -> None:
         self.endpoint_url = endpoint_url
-        self._thread = threading.Thread(target=self._loop, name="farflow-ecs-supervisor", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name="farflow-ecs-lifecycle", daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:
@@ -270,7 +210,7 @@ class TaskRuntime:
             try:
                 self._pass()
             except Exception:
-                logger.exception("The local ECS supervisor's pass failed; it will try again.")
+                logger.exception("The local ECS lifecycle pass failed; it will try again.")
 
     def _pass(self) -> None:
         now = time.monotonic()
@@ -284,7 +224,7 @@ class TaskRuntime:
             try:
                 self._step(task, now, samples)
             except Exception:
-                logger.exception("Supervising task %s failed; stopping it.", task.arn)
+                logger.exception("Moving task %s through its lifecycle failed; stopping it.", task.arn)
                 self._abandon(task, failed_to_start("CannotStartContainerError: local runtime error"))
             if task.status == STOPPED and task.scratch is not None:
                 shutil.rmtree(task.scratch, ignore_errors=True)
@@ -323,37 +263,11 @@ class TaskRuntime:
         self._mark(task, status.lower())
 
     def _mark(self, task: LocalTask, step: str, forked: str | None = None) -> None:
-        with self._timeline_lock:
-            task.steps.times.setdefault(step, time.time())
-            if forked is not None:
-                task.steps.forked.append(forked)
-            if task.arn not in self._timeline:
-                if len(self._timeline) >= TIMELINE_SIZE:
-                    del self._timeline[next(iter(self._timeline))]
-                self._timeline[task.arn] = task.steps
+        self.timeline.mark(task.arn, task.steps, step, forked)
 
     def memory_checks(self) -> int:
         """Passes that sampled the running containers' memory and enforced their limits, so far."""
         return self._memory_checks
-
-    def timeline(self) -> dict[str, Steps]:
-        """Per task ARN: the wall-clock time (time.time()) it was admitted, became pending, was launched,
-        its containers started, it became running, its first container exited, it became stopped; and
-        which of its containers were forked from a warm interpreter. For benchmarks."""
-        with self._timeline_lock:
-            return {
-                arn: Steps(dict(steps.times), list(steps.forked)) for arn, steps in self._timeline.items()
-            }
-
-    def _record_start(self, task: LocalTask, container: str) -> None:
-        tags = {str(tag["key"]): str(tag["value"]) for tag in task.model.tags or []}
-        with self._timeline_lock:
-            self._starts.append(StartedContainer(task.arn, container, tags, time.time()))
-
-    def started_containers(self) -> list[StartedContainer]:
-        """Every essential container whose process started, oldest first (the last STARTS_SIZE)."""
-        with self._timeline_lock:
-            return list(self._starts)
 
     def _context(self, task_arn: str, backend: Any, task_role_arn: str) -> TaskContext:
         return TaskContext(
@@ -416,7 +330,8 @@ class TaskRuntime:
                 ) from None
             run = ContainerRun(index=names.index(name), plan=plan, process=process, forked=forked)
             self._mark(task, "started" if forked else "spawned", forked=name if forked else None)
-            self._record_start(task, name)
+            tags = {str(tag["key"]): str(tag["value"]) for tag in task.model.tags or []}
+            self.timeline.record_start(task.arn, name, tags)
             if plan.log is not None and process.stdout is not None:
                 run.reader = threading.Thread(
                     target=logs.pump,
@@ -466,34 +381,10 @@ class TaskRuntime:
             exits = {run.index: run.exit for run in task.runs if run.exit}
             self._finish(task, task.ending or ESSENTIAL_EXIT, exits)
 
-    def _enforce_memory(self, task: LocalTask, samples: Mapping[int, TreeSample]) -> None:
-        """SIGKILL containers over their memory, or all of the task's over the task's. Memory is the
-        proportional set size, read only for trees whose resident set size (its upper bound, and cheap to
-        read) is over a limit."""
-        live = [
-            run for run in task.runs if run.exit is None and not run.out_of_memory and run.group in samples
-        ]
-        if not live:
-            return
-        resident = {run.group: samples[run.group].memory for run in live}
-        proportional: dict[int, int] = {}
-
-        def used(run: ContainerRun, limit: int) -> int:
-            if resident[run.group] <= limit:
-                return resident[run.group]
-            if run.group not in proportional:
-                proportional[run.group] = samples[run.group].proportional_memory()
-            return proportional[run.group]
-
-        over = [run for run in live if 0 < (limit := (run.plan.memory_mib or 0) * MIB) < used(run, limit)]
-        task_limit = (task.memory_mib or 0) * MIB
-        if (
-            task_limit
-            and sum(resident.values()) > task_limit
-            and sum(used(run, 0) for run in live) > task_limit
-        ):
-            over = live
-        for run in over:
+    @staticmethod
+    def _enforce_memory(task: LocalTask, samples: Mapping[int, TreeSample]) -> None:
+        """SIGKILL containers over their memory, or all of the task's over the task's (container_run.py)."""
+        for run in over_memory(task.runs, samples, task.memory_mib):
             logger.info("Task %s container %s exceeded its memory; killing it.", task.arn, run.plan.name)
             run.out_of_memory = True
             run.signal(signal.SIGKILL)
@@ -526,7 +417,7 @@ class TaskRuntime:
     # Shutdown.
 
     def close(self, grace: float) -> None:
-        """Stop supervising; SIGTERM every container, SIGKILL what is left after `grace` seconds."""
+        """Stop the lifecycle thread; SIGTERM every container, SIGKILL what is left after `grace` seconds."""
         self._closing.set()
         self._wake.set()
         if self._thread is not None:

@@ -19,14 +19,15 @@ from typing import Any
 import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from farflow.local.endpoint import events
+from farflow.local.endpoint import eventbridge
 from farflow.local.endpoint.access import AccessControl, leave_bucket_policies_to_farflow
 from farflow.local.endpoint.ecs_api import app_factory, response_class
 from farflow.local.endpoint.faults import FaultSettings, FaultSwitch
-from farflow.local.endpoint.forkserver import PRELOADS, fork_server_enabled
-from farflow.local.endpoint.images import ImageResolver
+from farflow.local.endpoint.image_resolver import ImageResolver
 from farflow.local.endpoint.moto_state import claim_account, release_account
-from farflow.local.endpoint.runtime import StartedContainer, Steps, TaskRuntime
+from farflow.local.endpoint.runtime import TaskRuntime
+from farflow.local.endpoint.timeline import StartedContainer, Steps
+from farflow.local.endpoint.warm_python_client import PRELOADS, fork_server_enabled
 from farflow.local.endpoint.wsgi import Dispatcher, EndpointMiddleware, QuietRequestHandler
 from farflow.local.iam_mode import DEFAULT_MODE, IamMode
 
@@ -79,7 +80,7 @@ class LocalEcsEndpoint:
         self._app: EndpointMiddleware | None = None
         self._thread: threading.Thread | None = None
         self._account: str | None = None
-        self._events: events.EventPublisher | None = None
+        self._events: eventbridge.EventPublisher | None = None
         self._access: AccessControl | None = None
         self._lock = threading.Lock()
 
@@ -143,13 +144,13 @@ class LocalEcsEndpoint:
 
     def task_timeline(self) -> dict[str, Steps]:
         """When each task was admitted, launched, its containers started, RUNNING, exited and STOPPED
-        (time.time()), and which were forked from a warm interpreter: for benchmarks (TaskRuntime.timeline)."""
-        return self._runtime.timeline()
+        (time.time()), and which were forked from a warm interpreter: for benchmarks (Timeline.steps)."""
+        return self._runtime.timeline.steps()
 
     def started_containers(self) -> list[StartedContainer]:
         """Every essential container whose process started, with its task's tags: how many times code ran
-        for one Airflow task instance and try, as the endpoint saw it (TaskRuntime.started_containers)."""
-        return self._runtime.started_containers()
+        for one Airflow task instance and try, as the endpoint saw it (Timeline.started_containers)."""
+        return self._runtime.timeline.started_containers()
 
     def warm_pids(self) -> list[int]:
         """The pids of the warm interpreters containers fork from (none with the fork server off)."""
@@ -178,9 +179,9 @@ class LocalEcsEndpoint:
                 raise
             self._server, self._account, self.port = server, account, server.server_port
             self._app = app
-            self._events = events.EventPublisher(account, self._faults)
+            self._events = eventbridge.EventPublisher(account, self._faults)
             self._events.start()
-            events.register(self._events)
+            eventbridge.register(self._events)
             self._thread = threading.Thread(
                 target=server.serve_forever, args=(POLL_INTERVAL,), name="farflow-ecs-endpoint", daemon=True
             )
@@ -201,7 +202,7 @@ class LocalEcsEndpoint:
                 self._thread.join()
             self._runtime.close(STOP_GRACE)
             if self._events is not None:
-                events.unregister(self._events)
+                eventbridge.unregister(self._events)
                 self._events.close()
             if self._account is not None:
                 release_account(self._account)

@@ -4,11 +4,11 @@ StopTask serialise. Callers hold MOTO_LOCK.
 moto fills the response from model attributes (status, started_at, stopped_at, stop_code,
 stopped_reason; a container's last_status, exitCode and reason), so setting them is all it takes. moto
 also moves tasks along by itself on each DescribeTasks; `show_provisioning` switches that off for the
-task, so only our supervisor changes its status (per task, not with moto's process-wide state_manager,
+task, so only our lifecycle thread changes its status (per task, not with moto's process-wide state_manager,
 so other moto users in the same process keep moto's default behaviour).
 
 Every change written here also counts up the task's `version` and publishes an ECS Task State Change
-event (events.py), as ECS does: this is the one place a task's status changes.
+event (eventbridge.py), as ECS does: this is the one place a task's status changes.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from moto.core.utils import utcnow
 from moto.ecs.models import Container
 
-from farflow.local.endpoint import events
+from farflow.local.endpoint import eventbridge
 from farflow.local.endpoint.lifecycle import PENDING, PROVISIONING, RUNNING, STOPPED, ContainerExit, Ending
 
 FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
@@ -47,7 +47,7 @@ def show_provisioning(model: Any, definition: Any) -> None:
 def _changed(model: Any) -> None:
     """A new version of the task: DescribeTasks shows it, and an event tells the bus."""
     model.version = (getattr(model, "version", None) or 0) + 1
-    events.task_changed(model)
+    eventbridge.task_changed(model)
 
 
 def _container(model: Any, definition: Any, index: int) -> Any:

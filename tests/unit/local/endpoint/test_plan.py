@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from farflow.local.endpoint.images import ImageResolver
+from farflow.local.endpoint.image_resolver import ImageResolver
 from farflow.local.endpoint.logs import LogTarget
 from farflow.local.endpoint.plan import StartFailure, TaskContext, plan_task, task_memory_mib
 

@@ -3,7 +3,7 @@
 A fresh Python that imports Airflow's Task SDK spends seconds before the task's first line; a fork of an
 interpreter that has already imported it starts in milliseconds. So a container whose command is
 `python -m MODULE ...`, `python -c CODE ...` or `python SCRIPT ...` (python being `ImageResolver.python`,
-with no interpreter options) is forked by a warm interpreter (warm_python.py, a separate single-threaded
+with no interpreter options) is forked by a warm interpreter (warm_python_server.py, a separate single-threaded
 process, never a fork of this multi-threaded one) instead of being spawned.
 
 What a warm interpreter imported depends on its environment (Airflow builds its configuration at
@@ -39,18 +39,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal, Protocol
 
-from farflow.local.endpoint import warm_python
-from farflow.local.endpoint.images import ImageResolver
+from farflow.local.endpoint import warm_python_server
+from farflow.local.endpoint.image_resolver import ImageResolver
 from farflow.local.endpoint.plan import TASK_ARN_KEY, ContainerPlan
 from farflow.local.process_tree import signal_group, start_session
 
 logger = logging.getLogger(__name__)
 
 FORK_SERVER_ENV = "FARFLOW_LOCAL_FORK_SERVER"
-WARM_SCRIPT = Path(warm_python.__file__).resolve()
+WARM_SCRIPT = Path(warm_python_server.__file__).resolve()
 EXECUTE_WORKLOAD = "airflow.sdk.execution_time.execute_workload"
 # What a `python -m MODULE` container will import anyway, imported once per warm interpreter: for Airflow's
-# task command, the Task SDK, its supervisor and task runner and what they import lazily, and what the
+# task command, the Task SDK, its task supervisor and task runner and what they import lazily, and what the
 # task runner needs to parse a DAG file. A trailing "?" marks a module that may be missing.
 PRELOADS: Mapping[str, tuple[str, ...]] = {
     EXECUTE_WORKLOAD: (
@@ -266,7 +266,7 @@ class WarmPython:
                 raise WarmPythonError(self.error or "the warm interpreter is not ready")
             self.last_used = time.monotonic()
             try:
-                warm_python.send(self._sock, {"fork": {**request, "cwd": str(cwd)}}, [output])
+                warm_python_server.send(self._sock, {"fork": {**request, "cwd": str(cwd)}}, [output])
                 reply = self._replies.get(timeout=REPLY_TIMEOUT)
             except (OSError, queue.Empty) as error:
                 self._broken = True
@@ -294,7 +294,7 @@ class WarmPython:
     def _read(self) -> None:
         try:
             while True:
-                message, fds = warm_python.receive(self._sock, max_fds=0)
+                message, fds = warm_python_server.receive(self._sock, max_fds=0)
                 for fd in fds:
                     os.close(fd)
                 if message is None:

@@ -1,4 +1,5 @@
-"""A small client for the api-server's REST API: what the stack, the demo and the tests need."""
+"""A small client for Airflow's api-server REST API, local or deployed: what the local stack, `farflow cost`,
+`farflow dags push` and the tests need."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from farflow.local.endpoint.images import ImageNotFoundError, ImageResolver, repository
+from farflow.local.endpoint.image_resolver import ImageNotFoundError, ImageResolver, repository
 
 PYTHON = "/opt/env/bin/python3"
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from farflow.local.api import AirflowApi
+from farflow.airflow_api import AirflowApi
 from farflow.local.ports import free_port
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from farflow.local.endpoint.events import iso_timestamp, put_events_entry
+from farflow.local.endpoint.eventbridge import iso_timestamp, put_events_entry
 from farflow.local.endpoint.long_poll import MAX_WAIT, without_wait
 
 

@@ -1,7 +1,7 @@
 """A warm Python interpreter that forks a fresh process for each container (the fork server's server half).
 
-The endpoint runs this file as a script, `python warm_python.py FD [MODULE ...]`, with exactly the
-environment and working folder of the containers it will serve (see forkserver.py, which keys warm
+The endpoint runs this file as a script, `python warm_python_server.py FD [MODULE ...]`, with exactly the
+environment and working folder of the containers it will serve (see warm_python_client.py, which keys warm
 interpreters by those). It imports MODULE ... once, reports ready on the socket FD, and then, for each
 request, forks a child that becomes the container:
 
@@ -216,7 +216,7 @@ class Server:
         send(self.sock, {"exited": pid, "code": os.waitstatus_to_exitcode(status)})
 
     def _end_children(self) -> None:
-        """The endpoint is gone: its containers cannot be supervised any more, so end them."""
+        """The endpoint is gone: its containers cannot be watched any more, so end them."""
         for pidfd, pid in self.children.items():
             try:  # noqa: SIM105 - contextlib would be one more module in every task
                 os.killpg(pid, 9)  # SIGKILL (the signal module would import enum into every task)

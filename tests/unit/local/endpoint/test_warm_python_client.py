@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from farflow.local.endpoint import warm_python
-from farflow.local.endpoint.forkserver import (
+from farflow.local.endpoint import warm_python_server
+from farflow.local.endpoint.image_resolver import ImageResolver
+from farflow.local.endpoint.plan import TASK_ARN_KEY, ContainerPlan
+from farflow.local.endpoint.warm_python_client import (
     EXECUTE_WORKLOAD,
     PRELOADS,
     Invocation,
@@ -20,8 +22,6 @@ from farflow.local.endpoint.forkserver import (
     invocation,
     warm_key,
 )
-from farflow.local.endpoint.images import ImageResolver
-from farflow.local.endpoint.plan import TASK_ARN_KEY, ContainerPlan
 
 PYTHON = "/env/bin/python"
 
@@ -123,15 +123,15 @@ def test_messages_and_fds_cross_a_socket(tmp_path: Path) -> None:
     target = tmp_path / "out"
     with ours, theirs, target.open("wb") as file:
         request = {"fork": {"mode": "-c", "target": "pass", "args": ["é", ""], "env": {"A": "1"}, "cwd": "/"}}
-        warm_python.send(ours, request, [file.fileno()])
-        received, fds = warm_python.receive(theirs)
+        warm_python_server.send(ours, request, [file.fileno()])
+        received, fds = warm_python_server.receive(theirs)
         assert received == request and len(fds) == 1
         os.write(fds[0], b"through the passed fd")
         os.close(fds[0])
-        warm_python.send(theirs, {"exited": 12, "code": -9})
-        assert warm_python.receive(ours) == ({"exited": 12, "code": -9}, [])
+        warm_python_server.send(theirs, {"exited": 12, "code": -9})
+        assert warm_python_server.receive(ours) == ({"exited": 12, "code": -9}, [])
         ours.shutdown(socket.SHUT_WR)
-        assert warm_python.receive(theirs) == (None, [])
+        assert warm_python_server.receive(theirs) == (None, [])
     assert target.read_bytes() == b"through the passed fd"
     with pytest.raises(ValueError, match="dict"):
-        warm_python.decode(warm_python.marshal.dumps([1]))
+        warm_python_server.decode(warm_python_server.marshal.dumps([1]))
