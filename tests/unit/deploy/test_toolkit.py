@@ -27,11 +27,11 @@ from farflow.deploy.toolkit import (
 from tests.support.deploy import Synthesized
 from tests.support.preflight_probes import NODE
 
-PROJECT = Path("/work/my project")
+PROJECT = Path("/home/ana/my project")
 PYTHON = "/venv/bin/python"
-APP = "/venv/bin/python -m farflow.deploy.app --project '/work/my project'"
+APP = "/venv/bin/python -m farflow.deploy.app --project '/home/ana/my project'"
 NPX = ["/opt/node/bin/node", "/opt/node/npx-cli.js", "--yes", "aws-cdk@2.1148.1"]
-COMMON = ["--app", APP, "--output", "/work/my project/cdk.out"]
+COMMON = ["--app", APP, "--output", "/home/ana/my project/cdk.out"]
 
 
 def test_deploy_runs_the_pinned_toolkit_with_this_python_and_an_outputs_file() -> None:
@@ -41,7 +41,7 @@ def test_deploy_runs_the_pinned_toolkit_with_this_python_and_an_outputs_file() -
         *COMMON,
         "--all",
         "--outputs-file",
-        "/work/my project/cdk.out/farflow-outputs.json",
+        "/home/ana/my project/cdk.out/farflow-outputs.json",
     ]
 
 
@@ -83,7 +83,7 @@ def test_diff_and_bootstrap() -> None:
 
 
 def test_the_app_command_survives_the_toolkits_shell() -> None:
-    assert shlex.split(APP) == [PYTHON, "-m", "farflow.deploy.app", "--project", "/work/my project"]
+    assert shlex.split(APP) == [PYTHON, "-m", "farflow.deploy.app", "--project", "/home/ana/my project"]
 
 
 def test_an_unknown_action_is_refused() -> None:
