@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Sequence
 
+from farflow.local.endpoint.access import call_of
 from farflow.local.endpoint.request_context import Call, checks
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
@@ -95,3 +97,37 @@ def test_queue_key_and_log_calls_name_their_resource() -> None:
     put = json_call("logs", "PutLogEvents", {"logGroupName": "/g", "logStreamName": "s"})
     [written] = checks(put, ROLE, ACCOUNT, REGION, Lookup())
     assert written.request.resource == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/g:log-stream:s"
+
+
+def test_a_query_protocol_call_is_read_from_its_form_body() -> None:
+    body = b"Action=CreateSubnet&Version=2016-11-15&VpcId=vpc-1&CidrBlock=10.0.1.0%2F24"
+    created, in_vpc = checks(
+        Call("ec2", "CreateSubnet", "http://127.0.0.1:1/", {}, body), ROLE, ACCOUNT, REGION, Lookup()
+    )
+    assert (created.request.action, created.request.resource) == (
+        "ec2:CreateSubnet",
+        f"arn:aws:ec2:{REGION}:{ACCOUNT}:subnet/*",
+    )
+    assert in_vpc.request.resource == f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc/vpc-1"
+    assert in_vpc.request.keys["aws:PrincipalArn"] == ROLE
+
+
+def test_the_endpoint_names_a_form_calls_operation_from_its_body() -> None:
+    body = b"Action=PutRolePolicy&Version=2010-05-08&RoleName=r&PolicyName=p"
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded; charset=utf-8",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "HTTP_AUTHORIZATION": "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/iam/aws4_request, "
+        "SignedHeaders=host, Signature=x",
+    }
+    call = call_of(environ)
+    assert (call.service, call.operation) == ("iam", "PutRolePolicy")
+    assert environ["wsgi.input"].read() == body  # put back for moto
+    [put] = checks(call, ROLE, ACCOUNT, REGION, Lookup())
+    assert (put.request.action, put.request.resource) == (
+        "iam:PutRolePolicy",
+        f"arn:aws:iam::{ACCOUNT}:role/r",
+    )
