@@ -31,6 +31,13 @@ from farflow.policy import Request
 from farflow.policy.s3 import s3_requests
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
+# SQS's batch calls are authorised as the single call's action ("Actions, resources, and condition keys
+# for Amazon SQS": there is no sqs:DeleteMessageBatch action).
+SQS_BATCHES = {
+    "DeleteMessageBatch": "sqs:DeleteMessage",
+    "SendMessageBatch": "sqs:SendMessage",
+    "ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+}
 # Services whose calls are a form (`Action=CreateVpc&VpcId=...`) rather than JSON.
 QUERY_PROTOCOL = frozenset({"ec2", "iam", "sts"})
 
@@ -125,7 +132,7 @@ def checks(call: Call, principal: str | None, account: str, region: str, lookup:
     if service == "sqs":
         queue = str(params.get("QueueUrl", "")).rsplit("/", 1)[-1] or str(params.get("QueueName", ""))
         resource = arns("sqs", queue) if queue else "*"
-        action = "sqs:DeleteMessage" if call.operation == "DeleteMessageBatch" else action
+        action = SQS_BATCHES.get(call.operation, action)
         return [Checked(Request(action, resource, principal, keys), ("sqs", queue) if queue else None)]
     if service == "kms":
         key = lookup.key_arn(str(params.get("KeyId", ""))) if params.get("KeyId") else None

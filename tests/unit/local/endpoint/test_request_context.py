@@ -131,3 +131,23 @@ def test_the_endpoint_names_a_form_calls_operation_from_its_body() -> None:
         "iam:PutRolePolicy",
         f"arn:aws:iam::{ACCOUNT}:role/r",
     )
+
+
+def test_every_sqs_operation_is_an_sqs_action_of_the_reference() -> None:
+    """botocore's SQS operations: each is its own action but the batches, which are the single call's."""
+    from botocore.session import get_session
+
+    operations = get_session().get_service_model("sqs").operation_names
+    actions = {
+        operation: checks(
+            json_call("sqs", operation, {"QueueUrl": "http://h/1/q"}), ROLE, ACCOUNT, REGION, Lookup()
+        )[0].request.action
+        for operation in operations
+    }
+    batches = {operation: action for operation, action in actions.items() if operation.endswith("Batch")}
+    assert batches == {
+        "DeleteMessageBatch": "sqs:DeleteMessage",
+        "SendMessageBatch": "sqs:SendMessage",
+        "ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+    }
+    assert all(actions[op] == f"sqs:{op}" for op in operations if op not in batches)
