@@ -93,7 +93,13 @@ def _ec2(operation: str, params: Params, account: str, region: str) -> list[str]
 
     if operation in {"CreateTags", "DeleteTags"}:
         ids = [str(value) for key, value in params.items() if key.startswith("ResourceId.")]
-        return [arn(_EC2_TYPES.get(one.split("-", 1)[0], "*"), one) for one in ids] or ["*"]
+        kinds = [_EC2_TYPES.get(one.split("-", 1)[0]) for one in ids]
+        # A type not named here: the whole call is judged on "*" rather than on a made-up ARN.
+        return (
+            ["*"]
+            if not ids or None in kinds
+            else [arn(str(kind), one) for kind, one in zip(kinds, ids, strict=True)]
+        )
     if operation not in _EC2:
         return ["*"]
     created, named = _EC2[operation]

@@ -33,6 +33,7 @@ def of(service: str, operation: str, **params: Any) -> list[tuple[str, str]]:
             {"ResourceId.1": "vpc-1", "ResourceId.2": "sg-2"},
             [f"{EC2}:vpc/vpc-1", f"{EC2}:security-group/sg-2"],
         ),
+        ("ec2", "CreateTags", {"ResourceId.1": "vpc-1", "ResourceId.2": "ami-4"}, ["*"]),
         ("ec2", "DescribeSubnets", {}, ["*"]),
         ("ec2", "DescribeSecurityGroups", {"GroupId.1": "sg-2"}, ["*"]),
         # EventBridge: rules on the default bus are rule/<name>, on another rule/<bus>/<name>.
@@ -98,3 +99,21 @@ def test_attaching_a_managed_policy_names_it_in_iam_policy_arn() -> None:
         "iam", "AttachRolePolicy", {"RoleName": "r", "PolicyArn": policy}, ACCOUNT, REGION
     )
     assert (found.resource, found.keys) == (f"arn:aws:iam::{ACCOUNT}:role/r", {"iam:PolicyARN": policy})
+
+
+@pytest.mark.parametrize("service", ["ec2", "events", "iam", "sts"])
+def test_every_operation_of_botocores_model_is_its_own_action(service: str) -> None:
+    """Any call the endpoint can get is decided: as the action of its own name (the Service Authorization
+    Reference's, for these services), on an ARN of the service's own (IAM's for STS's roles) or `*`."""
+    from botocore.session import get_session
+
+    prefix = {
+        "ec2": "arn:aws:ec2:",
+        "events": "arn:aws:events:",
+        "iam": "arn:aws:iam:",
+        "sts": "arn:aws:iam:",
+    }
+    for operation in get_session().get_service_model(service).operation_names:
+        found = authorizations(service, operation, {}, ACCOUNT, REGION)
+        assert found and {a.action for a in found} == {f"{service}:{operation}"}, operation
+        assert all(a.resource == "*" or a.resource.startswith(prefix[service]) for a in found), operation
