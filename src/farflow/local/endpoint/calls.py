@@ -44,8 +44,9 @@ def operation_name(environ: Mapping[str, Any]) -> str:
 
     JSON APIs (ECS, CloudWatch Logs, SQS, KMS) name it in X-Amz-Target; query APIs in the Action
     parameter of the URL; S3's by method, path, query and headers as botocore's model routes them
-    (`s3_routes`; path-style URLs, as the local endpoint gets them). Anything else (a query API's form body, other REST calls) is named by service, method
-    and path, so it is still counted and can never pass for a declared operation.
+    (`s3_routes`; path-style URLs, as the local endpoint gets them). Anything else (a query API's form
+    body, which the access check reads itself, other REST calls) is named by service, method and path,
+    so it is still counted and can never pass for a declared operation.
     """
     target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
     if target:
