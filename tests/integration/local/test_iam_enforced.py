@@ -139,7 +139,7 @@ def test_a_component_with_no_ecs_grant_is_denied_as_ecs_denies(enforced: Seeded)
     assert error["Code"] == "AccessDeniedException"
 
 
-def test_ec2_eventbridge_and_iam_calls_are_decided_as_their_actions_on_aws_s_resources(
+def test_ec2_eventbridge_iam_and_secrets_calls_are_decided_as_their_actions_on_aws_s_resources(
     enforced: Seeded,
 ) -> None:
     """The components call none of these; the message names the action and the ARN AWS authorizes."""
@@ -158,12 +158,30 @@ def test_ec2_eventbridge_and_iam_calls_are_decided_as_their_actions_on_aws_s_res
             f"arn:aws:iam::{account}:role/farflow-scheduler",
         ),
     ]
+    secret = enforced.endpoint.client("secretsmanager").create_secret(
+        Name="farflow/connections/db", SecretString="x"
+    )
+    cases.append(
+        (
+            lambda: enforced.client(role, "secretsmanager").get_secret_value(
+                SecretId="farflow/connections/db"
+            ),
+            "secretsmanager:GetSecretValue",
+            secret["ARN"],
+        )
+    )
     codes = []
     for call, action, resource in cases:
         error = denied(call)
         assert f"perform: {action} on resource: {resource} " in error["Message"], error
         codes.append(error["Code"])
-    assert codes == ["UnauthorizedOperation", "AccessDeniedException", "AccessDenied"]  # each service's own
+    # Each service's own error code.
+    assert codes == [
+        "UnauthorizedOperation",
+        "AccessDeniedException",
+        "AccessDenied",
+        "AccessDeniedException",
+    ]
 
 
 def test_every_call_is_evaluated(enforced: Seeded) -> None:

@@ -119,6 +119,14 @@ class MotoState:
         except Exception:
             return None
 
+    def secret_arn(self, secret_id: str) -> str | None:
+        from moto.secretsmanager.models import secretsmanager_backends
+
+        try:
+            return str(secretsmanager_backends[self.account][self.region].describe_secret(secret_id).arn)
+        except Exception:
+            return None
+
     def identity(self, role: str) -> list[tuple[Statement, ...]]:
         from moto.iam.models import iam_backends
 

@@ -3,7 +3,7 @@
 Pure apart from `Lookup`, which resolves names the request leaves implicit (a task definition's latest
 revision and roles, a bucket's default key) from the endpoint's state. What is relied on ("Actions,
 resources, and condition keys" pages of the Service Authorization Reference for Amazon ECS, Amazon S3,
-Amazon SQS, AWS KMS and Amazon CloudWatch Logs, https://docs.aws.amazon.com/service-authorization/
+Amazon SQS, AWS KMS, AWS Secrets Manager and Amazon CloudWatch Logs, https://docs.aws.amazon.com/service-authorization/
 latest/reference/):
 - ECS RunTask is authorized on the task definition ARN with `ecs:cluster`; the roles it hands the task
   need `iam:PassRole` with `iam:PassedToService`; tags set by it need `ecs:TagResource` with
@@ -14,6 +14,7 @@ latest/reference/):
   ("Protecting data with server-side encryption using AWS KMS keys", Amazon S3 User Guide).
 - SQS calls on the queue's ARN; KMS calls on the key's ARN; Logs calls on the log group
   (`log-group:<name>:*`) or the stream (`log-group:<name>:log-stream:<stream>`).
+- Secrets Manager calls on the secret's ARN (`secret:<name>-<6 characters>`), ListSecrets on `*`.
 - EC2, EventBridge, IAM and STS calls as `control_plane` names them (their pages are cited there).
 The local endpoint stands for AWS's HTTPS endpoints: `aws:SecureTransport` is true.
 """
@@ -62,6 +63,9 @@ class Lookup(Protocol):
 
     def key_arn(self, key_id: str) -> str | None:
         """A KMS key's ARN from its id, ARN or alias."""
+
+    def secret_arn(self, secret_id: str) -> str | None:
+        """A secret's ARN (with the suffix Secrets Manager adds to its name) from its name or ARN."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,12 @@ def checks(call: Call, principal: str | None, account: str, region: str, lookup:
         return [Checked(Request(action, key or "*", principal, keys), ("kms", key) if key else None)]
     if service == "logs":
         return [Checked(Request(action, _log_resource(params, arns), principal, keys))]
+    if service == "secretsmanager":
+        secret = str(params.get("SecretId", ""))
+        resource = (
+            (lookup.secret_arn(secret) or arns("secretsmanager", f"secret:{secret}")) if secret else "*"
+        )
+        return [Checked(Request(action, resource, principal, keys))]
     return [
         Checked(Request(found.action, found.resource, principal, {**keys, **found.keys}))
         for found in authorizations(service, call.operation, params, account, region)

@@ -14,6 +14,7 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/farflow-scheduler"
 DEFINITION = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/farflow-airflow:3"
 TASK_ROLES = (f"arn:aws:iam::{ACCOUNT}:role/task", f"arn:aws:iam::{ACCOUNT}:role/execution")
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k"
+SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:farflow/db-AbCdEf"
 
 
 class Lookup:
@@ -25,6 +26,9 @@ class Lookup:
 
     def key_arn(self, key_id: str) -> str | None:
         return KEY if key_id in {"k", KEY} else None
+
+    def secret_arn(self, secret_id: str) -> str | None:
+        return SECRET if secret_id in {"farflow/db", SECRET} else None
 
 
 def json_call(service: str, operation: str, params: dict[str, object]) -> Call:
@@ -151,3 +155,16 @@ def test_every_sqs_operation_is_an_sqs_action_of_the_reference() -> None:
         "ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
     }
     assert all(actions[op] == f"sqs:{op}" for op in operations if op not in batches)
+
+
+def test_a_secret_is_read_on_its_arn_with_the_suffix_secrets_manager_added() -> None:
+    [read] = checks(
+        json_call("secretsmanager", "GetSecretValue", {"SecretId": "farflow/db"}),
+        ROLE,
+        ACCOUNT,
+        REGION,
+        Lookup(),
+    )
+    assert (read.request.action, read.request.resource) == ("secretsmanager:GetSecretValue", SECRET)
+    [listed] = checks(json_call("secretsmanager", "ListSecrets", {}), ROLE, ACCOUNT, REGION, Lookup())
+    assert listed.request.resource == "*"
