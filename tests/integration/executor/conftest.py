@@ -15,7 +15,8 @@ import pytest
 from farflow.local.endpoint import FaultSettings, ImageResolver, LocalEcsEndpoint
 from farflow.local.environment import AIRFLOW_CONTAINER, AIRFLOW_FAMILY, CLUSTER
 from farflow.local.layout import DEFAULT_NAMES
-from farflow.local.seed import airflow_task_definition, seed_network
+from farflow.local.roles import find_resources, seed_roles
+from farflow.local.seed import seed_network, seed_task_definitions
 from farflow.spec import events_queue_shape
 from tests.support.polling import wait_until
 
@@ -55,9 +56,14 @@ def _shim(tmp: Path) -> Path:
 def seed(url: str) -> Seeded:
     """The network, cluster and Airflow task definition that `farflow local up` seeds."""
     network = seed_network(url, REGION)
-    boto3.client("ecs", endpoint_url=url, region_name=REGION).register_task_definition(
-        **airflow_task_definition({}, REGION)
-    )
+    cluster_arn = boto3.client("ecs", endpoint_url=url, region_name=REGION).describe_clusters(
+        clusters=[network.cluster]
+    )["clusters"][0]["clusterArn"]
+    resources = find_resources(url, REGION, cluster_arn, network.workload_store, DEFAULT_NAMES)
+    # The task runs as the Airflow task role, which reads and deletes its own workloads (no task role
+    # would leave it without credentials, as on Fargate).
+    roles = seed_roles(url, resources, DEFAULT_NAMES, [])
+    seed_task_definitions(url, REGION, {}, Path("/nonexistent"), DEFAULT_NAMES, task_roles=roles.task_roles)
     return Seeded(url, network.subnets[0], network.security_groups[0], network.workload_store)
 
 

@@ -326,8 +326,19 @@ def test_request_fields_pass_through(local: Local) -> None:
     assert env["GREETING"] == "hi"
     assert env["AWS_ENDPOINT_URL"] == local.endpoint.url
     assert (env["AWS_REGION"], env["AWS_DEFAULT_REGION"]) == ("us-east-1", "us-east-1")
-    assert env["AWS_ACCESS_KEY_ID"] and env["AWS_SECRET_ACCESS_KEY"]
+    assert "AWS_ACCESS_KEY_ID" not in env and "AWS_SECRET_ACCESS_KEY" not in env  # no task role
     assert env["FARFLOW_ECS_TASK_ARN"] == arn
+
+
+def test_a_task_without_a_task_role_has_no_credentials_as_on_fargate(local: Local) -> None:
+    call = (
+        "import boto3, botocore.exceptions as e\n"
+        "try:\n    boto3.client('s3').list_buckets()\nexcept e.NoCredentialsError as error:\n"
+        "    print(type(error).__name__)"
+    )
+    arn = local.run(local.register(["python", "-c", call], family="no-role"))["tasks"][0]["taskArn"]
+    assert local.wait_status(arn, "STOPPED")["containers"][0]["exitCode"] == 0
+    assert local.log_lines(arn) == ["NoCredentialsError"]
 
 
 def test_task_folder_image_runs_in_its_folder(local: Local, project: Path) -> None:

@@ -139,6 +139,51 @@ def test_a_component_with_no_ecs_grant_is_denied_as_ecs_denies(enforced: Seeded)
     assert error["Code"] == "AccessDeniedException"
 
 
+def test_ec2_eventbridge_iam_and_secrets_calls_are_decided_as_their_actions_on_aws_s_resources(
+    enforced: Seeded,
+) -> None:
+    """The components call none of these; the message names the action and the ARN AWS authorizes."""
+    account, region = enforced.endpoint.account_id, enforced.endpoint.region
+    role = "farflow-dag-processor"
+    cases = [
+        (lambda: enforced.client(role, "ec2").describe_subnets(), "ec2:DescribeSubnets", "*"),
+        (
+            lambda: enforced.client(role, "events").describe_rule(Name="farflow-task-state-changes"),
+            "events:DescribeRule",
+            f"arn:aws:events:{region}:{account}:rule/farflow-task-state-changes",
+        ),
+        (
+            lambda: enforced.client(role, "iam").get_role(RoleName="farflow-scheduler"),
+            "iam:GetRole",
+            f"arn:aws:iam::{account}:role/farflow-scheduler",
+        ),
+    ]
+    secret = enforced.endpoint.client("secretsmanager").create_secret(
+        Name="farflow/connections/db", SecretString="x"
+    )
+    cases.append(
+        (
+            lambda: enforced.client(role, "secretsmanager").get_secret_value(
+                SecretId="farflow/connections/db"
+            ),
+            "secretsmanager:GetSecretValue",
+            secret["ARN"],
+        )
+    )
+    codes = []
+    for call, action, resource in cases:
+        error = denied(call)
+        assert f"perform: {action} on resource: {resource} " in error["Message"], error
+        codes.append(error["Code"])
+    # Each service's own error code.
+    assert codes == [
+        "UnauthorizedOperation",
+        "AccessDeniedException",
+        "AccessDenied",
+        "AccessDeniedException",
+    ]
+
+
 def test_every_call_is_evaluated(enforced: Seeded) -> None:
     before = enforced.endpoint.iam_counts()["evaluated"]
     answered = sum(sum(counts.values()) for counts in enforced.endpoint.client_calls().values())

@@ -59,3 +59,73 @@ def test_delete_objects_is_a_delete_of_each_key_it_lists() -> None:
     assert s3_requests("PutObject", "https://b.s3.amazonaws.com/k", {}) == [
         s3_request("PutObject", "https://b.s3.amazonaws.com/k", {})
     ]
+
+
+@pytest.mark.parametrize(
+    ("operation", "url", "action"),
+    [
+        ("ListObjectsV2", "https://s3.amazonaws.com/b?list-type=2", "s3:ListBucket"),
+        ("HeadObject", "https://s3.amazonaws.com/b/k", "s3:GetObject"),
+        ("HeadBucket", "https://s3.amazonaws.com/b", "s3:ListBucket"),
+        ("GetBucketLocation", "https://s3.amazonaws.com/b?location", "s3:GetBucketLocation"),
+        ("PutBucketEncryption", "https://s3.amazonaws.com/b?encryption", "s3:PutEncryptionConfiguration"),
+        ("DeleteBucketEncryption", "https://s3.amazonaws.com/b?encryption", "s3:PutEncryptionConfiguration"),
+        (
+            "PutPublicAccessBlock",
+            "https://s3.amazonaws.com/b?publicAccessBlock",
+            "s3:PutBucketPublicAccessBlock",
+        ),
+        (
+            "PutBucketLifecycleConfiguration",
+            "https://s3.amazonaws.com/b?lifecycle",
+            "s3:PutLifecycleConfiguration",
+        ),
+        ("CreateMultipartUpload", "https://s3.amazonaws.com/b/k?uploads", "s3:PutObject"),
+        ("UploadPart", "https://s3.amazonaws.com/b/k?partNumber=1&uploadId=u", "s3:PutObject"),
+        ("CompleteMultipartUpload", "https://s3.amazonaws.com/b/k?uploadId=u", "s3:PutObject"),
+        ("ListMultipartUploads", "https://s3.amazonaws.com/b?uploads", "s3:ListBucketMultipartUploads"),
+        ("ListParts", "https://s3.amazonaws.com/b/k?uploadId=u", "s3:ListMultipartUploadParts"),
+        ("GetObject", "https://s3.amazonaws.com/b/k?versionId=3", "s3:GetObjectVersion"),
+        ("DeleteObject", "https://s3.amazonaws.com/b/k?versionId=3", "s3:DeleteObjectVersion"),
+    ],
+)
+def test_each_operation_is_its_iam_action(operation: str, url: str, action: str) -> None:
+    assert s3_request(operation, url, {}).action == action
+
+
+def test_list_buckets_has_no_resource_level_permission() -> None:
+    request = s3_request("ListBuckets", "https://s3.amazonaws.com/", {})
+    assert (request.action, request.resource) == ("s3:ListAllMyBuckets", "*")
+
+
+@pytest.mark.parametrize("operation", ["CopyObject", "UploadPartCopy"])
+def test_a_copy_reads_the_source_and_writes_the_destination(operation: str) -> None:
+    read, write = s3_requests(
+        operation,
+        "https://s3.amazonaws.com/dst/new%20key",
+        {"x-amz-copy-source": "/src/a%2Fb.json"},
+        b"",
+        ROLE,
+    )
+    assert (read.action, read.resource) == ("s3:GetObject", "arn:aws:s3:::src/a/b.json")
+    assert (write.action, write.resource) == ("s3:PutObject", "arn:aws:s3:::dst/new key")
+    [versioned, _] = s3_requests(
+        operation, "https://s3.amazonaws.com/dst/k", {"x-amz-copy-source": "src/k?versionId=7"}
+    )
+    assert (versioned.action, versioned.resource) == ("s3:GetObjectVersion", "arn:aws:s3:::src/k")
+
+
+def test_deleting_a_listed_version_is_delete_object_version() -> None:
+    body = (
+        b"<Delete><Object><Key>a</Key></Object><Object><Key>b</Key><VersionId>1</VersionId></Object></Delete>"
+    )
+    found = s3_requests("DeleteObjects", "https://s3.amazonaws.com/bk?delete", {}, body)
+    assert [(r.action, r.resource) for r in found] == [
+        ("s3:DeleteObject", "arn:aws:s3:::bk/a"),
+        ("s3:DeleteObjectVersion", "arn:aws:s3:::bk/b"),
+    ]
+
+
+def test_get_object_attributes_also_needs_get_object() -> None:
+    found = s3_requests("GetObjectAttributes", "https://s3.amazonaws.com/b/k?attributes", {})
+    assert [r.action for r in found] == ["s3:GetObject", "s3:GetObjectAttributes"]

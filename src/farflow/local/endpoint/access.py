@@ -25,7 +25,7 @@ from typing import Any
 
 from farflow.local.endpoint.calls import operation_name, service_of
 from farflow.local.endpoint.moto_state import MOTO_LOCK
-from farflow.local.endpoint.request_context import Call, Checked, checks
+from farflow.local.endpoint.request_context import QUERY_PROTOCOL, Call, Checked, checks, form_params
 from farflow.local.iam_mode import DEFAULT_MODE, IamMode
 from farflow.local.roles import role_of_key
 from farflow.policy import Decision, Evaluation, PolicyError, Statement, authorize, parse_policy
@@ -119,6 +119,14 @@ class MotoState:
         except Exception:
             return None
 
+    def secret_arn(self, secret_id: str) -> str | None:
+        from moto.secretsmanager.models import secretsmanager_backends
+
+        try:
+            return str(secretsmanager_backends[self.account][self.region].describe_secret(secret_id).arn)
+        except Exception:
+            return None
+
     def identity(self, role: str) -> list[tuple[Statement, ...]]:
         from moto.iam.models import iam_backends
 
@@ -187,7 +195,17 @@ def call_of(environ: dict[str, Any]) -> Call:
         for key, value in environ.items()
         if key.startswith("HTTP_")
     }
-    return Call(service_of(environ) or "unknown", operation_name(environ), url, headers, _body(environ))
+    body = _body(environ)
+    service = service_of(environ) or "unknown"
+    return Call(service, _form_action(environ, service, body) or operation_name(environ), url, headers, body)
+
+
+def _form_action(environ: dict[str, Any], service: str, body: bytes) -> str | None:
+    """A query protocol's operation, which botocore sends in the form body (`Action=CreateVpc`)."""
+    form = str(environ.get("CONTENT_TYPE", "")).startswith("application/x-www-form-urlencoded")
+    if service not in QUERY_PROTOCOL or not form:
+        return None
+    return str(form_params(body).get("Action") or "") or None
 
 
 class AccessControl:
@@ -259,16 +277,30 @@ class AccessControl:
         )
 
     def answer(self, environ: dict[str, Any], denial: Denial, start_response: StartResponse) -> list[bytes]:
-        """The denial as AWS answers it: S3's XML AccessDenied, or a JSON protocol's AccessDeniedException."""
+        """The denial as each protocol answers it: S3's XML AccessDenied, EC2's UnauthorizedOperation, the
+        query protocols' (IAM, STS) ErrorResponse, the JSON protocols' AccessDeniedException."""
         message = denial.message(self.account)
         request_id = str(uuid.uuid4())
-        if service_of(environ) == "s3" or not environ.get("HTTP_X_AMZ_TARGET"):
+        service = service_of(environ)
+        status, content_type = "403 Forbidden", "text/xml"
+        if service == "ec2":
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>UnauthorizedOperation'
+                f"</Code><Message>{_xml(message)}</Message></Error></Errors><RequestID>{request_id}</RequestID>"
+                "</Response>"
+            ).encode()
+        elif service in QUERY_PROTOCOL:
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type>'
+                f"<Code>AccessDenied</Code><Message>{_xml(message)}</Message></Error>"
+                f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+            ).encode()
+        elif service == "s3" or not environ.get("HTTP_X_AMZ_TARGET"):
             body = (
                 '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
                 f"<Message>{_xml(message)}</Message><RequestId>{request_id}</RequestId></Error>"
             ).encode()
             content_type = "application/xml"
-            status = "403 Forbidden"
         else:
             body = json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
             content_type = "application/x-amz-json-1.1"

@@ -14,30 +14,11 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Set
 from typing import Any
 
+from farflow.local.endpoint.s3_routes import s3_operation
+
 ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 FARFLOW_CLIENT = "farflow"
 OTHER_CLIENT = "other"
-
-# S3 is a REST API: an operation is a method on a bucket or an object, with or without a subresource.
-# Only these are named; any other S3 request keeps the service-method-path name, which is never declared.
-S3_OBJECT_OPERATIONS = {
-    "GET": "GetObject",
-    "PUT": "PutObject",
-    "DELETE": "DeleteObject",
-    "HEAD": "HeadObject",
-}
-S3_BUCKET_OPERATIONS = {"PUT": "CreateBucket", "DELETE": "DeleteBucket", "HEAD": "HeadBucket"}
-S3_BUCKET_SUBRESOURCES = {
-    ("GET", "encryption"): "GetBucketEncryption",
-    ("PUT", "encryption"): "PutBucketEncryption",
-    ("PUT", "lifecycle"): "PutBucketLifecycleConfiguration",
-    ("PUT", "policy"): "PutBucketPolicy",
-    ("PUT", "publicAccessBlock"): "PutPublicAccessBlock",
-    ("GET", "list-type"): "ListObjectsV2",
-}
-# A bucket GET with only these parameters, or none, is the first ListObjects (boto3's resource
-# collections, `bucket.objects.filter(...)`, which the Amazon provider's S3DagBundle syncs with, call it).
-LIST_OBJECTS_PARAMETERS = frozenset({"prefix", "marker", "delimiter", "max-keys", "encoding-type"})
 
 
 def client_kind(user_agent: str) -> str:
@@ -62,9 +43,10 @@ def operation_name(environ: Mapping[str, Any]) -> str:
     """The API operation of a request, as `aws_actions` names it (RunTask, not ecs:RunTask).
 
     JSON APIs (ECS, CloudWatch Logs, SQS, KMS) name it in X-Amz-Target; query APIs in the Action
-    parameter of the URL; S3's common calls by method and path (path-style URLs, as the local endpoint
-    gets them). Anything else (a query API's form body, other REST calls) is named by service, method
-    and path, so it is still counted and can never pass for a declared operation.
+    parameter of the URL; S3's by method, path, query and headers as botocore's model routes them
+    (`s3_routes`; path-style URLs, as the local endpoint gets them). Anything else (a query API's form
+    body, which the access check reads itself, other REST calls) is named by service, method and path,
+    so it is still counted and can never pass for a declared operation.
     """
     target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
     if target:
@@ -75,25 +57,13 @@ def operation_name(environ: Mapping[str, Any]) -> str:
         return action[0]
     service = service_of(environ) or "unknown"
     method, path = str(environ.get("REQUEST_METHOD", "?")), str(environ.get("PATH_INFO", "/"))
-    named = s3_operation(method, path, query) if service == "s3" else None
+    named = s3_operation(method, path, query, _headers(environ)) if service == "s3" else None
     return named or f"{service} {method} {path}"
 
 
-def s3_operation(method: str, path: str, query: str) -> str | None:
-    """The S3 operation of a path-style request, if it is one of the few named above."""
-    bucket, _, key = path.lstrip("/").partition("/")
-    params = set(urllib.parse.parse_qs(query, keep_blank_values=True))
-    if not bucket:
-        return None
-    if key:
-        # An object subresource (?tagging, ?uploads, ...) is another operation: leave it unnamed.
-        return None if params else S3_OBJECT_OPERATIONS.get(method)
-    for (verb, subresource), name in S3_BUCKET_SUBRESOURCES.items():
-        if verb == method and subresource in params:
-            return name
-    if method == "GET" and params <= LIST_OBJECTS_PARAMETERS:
-        return "ListObjects"
-    return None if params else S3_BUCKET_OPERATIONS.get(method)
+def _headers(environ: Mapping[str, Any]) -> set[str]:
+    """The header names of a WSGI request, as sent (lower case)."""
+    return {key[5:].replace("_", "-").lower() for key in environ if key.startswith("HTTP_")}
 
 
 def undeclared(called: Mapping[str, int], declared: Set[str]) -> list[str]:

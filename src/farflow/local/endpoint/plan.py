@@ -5,12 +5,13 @@ local stand-in: they follow the task's status and report exit code 0 once it has
 
 A container's environment, lowest precedence first: the endpoint's base_env; what the endpoint injects
 (AWS_ENDPOINT_URL, AWS_REGION, AWS_DEFAULT_REGION and keys that name the task role, which the endpoint
-maps back to the role: `farflow.local.roles`); the
+maps back to the role: `farflow.local.roles`; no credentials at all without a task role, as on Fargate); the
 definition's environment; the override's environment; FARFLOW_ECS_TASK_ARN, which is always the task's.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +23,19 @@ from farflow.local.endpoint.logs import LogSetupError, LogTarget, log_target
 from farflow.local.roles import credentials
 
 TASK_ARN_KEY = "FARFLOW_ECS_TASK_ARN"
-# A task definition without a task role: keys that name no role (the account's administrator locally;
-# on AWS such a task has no credentials at all).
-NO_ROLE = "farflow-local-task-role"
+# Where a process finds AWS credentials besides keys in its environment. A task definition without a task
+# role gives its containers no credentials on Fargate (no AWS_CONTAINER_CREDENTIALS_* and no instance
+# metadata), so an SDK there raises NoCredentialsError; locally such a task must not find the developer's
+# ~/.aws either, nor wait on the instance metadata service.
+NO_CREDENTIALS: Mapping[str, str] = {
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+# Credentials a task never inherits from the endpoint's own environment: its task role's keys, or none.
+CREDENTIAL_VARIABLES = frozenset(
+    {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"}
+)
 
 
 class StartFailure(Exception):
@@ -55,9 +66,9 @@ class TaskContext:
 
     @property
     def role_keys(self) -> dict[str, str]:
-        """The keys the task's containers call AWS with: they name its task role."""
+        """The keys the task's containers call AWS with: they name its task role; without one, none."""
         if not self.task_role_arn:
-            return {**credentials(""), "AWS_ACCESS_KEY_ID": NO_ROLE}
+            return dict(NO_CREDENTIALS)
         return credentials(self.task_role_arn.rsplit("/", 1)[-1])
 
     @property
@@ -81,7 +92,7 @@ def environment(
     context: TaskContext, definition: Mapping[str, Any], override: Mapping[str, Any]
 ) -> dict[str, str]:
     return {
-        **context.base_env,
+        **{key: value for key, value in context.base_env.items() if key not in CREDENTIAL_VARIABLES},
         "AWS_ENDPOINT_URL": context.endpoint_url,
         "AWS_REGION": context.region,
         "AWS_DEFAULT_REGION": context.region,

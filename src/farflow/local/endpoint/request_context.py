@@ -3,7 +3,7 @@
 Pure apart from `Lookup`, which resolves names the request leaves implicit (a task definition's latest
 revision and roles, a bucket's default key) from the endpoint's state. What is relied on ("Actions,
 resources, and condition keys" pages of the Service Authorization Reference for Amazon ECS, Amazon S3,
-Amazon SQS, AWS KMS and Amazon CloudWatch Logs, https://docs.aws.amazon.com/service-authorization/
+Amazon SQS, AWS KMS, AWS Secrets Manager and Amazon CloudWatch Logs, https://docs.aws.amazon.com/service-authorization/
 latest/reference/):
 - ECS RunTask is authorized on the task definition ARN with `ecs:cluster`; the roles it hands the task
   need `iam:PassRole` with `iam:PassedToService`; tags set by it need `ecs:TagResource` with
@@ -14,20 +14,42 @@ latest/reference/):
   ("Protecting data with server-side encryption using AWS KMS keys", Amazon S3 User Guide).
 - SQS calls on the queue's ARN; KMS calls on the key's ARN; Logs calls on the log group
   (`log-group:<name>:*`) or the stream (`log-group:<name>:log-stream:<stream>`).
+- Secrets Manager calls on the secret's ARN (`secret:<name>-<6 characters>`), ListSecrets on `*`.
+- EC2, EventBridge, IAM and STS calls as `control_plane` names them (their pages are cited there).
 The local endpoint stands for AWS's HTTPS endpoints: `aws:SecureTransport` is true.
 """
 
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from farflow.local.endpoint.control_plane import authorizations
 from farflow.policy import Request
 from farflow.policy.s3 import s3_requests
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
+# SQS's batch calls are authorised as the single call's action ("Actions, resources, and condition keys
+# for Amazon SQS": there is no sqs:DeleteMessageBatch action).
+SQS_BATCHES = {
+    "DeleteMessageBatch": "sqs:DeleteMessage",
+    "SendMessageBatch": "sqs:SendMessage",
+    "ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+}
+# Services whose calls are a form (`Action=CreateVpc&VpcId=...`) rather than JSON.
+QUERY_PROTOCOL = frozenset({"ec2", "iam", "sts"})
+
+
+def form_params(body: bytes) -> dict[str, Any]:
+    """A query protocol's form body as flat parameters (`Action`, `VpcId`, `ResourceId.1`, ...)."""
+    try:
+        parsed = urllib.parse.parse_qs(body.decode(), keep_blank_values=True)
+    except UnicodeDecodeError:
+        return {}
+    return {name: values[0] for name, values in parsed.items()}
 
 
 class Lookup(Protocol):
@@ -42,6 +64,9 @@ class Lookup(Protocol):
     def key_arn(self, key_id: str) -> str | None:
         """A KMS key's ARN from its id, ARN or alias."""
 
+    def secret_arn(self, secret_id: str) -> str | None:
+        """A secret's ARN (with the suffix Secrets Manager adds to its name) from its name or ARN."""
+
 
 @dataclass(frozen=True)
 class Call:
@@ -54,6 +79,9 @@ class Call:
     body: bytes = field(default=b"", repr=False)
 
     def params(self) -> dict[str, Any]:
+        """The call's parameters: a JSON protocol's body, or a query protocol's form (EC2, IAM, STS)."""
+        if self.service in QUERY_PROTOCOL:
+            return form_params(self.body)
         try:
             loaded = json.loads(self.body or b"{}")
         except ValueError:
@@ -108,14 +136,23 @@ def checks(call: Call, principal: str | None, account: str, region: str, lookup:
     if service == "sqs":
         queue = str(params.get("QueueUrl", "")).rsplit("/", 1)[-1] or str(params.get("QueueName", ""))
         resource = arns("sqs", queue) if queue else "*"
-        action = "sqs:DeleteMessage" if call.operation == "DeleteMessageBatch" else action
+        action = SQS_BATCHES.get(call.operation, action)
         return [Checked(Request(action, resource, principal, keys), ("sqs", queue) if queue else None)]
     if service == "kms":
         key = lookup.key_arn(str(params.get("KeyId", ""))) if params.get("KeyId") else None
         return [Checked(Request(action, key or "*", principal, keys), ("kms", key) if key else None)]
     if service == "logs":
         return [Checked(Request(action, _log_resource(params, arns), principal, keys))]
-    return [Checked(Request(action, "*", principal, keys))]
+    if service == "secretsmanager":
+        secret = str(params.get("SecretId", ""))
+        resource = (
+            (lookup.secret_arn(secret) or arns("secretsmanager", f"secret:{secret}")) if secret else "*"
+        )
+        return [Checked(Request(action, resource, principal, keys))]
+    return [
+        Checked(Request(found.action, found.resource, principal, {**keys, **found.keys}))
+        for found in authorizations(service, call.operation, params, account, region)
+    ]
 
 
 def _log_resource(params: Mapping[str, Any], arns: Arns) -> str:
@@ -175,7 +212,7 @@ def _s3(
     for sent in requests:
         request = Request(sent.action, sent.resource, principal, {**sent.keys, **keys})
         bucket = request.resource.split(":::", 1)[-1].split("/", 1)[0]
-        checked.append(Checked(request, ("s3", bucket)))
+        checked.append(Checked(request, ("s3", bucket) if request.resource != "*" else None))
         kms = {"s3:PutObject": "kms:GenerateDataKey", "s3:GetObject": "kms:Decrypt"}.get(request.action)
         key = lookup.bucket_key(bucket) if kms and "/" in request.resource.split(":::", 1)[-1] else None
         if key and call.operation != "HeadObject":

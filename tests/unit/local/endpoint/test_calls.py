@@ -80,9 +80,12 @@ def s3(method: str, path: str, query: str = "") -> dict[str, Any]:
         # The first ListObjects, which boto3's resource collections (the S3 DAG bundle's sync) call.
         (s3("GET", "/bucket", "prefix=&encoding-type=url"), "ListObjects"),
         (s3("GET", "/bucket"), "ListObjects"),
-        # Subresources farflow does not name keep the unnamed form, so they never pass as declared.
-        (s3("PUT", "/bucket/workloads/f/t.json", "tagging"), "s3 PUT /bucket/workloads/f/t.json"),
-        (s3("GET", "/bucket", "acl"), "s3 GET /bucket"),
+        # Subresources are operations of their own, as botocore's S3 model routes them.
+        (s3("PUT", "/bucket/workloads/f/t.json", "tagging"), "PutObjectTagging"),
+        (s3("GET", "/bucket", "acl"), "GetBucketAcl"),
+        (s3("PUT", "/bucket/k", "partNumber=1&uploadId=u"), "UploadPart"),
+        ({**s3("PUT", "/bucket/k"), "HTTP_X_AMZ_COPY_SOURCE": "src/k"}, "CopyObject"),
+        (s3("GET", "/"), "ListBuckets"),
         ({"HTTP_X_AMZ_TARGET": "TrentService.DescribeKey"}, "DescribeKey"),
     ],
 )
