@@ -148,15 +148,17 @@ def test_a_forked_python_c_container_sees_what_a_spawned_one_sees(
     assert seen["argv"] == ["-c", "first", "second"]
     assert (seen["path0"], seen["name"], seen["main"]) == ("", "__main__", None)
     assert seen["cwd"] == str(project / "tasks" / FOLDER)
-    # Exactly the container's environment: the endpoint's base, its injections, the definition's.
+    # Exactly the container's environment: the endpoint's base, its injections, the definition's. The
+    # definition has no task role, so no credentials, and nothing that would find some elsewhere.
     assert set(seen["env"]) == {
         "PATH",
         "HOME",
         "LANG",
         "AWS_REGION",
         "AWS_DEFAULT_REGION",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "AWS_CONFIG_FILE",
+        "AWS_EC2_METADATA_DISABLED",
         "GREETING",
     }
 
