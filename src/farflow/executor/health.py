@@ -9,10 +9,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from farflow.executor.aws_actions import action_names
 from farflow.executor.outcomes import LaunchVerdict, classify_launch_error
 from farflow.executor.settings import ExecutorSettings, where
 from farflow.executor.workload_store import Stash, WorkloadStore
+from farflow.spec.aws_actions import action_names
 from farflow.workload.reference import HEALTH_CHECK_OBJECT
 
 ATTEMPTS = 5

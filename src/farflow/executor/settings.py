@@ -3,8 +3,8 @@
 The option table below is the only place a default is written. Airflow shows it (`airflow config list`,
 through farflow.provider), docs/configuration.md repeats it (a test compares the two), and
 `load_settings` fills every unset key from it. Errors name the key, its environment variable and the fix.
-Only the standard library (and farflow.workload.reference, which needs no more) is imported here: the
-provider entry point reads this module without Airflow.
+Only the standard library (and farflow.workload.reference and farflow.spec, which need no more) is imported
+here: the provider entry point reads this module without Airflow.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from farflow.executor.prices import DEFAULT_PRICES, PriceError, PriceTable, with_overrides
+from farflow.spec.cluster import FARGATE_PROVIDER, FARGATE_SPOT_PROVIDER
 from farflow.workload.reference import StoreLocation, StoreUrlError, parse_store_url
 
 SECTION = "ecs_fargate"
@@ -69,8 +70,12 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "capacity_provider_strategy",
         "JSON list of capacity providers and weights; exclusive with launch_type.",
-        example='[{"capacityProvider": "FARGATE_SPOT", "weight": 3}, '
-        '{"capacityProvider": "FARGATE", "weight": 1, "base": 1}]',
+        example=json.dumps(
+            [
+                {"capacityProvider": FARGATE_SPOT_PROVIDER, "weight": 3},
+                {"capacityProvider": FARGATE_PROVIDER, "weight": 1, "base": 1},
+            ]
+        ),
     ),
     Option("conn_id", "Airflow AWS connection id (needs the Amazon provider); empty uses boto3's chain."),
     Option(
@@ -288,7 +293,7 @@ def _capacity_strategy(read: Reader) -> tuple[Mapping[str, Any], ...]:
     ):
         raise ConfigError(
             f"{where('capacity_provider_strategy')} must be a JSON list of objects with "
-            '"capacityProvider", e.g. [{"capacityProvider": "FARGATE_SPOT", "weight": 1}].'
+            f'"capacityProvider", e.g. {json.dumps([{"capacityProvider": FARGATE_SPOT_PROVIDER, "weight": 1}])}.'
         )
     return tuple(loaded)
 
