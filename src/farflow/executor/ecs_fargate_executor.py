@@ -51,7 +51,7 @@ from farflow.executor.request import (
 from farflow.executor.settings import SECTION, ExecutorSettings, load_settings, where
 from farflow.executor.tracker import Tracker
 from farflow.executor.turns import HeartbeatFirst
-from farflow.executor.workload_store import WorkloadStore, workload_in_task
+from farflow.executor.workload_writer import WorkloadWriter, workload_reference_in_task
 from farflow.spec.events import STARTED_BY_PREFIX
 from farflow.workload.reference import reference_command
 from farflow.workload.token import TOKEN_LIFETIME_SETTING, expires_at
@@ -76,7 +76,7 @@ class TaskRecord:
     arn: str | None = None
     adopted: bool = False
     waiting_for_capacity: bool = False
-    workload_object: str | None = None  # the launched task's object in the workload store
+    workload_reference: str | None = None  # the launched task's object in the workload store (its URL)
     queued_seconds: float | None = None  # queue_workload (or relaunch) to RunTask's answer; None if adopted
 
     # When this executor took the task (monotonic): its age until ECS accepts it is its queued time.
@@ -113,7 +113,7 @@ class EcsFargateExecutor(BaseExecutor):
         self._keys_by_arn: dict[str, Hashable] = {}
         self._launcher: Launcher | None = None
         self._tracker: Tracker | None = None
-        self._store: WorkloadStore | None = None
+        self._writer: WorkloadWriter | None = None
         self._events: EventsReader | None = None
         self._unsaved_events: list[Any] = []
         # Endings held back one heartbeat, behind their task's unread RUNNING event (see _finish).
@@ -140,8 +140,8 @@ class EcsFargateExecutor(BaseExecutor):
         if self.settings.check_health_on_startup:
             try:
                 check_health(launcher.client, self.settings)
-                if self._store is not None:
-                    check_workload_store(self._store, make_client(self.settings, "kms"))
+                if self._writer is not None:
+                    check_workload_store(self._writer, make_client(self.settings, "kms"))
                 if self._events is not None:
                     check_events_queue(make_sqs_client(self.settings), self.settings)
             except HealthCheckError as error:
@@ -176,7 +176,7 @@ class EcsFargateExecutor(BaseExecutor):
         if self._launcher is None:
             settings = self.settings
             if settings.workload_store is not None:
-                self._store = WorkloadStore(settings.workload_store, lambda: make_client(settings, "s3"))
+                self._writer = WorkloadWriter(settings.workload_store, lambda: make_client(settings, "s3"))
             self._launcher = Launcher(
                 lambda: make_ecs_client(settings),
                 self._results,
@@ -186,7 +186,7 @@ class EcsFargateExecutor(BaseExecutor):
                 capacity_retry_seconds=settings.capacity_retry_seconds,
                 credentials_log_interval=settings.credentials_log_interval,
                 task_start_seconds=settings.task_start_seconds,
-                store=self._store,
+                writer=self._writer,
                 turn=self.turns.wait,
             )
             launcher = self._launcher
@@ -243,8 +243,8 @@ class EcsFargateExecutor(BaseExecutor):
             for arn in list(self._keys_by_arn):
                 self.launcher.stop_task_now(self.settings.cluster, arn, "Airflow scheduler terminated")
             for record in self._records.values():
-                if record.workload_object is not None:
-                    self.launcher.discard_workload(record.workload_object)
+                if record.workload_reference is not None:
+                    self.launcher.discard_workload(record.workload_reference)
         finally:
             self.end()
 
@@ -278,12 +278,12 @@ class EcsFargateExecutor(BaseExecutor):
             key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number, launch_attempt
         )
         stash = None
-        if self._store is None:
+        if self._writer is None:
             command = workload_command(workload)
         else:
             task_definition = task_definition_of(self._base_request, executor_config)
-            stash = self._store.stash(task_definition, token, workload.model_dump_json().encode())
-            command = reference_command(stash.reference)
+            stash = self._writer.stash(task_definition, token, workload.model_dump_json().encode())
+            command = reference_command(stash.workload_reference)
         spec = LaunchSpec(
             command=command,
             executor_config=executor_config,
@@ -400,7 +400,7 @@ class EcsFargateExecutor(BaseExecutor):
                 self.launcher.discard_workload(message.workload)
             return
         record.arn = message.arn
-        record.workload_object = message.workload
+        record.workload_reference = message.workload_reference
         record.queued_seconds = message.latency
         self._keys_by_arn[message.arn] = record.key
         self.tracker.track(message.arn)
@@ -437,7 +437,9 @@ class EcsFargateExecutor(BaseExecutor):
         if message.phase == "stopped":
             container = self.settings.container_name
             # An adopted task's object is named only in its command.
-            record.workload_object = record.workload_object or workload_in_task(message.task, container)
+            record.workload_reference = record.workload_reference or workload_reference_in_task(
+                message.task, container
+            )
             verdict = classify_stopped_task(message.task, container)
             ending = f"{self._cost(record, message.task)}; {self._phases(record, message.task)}"
             self._on_stopped(record, verdict, ending)
@@ -487,9 +489,9 @@ class EcsFargateExecutor(BaseExecutor):
             self._keys_by_arn.pop(record.arn, None)
             self.tracker.untrack(record.arn)
             record.arn = None
-        if record.workload_object is not None:
-            self.launcher.discard_workload(record.workload_object)
-            record.workload_object = None
+        if record.workload_reference is not None:
+            self.launcher.discard_workload(record.workload_reference)
+            record.workload_reference = None
 
     def _finish(self, record: TaskRecord, outcome: str, event: str, reason: str) -> None:
         """The one place a task leaves this executor: a task event, then Airflow's success or fail."""

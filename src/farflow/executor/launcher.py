@@ -34,7 +34,7 @@ from farflow.executor.request import InvalidTaskRequest
 from farflow.executor.settings import where
 from farflow.executor.throttled_log import ThrottledLog
 from farflow.executor.turns import no_turns
-from farflow.executor.workload_store import Stash, WorkloadStore
+from farflow.executor.workload_writer import Stash, WorkloadWriter
 from farflow.workload.token import TOKEN_LIFETIME_SETTING
 
 log = logging.getLogger(__name__)
@@ -86,13 +86,13 @@ class Launcher:
         capacity_retry_seconds: float,
         credentials_log_interval: float,
         task_start_seconds: float = 0.0,
-        store: WorkloadStore | None = None,
+        writer: WorkloadWriter | None = None,
         clock: Callable[[], float] = time.monotonic,
         turn: Callable[[], object] = no_turns,
     ) -> None:
         self._ecs = SharedClient(client_factory, "ECS")
         self._turn = turn  # waits while the scheduler's heartbeat runs (turns.py)
-        self._store = store
+        self._writer = writer
         self._task_start_seconds = task_start_seconds
         self._results = results
         self.bucket = TokenBucket(rate, burst, clock)
@@ -117,8 +117,8 @@ class Launcher:
     def rebuild_clients(self) -> None:
         """After missing or expired credentials (here or in the tracker): new clients read them afresh."""
         self._ecs.rebuild()
-        if self._store is not None:
-            self._store.shared.rebuild()
+        if self._writer is not None:
+            self._writer.shared.rebuild()
 
     def start(self) -> None:
         for index in range(self._concurrency):
@@ -155,10 +155,10 @@ class Launcher:
         except Exception as error:
             log.warning("StopTask for %s failed: %s", arn, error)
 
-    def discard_workload(self, reference: str) -> None:
+    def discard_workload(self, workload_reference: str) -> None:
         """Delete a workload object in the background (a task that stopped or was revoked)."""
-        if self._store is not None:
-            self._background.submit(self._store.delete, reference)
+        if self._writer is not None:
+            self._background.submit(self._writer.delete, workload_reference)
 
     def pending(self) -> int:
         return len(self._jobs)
@@ -226,11 +226,11 @@ class Launcher:
     def _write(self, job: LaunchJob) -> bool:
         """Write the launch's workload object; on an error, retry or fail the launch as for RunTask."""
         stash = self._stash_of(job)
-        assert stash is not None and self._store is not None
+        assert stash is not None and self._writer is not None
         try:
-            self._store.put(stash)
+            self._writer.put(stash)
         except Exception as error:
-            self._on_error(job, error, f"Writing the workload to {stash.reference} failed: ")
+            self._on_error(job, error, f"Writing the workload to {stash.workload_reference} failed: ")
             return False
         return True
 
@@ -248,7 +248,7 @@ class Launcher:
             stash = self._stash_of(job)
             latency = self._clock() - job.submitted_at
             self._results.put(
-                Launched(job.key, tasks[0]["taskArn"], latency, stash.reference if stash else None)
+                Launched(job.key, tasks[0]["taskArn"], latency, stash.workload_reference if stash else None)
             )
             return
         verdict, reason = classify_launch_failures(response.get("failures") or [])
@@ -285,7 +285,7 @@ class Launcher:
         """A launch that ends without a task deletes the object it wrote."""
         stash = self._stash_of(job)
         if job.stored and stash is not None:
-            self.discard_workload(stash.reference)
+            self.discard_workload(stash.workload_reference)
 
     def _on_verdict(
         self, job: LaunchJob, verdict: LaunchVerdict, reason: str, throttled: bool = False

@@ -34,7 +34,7 @@ from farflow.executor.outcomes import (
     error_code,
 )
 from farflow.executor.redaction import redact
-from farflow.executor.task_state import Known, Phase, Verdict, View, reduce, view_of
+from farflow.executor.task_state import Freshness, Known, Phase, View, reduce, view_of
 from farflow.executor.throttled_log import ThrottledLog
 from farflow.executor.turns import no_turns
 
@@ -93,7 +93,7 @@ class Tracker:
         )
         self.describe_calls = 0
         self.rounds = 0
-        self.views: Counter[str] = Counter()  # events by verdict, plus "foreign" and "early"
+        self.views: Counter[str] = Counter()  # events by freshness, plus "foreign" and "early"
 
     def start(self) -> None:
         self._thread.start()
@@ -140,16 +140,16 @@ class Tracker:
         with self._lock:
             tracked = view.arn in self._known
             if not tracked:
-                self.views[self._untracked_verdict(view, now)] += 1
+                self.views[self._untracked_freshness(view, now)] += 1
         if tracked:
             self.views[self._apply(view, now).value] += 1
 
-    def _untracked_verdict(self, view: View, now: float) -> str:
+    def _untracked_freshness(self, view: View, now: float) -> str:
         """An event of a task not followed (lock held): another client's, one that has ended, or early."""
         if self._started_by is None or view.task.get("startedBy") != self._started_by:
             return "foreign"
         if view.arn in self._ended:  # an at-least-once copy, or one that lost the race with the sweep
-            return str((Verdict.DUPLICATE if view.phase == "stopped" else Verdict.STALE).value)
+            return str((Freshness.DUPLICATE if view.phase == "stopped" else Freshness.STALE).value)
         return self._hold_early(view, now)
 
     def _hold_early(self, view: View, now: float) -> str:
@@ -160,7 +160,7 @@ class Tracker:
             self._early[view.arn] = (view, now)
             return "early"
         same = view.version == held[0].version and view.phase == held[0].phase
-        return str((Verdict.DUPLICATE if same else Verdict.STALE).value)
+        return str((Freshness.DUPLICATE if same else Freshness.STALE).value)
 
     def events_healthy(self, healthy: bool) -> None:
         """While the events queue cannot be read, every task is described every round, as when polling."""
@@ -266,16 +266,16 @@ class Tracker:
         response: Mapping[str, Any] = self._client().describe_tasks(cluster=self._cluster, tasks=batch)
         return response
 
-    def _apply(self, view: View, now: float) -> Verdict:
+    def _apply(self, view: View, now: float) -> Freshness:
         """Fold one view into what is known; report a phase change to the scheduler thread."""
         with self._lock:  # held while reporting, so two sources' reports keep the versions' order
             known = self._known.get(view.arn)
             if known is None:
-                return Verdict.STALE  # untracked meanwhile
-            self._known[view.arn], verdict = reduce(known, view, now)
-            if verdict is Verdict.CHANGED:
+                return Freshness.STALE  # untracked meanwhile
+            self._known[view.arn], freshness = reduce(known, view, now)
+            if freshness is Freshness.CHANGED:
                 self._results.put(PhaseChanged(view.arn, view.phase, view.task))
-        return verdict
+        return freshness
 
 
 def _newer(view: View, than: View) -> bool:

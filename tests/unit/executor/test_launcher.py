@@ -22,7 +22,7 @@ from farflow.executor.launcher import Launcher, LaunchJob, Prepared
 from farflow.executor.messages import Launched, LaunchFailed, LaunchRetried, Message, Rejected
 from farflow.executor.outcomes import THROTTLE_CODES, LaunchVerdict
 from farflow.executor.request import InvalidTaskRequest
-from farflow.executor.workload_store import WorkloadStore
+from farflow.executor.workload_writer import WorkloadWriter
 from farflow.workload.reference import parse_store_url
 from tests.unit.executor.fakes import FakeClock, FakeEcs, FakeS3, aws_error, until
 
@@ -43,7 +43,7 @@ class Harness:
     clients_made: list[float]
     """When the launcher made an ECS client (the clock's time): once at start, again after a credentials error."""
     s3: FakeS3
-    store: WorkloadStore | None
+    writer: WorkloadWriter | None
     messages: list[Message] = field(default_factory=list)
     builds: list[Any] = field(default_factory=list)
 
@@ -59,10 +59,10 @@ class Harness:
         def counted() -> Prepared:
             self.builds.append(key)
             request = build() if build else {"cluster": "farflow", "clientToken": f"token-{key}"}
-            if self.store is None:
+            if self.writer is None:
                 return Prepared(request)
             body = json.dumps({"token": SECRET, "key": key}).encode()
-            return Prepared(request, self.store.stash("farflow-airflow:3", f"token-{key}", body))
+            return Prepared(request, self.writer.stash("farflow-airflow:3", f"token-{key}", body))
 
         return LaunchJob(key, counted, self.clock(), token_deadline=token_deadline)
 
@@ -101,7 +101,7 @@ def make_launcher() -> Iterator[Callable[..., Harness]]:
         clock = FakeClock()
         ecs = FakeEcs(clock)
         s3 = FakeS3(clock)
-        workload_store = WorkloadStore(parse_store_url(STORE), lambda: s3) if store else None
+        writer = WorkloadWriter(parse_store_url(STORE), lambda: s3) if store else None
         clients_made: list[float] = []
 
         def make_client() -> FakeEcs:
@@ -116,11 +116,11 @@ def make_launcher() -> Iterator[Callable[..., Harness]]:
             "capacity_retry_seconds": 600.0,
             "credentials_log_interval": 60.0,
         }
-        launcher = Launcher(make_client, results, clock=clock, store=workload_store, **(settings | options))
+        launcher = Launcher(make_client, results, clock=clock, writer=writer, **(settings | options))
         if start:
             launcher.start()
         started.append(launcher)
-        return Harness(launcher, results, clock, ecs, clients_made, s3, workload_store)
+        return Harness(launcher, results, clock, ecs, clients_made, s3, writer)
 
     yield factory
     for launcher in started:
@@ -320,7 +320,7 @@ def test_a_stored_workload_is_written_once_before_runtask_and_retries_only_resen
     assert written_at <= harness.call_times()[0]
     assert {request["clientToken"] for _, request in harness.ecs.run_task_calls} == {"token-a"}
     [launched] = harness.reported(Launched)
-    assert launched.workload == f"s3://farflow-workloads/{KEY_A}"
+    assert launched.workload_reference == f"s3://farflow-workloads/{KEY_A}"
     assert SECRET.encode() in harness.s3.objects[KEY_A] and harness.s3.deletes == []
 
 
