@@ -39,7 +39,7 @@ from farflow.executor.messages import (
 from farflow.executor.outcomes import LaunchVerdict, StopVerdict, classify_stopped_task
 from farflow.executor.phases import describe as describe_phases
 from farflow.executor.phases import task_phases
-from farflow.executor.redaction import install_token_redaction
+from farflow.executor.redaction import install_airflow_token_redaction
 from farflow.executor.request import (
     LaunchSpec,
     base_request,
@@ -70,7 +70,7 @@ class TaskRecord:
     """What the scheduler thread knows of one Airflow task while this executor owns it."""
 
     key: Any  # TaskInstanceKey
-    workload: workloads.ExecuteTask | None = field(repr=False)  # holds the token; None once adopted
+    workload: workloads.ExecuteTask | None = field(repr=False)  # holds the Airflow token; None once adopted
     executor_config: dict[str, Any]
     launch_attempt: int = 0
     arn: str | None = None
@@ -102,7 +102,7 @@ class EcsFargateExecutor(BaseExecutor):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        install_token_redaction()
+        install_airflow_token_redaction()
         self.settings: ExecutorSettings = load_settings(
             lambda key: self.conf.get(SECTION, key, fallback=None)
         )
@@ -128,7 +128,7 @@ class EcsFargateExecutor(BaseExecutor):
         # Airflow loads its metrics registry (a YAML file, ~0.25 s) on the first metric: pay that here, at
         # start, rather than inside the first heartbeat.
         self._emit_gauges()
-        self._warn_about_tokens()
+        self._warn_about_airflow_tokens()
         prices = self.settings.fargate_prices
         if prices.region != self.settings.region:
             self.log.warning(
@@ -149,8 +149,8 @@ class EcsFargateExecutor(BaseExecutor):
                 raise
             self.log.info("farflow's ECS executor health check passed for cluster %s", self.settings.cluster)
 
-    def _warn_about_tokens(self) -> None:
-        """Once, at start: where the workload's token travels, and whether the waits fit its lifetime."""
+    def _warn_about_airflow_tokens(self) -> None:
+        """Once, at start: where the workload's Airflow token travels, and whether the waits fit its lifetime."""
         settings = self.settings
         if settings.workload_store is None:
             self.log.warning(
@@ -274,7 +274,7 @@ class EcsFargateExecutor(BaseExecutor):
         workload there before RunTask; without one, the command carries the workload itself.
         """
         key = workload.ti.key
-        token = client_token(
+        run_task_client_token = client_token(
             key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number, launch_attempt
         )
         stash = None
@@ -282,12 +282,14 @@ class EcsFargateExecutor(BaseExecutor):
             command = workload_command(workload)
         else:
             task_definition = task_definition_of(self._base_request, executor_config)
-            stash = self._writer.stash(task_definition, token, workload.model_dump_json().encode())
+            stash = self._writer.stash(
+                task_definition, run_task_client_token, workload.model_dump_json().encode()
+            )
             command = reference_command(stash.workload_reference)
         spec = LaunchSpec(
             command=command,
             executor_config=executor_config,
-            client_token=token,
+            client_token=run_task_client_token,
             started_by=started_by(self.executor_id),
             tags={
                 "farflow:executor": self.executor_id,
@@ -309,7 +311,7 @@ class EcsFargateExecutor(BaseExecutor):
             build = partial(self._prepare, record.workload, record.executor_config, record.launch_attempt)
             expiry = expires_at(record.workload.token)
             deadline = None if expiry is None else now + (expiry - wall)
-            jobs.append(LaunchJob(record.key, build, now, token_deadline=deadline))
+            jobs.append(LaunchJob(record.key, build, now, airflow_token_deadline=deadline))
         self.launcher.submit(*jobs)
 
     # -- task events ---------------------------------------------------------------------------------

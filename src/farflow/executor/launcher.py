@@ -1,4 +1,4 @@
-"""Background RunTask calls: a pool of threads behind a token bucket, retrying what AWS says is passing.
+"""Background RunTask calls: a pool of threads behind a rate limiter, retrying what AWS says is passing.
 
 With a workload store, each launch first writes its workload (which holds the Airflow token) to the
 store, once, and then calls RunTask with only the object's URL; retries send the same clientToken and,
@@ -28,7 +28,7 @@ from farflow.executor.outcomes import (
     error_code,
     is_throttle,
 )
-from farflow.executor.ratelimit import TokenBucket
+from farflow.executor.ratelimit import RateLimiter
 from farflow.executor.redaction import redact
 from farflow.executor.request import InvalidTaskRequest
 from farflow.executor.settings import where
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 class Prepared:
     """What one launch sends: its RunTask request and, with a workload store, the object written first."""
 
-    request: Mapping[str, Any] = field(repr=False)  # without a store it holds the token: never log it
+    request: Mapping[str, Any] = field(repr=False)  # without a store it holds the Airflow token: never log it
     stash: Stash | None = None
 
 
@@ -55,7 +55,7 @@ class LaunchJob:
     key: Hashable
     build: Callable[[], Prepared] = field(repr=False)  # raises InvalidTaskRequest
     submitted_at: float
-    token_deadline: float | None = None
+    airflow_token_deadline: float | None = None
     """When the task's Airflow token expires, on the launcher's clock; None when unknown."""
     retries: int = 0
     capacity_since: float | None = None
@@ -95,7 +95,7 @@ class Launcher:
         self._writer = writer
         self._task_start_seconds = task_start_seconds
         self._results = results
-        self.bucket = TokenBucket(rate, burst, clock)
+        self.rate_limiter = RateLimiter(rate, burst, clock)
         self._concurrency = concurrency
         self._capacity_retry_seconds = capacity_retry_seconds
         self._credentials_log = ThrottledLog(credentials_log_interval, clock, log)
@@ -191,7 +191,7 @@ class Launcher:
                 if not self._write(job):
                     continue
                 job = replace(job, stored=True)
-            if not self.bucket.acquire(self._stop):
+            if not self.rate_limiter.acquire(self._stop):
                 return
             self._turn()
             self._launch(job)
@@ -202,10 +202,10 @@ class Launcher:
 
     def _too_late(self, job: LaunchJob) -> bool:
         """Fail a launch whose Airflow token would expire before its container could start."""
-        if job.token_deadline is None:
+        if job.airflow_token_deadline is None:
             return False
         now = self._clock()
-        left = job.token_deadline - now
+        left = job.airflow_token_deadline - now
         if left > self._task_start_seconds:
             return False
         waited = ""
@@ -244,7 +244,7 @@ class Launcher:
             return
         tasks = response.get("tasks") or []
         if tasks:
-            self.bucket.on_success()
+            self.rate_limiter.on_success()
             stash = self._stash_of(job)
             latency = self._clock() - job.submitted_at
             self._results.put(
@@ -259,7 +259,7 @@ class Launcher:
         code = error_code(error)
         throttled = is_throttle(error)
         if throttled:
-            self.bucket.on_throttle()
+            self.rate_limiter.on_throttle()
         reason = redact(f"{context}{code}: {error}")
         if verdict is LaunchVerdict.CREDENTIALS:
             self._credentials_log.warning(
@@ -307,8 +307,8 @@ class Launcher:
             delay = backoff(
                 job.retries, *((1.0, 10.0) if verdict is LaunchVerdict.CREDENTIALS else (0.2, 20.0))
             )
-        if job.token_deadline is not None:
-            # Wake when the token runs short, to fail then with that reason rather than at the expiry.
-            delay = min(delay, max(0.0, job.token_deadline - self._task_start_seconds - now))
+        if job.airflow_token_deadline is not None:
+            # Wake when the Airflow token runs short, to fail then with that reason rather than at the expiry.
+            delay = min(delay, max(0.0, job.airflow_token_deadline - self._task_start_seconds - now))
         self._results.put(LaunchRetried(job.key, verdict, reason, throttled))
         self._jobs.put(replace(job, retries=job.retries + 1), delay)

@@ -25,7 +25,7 @@ class Stash:
     workload_reference: str
     """s3://bucket/key, the Airflow container's one argument."""
     key: str
-    body: bytes = field(repr=False)  # holds the token: never log it
+    body: bytes = field(repr=False)  # holds the Airflow token: never log it
 
 
 class WorkloadWriter:

@@ -1,6 +1,6 @@
 """The launcher on a clock the test moves: backoff, the capacity deadline, cancel, and throttling's effect on the rate.
 
-The launcher's threads, delay queue and token bucket are real; ECS is a FakeEcs that records the (fake) time of
+The launcher's threads, delay queue and rate limiter are real; ECS is a FakeEcs that records the (fake) time of
 each call, so "no sooner than" is checked exactly, with no real waiting on backoff.
 """
 
@@ -52,7 +52,7 @@ class Harness:
         key: str,
         build: Callable[[], Mapping[str, Any]] | None = None,
         *,
-        token_deadline: float | None = None,
+        airflow_token_deadline: float | None = None,
     ) -> LaunchJob:
         """A launch of `key`; with the harness's store, its workload (holding SECRET) is stored first."""
 
@@ -64,7 +64,7 @@ class Harness:
             body = json.dumps({"token": SECRET, "key": key}).encode()
             return Prepared(request, self.writer.stash("farflow-airflow:3", f"token-{key}", body))
 
-        return LaunchJob(key, counted, self.clock(), token_deadline=token_deadline)
+        return LaunchJob(key, counted, self.clock(), airflow_token_deadline=airflow_token_deadline)
 
     def collect(self) -> None:
         while not self.results.empty():
@@ -232,9 +232,9 @@ def test_a_throttle_halves_the_rate_and_says_so_and_successes_win_it_back(
     [retried] = harness.messages
     assert isinstance(retried, LaunchRetried)
     assert retried.throttled and retried.verdict is LaunchVerdict.RETRY
-    assert harness.launcher.bucket.rate == RATE / 2
+    assert harness.launcher.rate_limiter.rate == RATE / 2
     harness.run_until(lambda: bool(harness.reported(Launched)), "the launch after the throttle")
-    assert harness.launcher.bucket.rate == pytest.approx(RATE / 2 + RATE * 0.02)
+    assert harness.launcher.rate_limiter.rate == pytest.approx(RATE / 2 + RATE * 0.02)
 
 
 def test_other_transient_errors_leave_the_rate_alone(make_launcher: Callable[..., Harness]) -> None:
@@ -244,7 +244,7 @@ def test_other_transient_errors_leave_the_rate_alone(make_launcher: Callable[...
     harness.run_until(lambda: bool(harness.reported(Launched)), "the launch")
     [retried, _] = harness.messages
     assert isinstance(retried, LaunchRetried) and not retried.throttled
-    assert harness.launcher.bucket.rate == RATE
+    assert harness.launcher.rate_limiter.rate == RATE
 
 
 def test_a_permanent_error_fails_the_launch_at_once(make_launcher: Callable[..., Harness]) -> None:
@@ -294,7 +294,7 @@ def test_an_unreachable_endpoint_warns_once_per_interval_and_the_given_up_launch
     harness = make_launcher(credentials_log_interval=3600.0, task_start_seconds=20.0)
     unreachable = EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
     harness.ecs.answer_run_task(*[unreachable] * 200)
-    harness.launcher.submit(harness.job("a", token_deadline=harness.clock() + 60.0))
+    harness.launcher.submit(harness.job("a", airflow_token_deadline=harness.clock() + 60.0))
     harness.run_until(lambda: bool(harness.reported(LaunchFailed)), "the token cut-off", tick=0.5)
     [failed] = harness.reported(LaunchFailed)
     assert "the last with EndpointConnectionError" in failed.reason and "127.0.0.1:9" in failed.reason
@@ -335,7 +335,7 @@ def test_a_store_write_that_fails_for_now_is_retried_with_the_same_object_and_no
     assert [key for _, key in harness.s3.puts] == [KEY_A, KEY_A]
     assert harness.call_times() and harness.call_times()[0] >= harness.s3.puts[1][0]
     assert len(harness.ecs.run_task_calls) == 1
-    assert harness.launcher.bucket.rate == RATE  # S3's SlowDown is not ECS telling us to slow down
+    assert harness.launcher.rate_limiter.rate == RATE  # S3's SlowDown is not ECS telling us to slow down
 
 
 def test_a_store_write_that_is_refused_fails_the_launch_naming_the_object_and_sends_no_runtask(
@@ -380,7 +380,7 @@ def test_a_capacity_wait_ends_when_the_token_could_expire_before_the_task_starts
 ) -> None:
     harness = make_launcher(store=True, capacity_retry_seconds=600.0, task_start_seconds=20.0)
     harness.ecs.answer_run_task(*[NO_CAPACITY] * 100)
-    harness.launcher.submit(harness.job("a", token_deadline=harness.clock() + 60.0))
+    harness.launcher.submit(harness.job("a", airflow_token_deadline=harness.clock() + 60.0))
     harness.run_until(lambda: bool(harness.reported(LaunchFailed)), "the token cut-off", tick=0.5)
     [failed] = harness.reported(LaunchFailed)
     assert "no capacity" in failed.reason and "waited" in failed.reason
@@ -396,7 +396,7 @@ def test_a_launch_whose_token_is_too_short_fails_before_it_is_built_written_or_s
     make_launcher: Callable[..., Harness],
 ) -> None:
     harness = make_launcher(store=True, task_start_seconds=120.0)
-    harness.launcher.submit(harness.job("a", token_deadline=harness.clock() + 30.0))
+    harness.launcher.submit(harness.job("a", airflow_token_deadline=harness.clock() + 30.0))
     harness.run_until(lambda: bool(harness.messages), "the failure", tick=0)
     [failed] = harness.messages
     assert isinstance(failed, LaunchFailed)
