@@ -20,12 +20,13 @@ from airflow.executors.base_executor import BaseExecutor
 from airflow.utils.state import TaskInstanceState
 
 from farflow.executor import orphans
+from farflow.executor.advice import with_advice
 from farflow.executor.client import make_client, make_ecs_client, make_sqs_client
 from farflow.executor.cost import TaskCost, task_cost
 from farflow.executor.cost import describe as describe_cost
 from farflow.executor.events_reader import EventsReader
-from farflow.executor.fixes import with_fix
 from farflow.executor.health import HealthCheckError, check_events_queue, check_health, check_workload_store
+from farflow.executor.heartbeat_first import HeartbeatFirst
 from farflow.executor.launcher import Launcher, LaunchJob, Prepared
 from farflow.executor.messages import (
     Launched,
@@ -50,7 +51,6 @@ from farflow.executor.request import (
 )
 from farflow.executor.settings import SECTION, ExecutorSettings, load_settings, where
 from farflow.executor.tracker import Tracker
-from farflow.executor.turns import HeartbeatFirst
 from farflow.executor.workload_writer import WorkloadWriter, workload_reference_in_task
 from farflow.spec.events import STARTED_BY_PREFIX
 from farflow.workload.reference import reference_command
@@ -118,7 +118,7 @@ class EcsFargateExecutor(BaseExecutor):
         self._unsaved_events: list[Any] = []
         # Endings held back one heartbeat, behind their task's unread RUNNING event (see _finish).
         self._held_endings: list[tuple[Hashable, str]] = []
-        self.turns = HeartbeatFirst()  # the background threads hold off while heartbeat() runs
+        self.heartbeat_first = HeartbeatFirst()  # the background threads hold off while heartbeat() runs
         self.sync_failures = 0  # syncs that raised and were caught: the scheduler went on regardless
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -187,7 +187,7 @@ class EcsFargateExecutor(BaseExecutor):
                 credentials_log_interval=settings.credentials_log_interval,
                 task_start_seconds=settings.task_start_seconds,
                 writer=self._writer,
-                turn=self.turns.wait,
+                wait_for_heartbeat=self.heartbeat_first.wait,
             )
             launcher = self._launcher
             events = settings.events_queue_url
@@ -200,7 +200,7 @@ class EcsFargateExecutor(BaseExecutor):
                 started_by=started_by(self.executor_id),
                 log_interval=settings.credentials_log_interval,
                 on_credentials_error=launcher.rebuild_clients,
-                turn=self.turns.wait,
+                wait_for_heartbeat=self.heartbeat_first.wait,
             )
             if events:
                 self._events = EventsReader(
@@ -209,7 +209,7 @@ class EcsFargateExecutor(BaseExecutor):
                     tracker.observe,
                     tracker.events_healthy,
                     log_interval=settings.credentials_log_interval,
-                    turn=self.turns.wait,
+                    wait_for_heartbeat=self.heartbeat_first.wait,
                 )
                 self._events.start()
             self._launcher.start()
@@ -330,8 +330,8 @@ class EcsFargateExecutor(BaseExecutor):
     # -- sync: the only place Airflow state changes --------------------------------------------------
 
     def heartbeat(self) -> None:
-        """Airflow's heartbeat, with the background threads holding off new work meanwhile (turns.py)."""
-        with self.turns.heartbeat():
+        """Airflow's heartbeat, with the background threads holding off new work meanwhile (heartbeat_first.py)."""
+        with self.heartbeat_first.heartbeat():
             super().heartbeat()
 
     def _release_saved_events(self) -> None:
@@ -415,7 +415,7 @@ class EcsFargateExecutor(BaseExecutor):
         stats.incr("ecs_fargate.launch_failures")
         record = self._records.get(message.key)
         if record is not None:
-            reason = with_fix(message.reason, record.executor_config)
+            reason = with_advice(message.reason, record.executor_config)
             self._finish(record, "failed", "ecs task launch failed", reason)
 
     def _on_launch_retried(self, message: LaunchRetried) -> None:

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 from farflow.executor.ecs_events import Unreadable, read_message
+from farflow.executor.heartbeat_first import never_wait
 from farflow.executor.outcomes import LaunchVerdict, classify_launch_error, error_code
 from farflow.executor.task_state import View
 from farflow.executor.throttled_log import ThrottledLog
-from farflow.executor.turns import no_turns
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +43,12 @@ class EventsReader:
         wait_seconds: int = WAIT_SECONDS,
         retry_base: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
-        turn: Callable[[], object] = no_turns,
+        wait_for_heartbeat: Callable[[], object] = never_wait,
     ) -> None:
         self._client_factory = client_factory
-        self._turn = turn  # waits while the scheduler's heartbeat runs (turns.py)
+        self._wait_for_heartbeat = (
+            wait_for_heartbeat  # holds off while the scheduler's heartbeat runs (heartbeat_first.py)
+        )
         self._client = client_factory()
         self._queue_url = queue_url
         self._deliver = deliver
@@ -100,7 +102,7 @@ class EventsReader:
         self.received += len(messages)
         done = []
         for message in messages:
-            self._turn()
+            self._wait_for_heartbeat()
             read = read_message(message.get("Body", ""))
             if isinstance(read, Unreadable):
                 self._unreadable.warning(

@@ -20,6 +20,7 @@ from typing import Any
 
 from farflow.executor.client import SharedClient
 from farflow.executor.delayqueue import DelayQueue
+from farflow.executor.heartbeat_first import never_wait
 from farflow.executor.messages import Launched, LaunchFailed, LaunchRetried, Message, Rejected
 from farflow.executor.outcomes import (
     LaunchVerdict,
@@ -33,7 +34,6 @@ from farflow.executor.redaction import redact
 from farflow.executor.request import InvalidTaskRequest
 from farflow.executor.settings import where
 from farflow.executor.throttled_log import ThrottledLog
-from farflow.executor.turns import no_turns
 from farflow.executor.workload_writer import Stash, WorkloadWriter
 from farflow.workload.token import TOKEN_LIFETIME_SETTING
 
@@ -88,10 +88,12 @@ class Launcher:
         task_start_seconds: float = 0.0,
         writer: WorkloadWriter | None = None,
         clock: Callable[[], float] = time.monotonic,
-        turn: Callable[[], object] = no_turns,
+        wait_for_heartbeat: Callable[[], object] = never_wait,
     ) -> None:
         self._ecs = SharedClient(client_factory, "ECS")
-        self._turn = turn  # waits while the scheduler's heartbeat runs (turns.py)
+        self._wait_for_heartbeat = (
+            wait_for_heartbeat  # holds off while the scheduler's heartbeat runs (heartbeat_first.py)
+        )
         self._writer = writer
         self._task_start_seconds = task_start_seconds
         self._results = results
@@ -175,7 +177,7 @@ class Launcher:
             job = self._jobs.get(timeout=0.5)
             if job is None:
                 continue
-            self._turn()
+            self._wait_for_heartbeat()
             if self._is_cancelled(job.key):
                 self._discard(job)
                 continue
@@ -193,7 +195,7 @@ class Launcher:
                 job = replace(job, stored=True)
             if not self.rate_limiter.acquire(self._stop):
                 return
-            self._turn()
+            self._wait_for_heartbeat()
             self._launch(job)
 
     @staticmethod

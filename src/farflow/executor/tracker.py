@@ -26,6 +26,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from farflow.executor.heartbeat_first import never_wait
 from farflow.executor.messages import Message, PhaseChanged, TaskMissing
 from farflow.executor.outcomes import (
     LaunchVerdict,
@@ -36,7 +37,6 @@ from farflow.executor.outcomes import (
 from farflow.executor.redaction import redact
 from farflow.executor.task_state import Freshness, Known, Phase, View, reduce, view_of
 from farflow.executor.throttled_log import ThrottledLog
-from farflow.executor.turns import no_turns
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +62,12 @@ class Tracker:
         wall_clock: Callable[[], float] = time.time,
         log_interval: float = 60.0,
         on_credentials_error: Callable[[], None] = lambda: None,
-        turn: Callable[[], object] = no_turns,
+        wait_for_heartbeat: Callable[[], object] = never_wait,
     ) -> None:
         self._client = client
-        self._turn = turn  # waits while the scheduler's heartbeat runs (turns.py)
+        self._wait_for_heartbeat = (
+            wait_for_heartbeat  # holds off while the scheduler's heartbeat runs (heartbeat_first.py)
+        )
         self._cluster = cluster
         self._results = results
         self._poll_interval = poll_interval
@@ -217,13 +219,13 @@ class Tracker:
             self.failed_rounds = 0
 
     def describe_round(self) -> None:
-        self._turn()
+        self._wait_for_heartbeat()
         arns = self._select(self.tracked())
         if not arns:
             return
         self.rounds += 1
         for response in self._describe(arns):
-            self._turn()
+            self._wait_for_heartbeat()
             now = self._clock()
             for task in response.get("tasks", []):
                 self._apply(view_of(task, described=True), now)

@@ -407,18 +407,18 @@ def test_background_threads_hold_off_while_a_heartbeat_runs(
     make_executor: Callable[..., EcsFargateExecutor],
 ) -> None:
     executor = make_executor()
-    executor.turns.max_wait = 0.0  # a wait says at once whether the thread would have had its turn
+    executor.heartbeat_first.max_wait = 0.0  # a wait says at once whether the thread would have had its turn
     turns_during_sync: list[bool] = []
     sync = executor.sync
 
     def recording_sync() -> None:
-        turns_during_sync.append(executor.turns.wait())
+        turns_during_sync.append(executor.heartbeat_first.wait())
         sync()
 
     executor.sync = recording_sync  # type: ignore[method-assign]
     executor.heartbeat()
     assert turns_during_sync == [False]
-    assert executor.turns.wait() is True  # and their turn comes once it has ended
+    assert executor.heartbeat_first.wait() is True  # and their turn comes once it has ended
 
 
 def test_a_task_that_starts_and_ends_within_one_heartbeat_keeps_its_arn_for_the_scheduler(

@@ -415,7 +415,7 @@ def test_a_launch_waits_its_turn_before_building_and_before_run_task(
         calls_at_turn.append((len(harness.builds), len(harness.ecs.run_task_calls)))
         return True
 
-    harness = make_launcher(turn=turn)
+    harness = make_launcher(wait_for_heartbeat=turn)
     harness.launcher.submit(harness.job("a"))
     harness.run_until(lambda: bool(harness.reported(Launched)), "the launch", tick=0)
     assert calls_at_turn == [(0, 0), (1, 0)]  # a turn before the build, and another before RunTask

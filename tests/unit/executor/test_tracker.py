@@ -381,7 +381,7 @@ def test_a_round_waits_its_turn_before_choosing_tasks_and_before_each_answer() -
         reported_at_turn.append(watch.results.qsize())
         return True
 
-    watch = Watch(turn=turn)
+    watch = Watch(wait_for_heartbeat=turn)
     try:
         arn = watch.ecs.start_task()
         watch.tracker.track(arn)
