@@ -184,7 +184,7 @@ class EcsFargateExecutor(BaseExecutor):
                 burst=settings.run_task_burst,
                 concurrency=settings.launch_concurrency,
                 capacity_retry_seconds=settings.capacity_retry_seconds,
-                credentials_log_interval=settings.credentials_log_interval,
+                warning_interval=settings.warning_interval,
                 task_start_seconds=settings.task_start_seconds,
                 writer=self._writer,
                 wait_for_heartbeat=self.heartbeat_first.wait,
@@ -198,7 +198,7 @@ class EcsFargateExecutor(BaseExecutor):
                 settings.poll_interval,
                 reconcile_interval=settings.reconcile_interval if events else None,
                 started_by=started_by(self.executor_id),
-                log_interval=settings.credentials_log_interval,
+                warning_interval=settings.warning_interval,
                 on_credentials_error=launcher.rebuild_clients,
                 wait_for_heartbeat=self.heartbeat_first.wait,
             )
@@ -208,7 +208,7 @@ class EcsFargateExecutor(BaseExecutor):
                     events,
                     tracker.observe,
                     tracker.events_healthy,
-                    log_interval=settings.credentials_log_interval,
+                    warning_interval=settings.warning_interval,
                     wait_for_heartbeat=self.heartbeat_first.wait,
                 )
                 self._events.start()

@@ -39,7 +39,7 @@ class EventsReader:
         deliver: Callable[[View], None],
         healthy: Callable[[bool], None],
         *,
-        log_interval: float = 60.0,
+        warning_interval: float = 60.0,
         wait_seconds: int = WAIT_SECONDS,
         retry_base: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
@@ -55,8 +55,8 @@ class EventsReader:
         self._healthy = healthy
         self._wait_seconds = wait_seconds
         self._retry_base = retry_base
-        self._errors = ThrottledLog(log_interval, clock, log)
-        self._unreadable = ThrottledLog(log_interval, clock, log)
+        self._errors = ThrottledLog(warning_interval, clock, log)
+        self._unreadable = ThrottledLog(warning_interval, clock, log)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="farflow-events", daemon=True)
         self.received = 0

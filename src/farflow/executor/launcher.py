@@ -84,7 +84,7 @@ class Launcher:
         burst: int,
         concurrency: int,
         capacity_retry_seconds: float,
-        credentials_log_interval: float,
+        warning_interval: float,
         task_start_seconds: float = 0.0,
         writer: WorkloadWriter | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -100,8 +100,8 @@ class Launcher:
         self.rate_limiter = RateLimiter(rate, burst, clock)
         self._concurrency = concurrency
         self._capacity_retry_seconds = capacity_retry_seconds
-        self._credentials_log = ThrottledLog(credentials_log_interval, clock, log)
-        self._transient_log = ThrottledLog(credentials_log_interval, clock, log)
+        self._credentials_log = ThrottledLog(warning_interval, clock, log)
+        self._transient_log = ThrottledLog(warning_interval, clock, log)
         self._clock = clock
         self._jobs: DelayQueue[LaunchJob] = DelayQueue(clock)
         self._cancelled: set[Hashable] = set()

@@ -7,7 +7,7 @@ filled up to 100 tasks with the next-longest unheard: a lost event delays a task
 `reconcile_interval`, and a quiet task costs one hundredth of a call per interval. Both sources go through
 one reducer (task_state.py), which orders views by the task's `version`; only phase changes are reported.
 
-A round that fails is one warning line with AWS's error code, at most once per `log_interval` however
+A round that fails is one warning line with AWS's error code, at most once per `warning_interval` however
 long the outage, and one line when a round works again: no traceback per round at 3 a.m.
 """
 
@@ -60,7 +60,7 @@ class Tracker:
         reconcile_interval: float | None = None,
         started_by: str | None = None,
         wall_clock: Callable[[], float] = time.time,
-        log_interval: float = 60.0,
+        warning_interval: float = 60.0,
         on_credentials_error: Callable[[], None] = lambda: None,
         wait_for_heartbeat: Callable[[], object] = never_wait,
     ) -> None:
@@ -85,7 +85,7 @@ class Tracker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._last_round: float | None = None
-        self._failure_log = ThrottledLog(log_interval, clock, log)
+        self._failure_log = ThrottledLog(warning_interval, clock, log)
         self._on_credentials_error = on_credentials_error
         self.failed_rounds = 0  # in a row; reset by a round that works
         self._thread = threading.Thread(target=self._run, name="farflow-tracker", daemon=True)

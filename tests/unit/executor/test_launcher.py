@@ -114,7 +114,7 @@ def make_launcher() -> Iterator[Callable[..., Harness]]:
             "burst": 100,
             "concurrency": 1,
             "capacity_retry_seconds": 600.0,
-            "credentials_log_interval": 60.0,
+            "warning_interval": 60.0,
         }
         launcher = Launcher(make_client, results, clock=clock, writer=writer, **(settings | options))
         if start:
@@ -275,7 +275,7 @@ def test_missing_credentials_rebuild_the_client_keep_the_launch_and_warn_once(
     make_launcher: Callable[..., Harness], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger=launcher_module.__name__)
-    harness = make_launcher(credentials_log_interval=3600.0)  # longer than the whole test, on its clock
+    harness = make_launcher(warning_interval=3600.0)  # longer than the whole test, on its clock
     harness.ecs.answer_run_task(NoCredentialsError(), NoCredentialsError(), NoCredentialsError())
     harness.launcher.submit(harness.job("a"))
     harness.run_until(
@@ -291,7 +291,7 @@ def test_an_unreachable_endpoint_warns_once_per_interval_and_the_given_up_launch
     make_launcher: Callable[..., Harness], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger=launcher_module.__name__)
-    harness = make_launcher(credentials_log_interval=3600.0, task_start_seconds=20.0)
+    harness = make_launcher(warning_interval=3600.0, task_start_seconds=20.0)
     unreachable = EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
     harness.ecs.answer_run_task(*[unreachable] * 200)
     harness.launcher.submit(harness.job("a", airflow_token_deadline=harness.clock() + 60.0))
