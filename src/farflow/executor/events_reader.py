@@ -46,9 +46,8 @@ class EventsReader:
         wait_for_heartbeat: Callable[[], object] = never_wait,
     ) -> None:
         self._client_factory = client_factory
-        self._wait_for_heartbeat = (
-            wait_for_heartbeat  # holds off while the scheduler's heartbeat runs (heartbeat_first.py)
-        )
+        # Holds off while the scheduler's heartbeat runs (heartbeat_first.py).
+        self._wait_for_heartbeat = wait_for_heartbeat
         self._client = client_factory()
         self._queue_url = queue_url
         self._deliver = deliver

@@ -67,9 +67,24 @@ class LaunchJob:
     """Why the last try did not launch (a network error, a 5xx, credentials): said if the launch is given up."""
 
 
-def backoff(retries: int, base: float, cap: float) -> float:
-    """Exponential backoff with full jitter."""
-    return float(random.uniform(0, min(cap, base * 2**retries)))
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff with full jitter: the n-th retry waits a random time in [0, min(cap, base * 2**n)]
+    seconds, so launches that failed together do not retry together."""
+
+    base: float
+    cap: float
+
+    def delay(self, retries: int) -> float:
+        return float(random.uniform(0, min(self.cap, self.base * 2**retries)))
+
+
+CAPACITY_BACKOFF = Backoff(base=2.0, cap=60.0)
+"""Fargate capacity comes back in minutes; `capacity_retry_seconds` bounds the total wait."""
+CREDENTIALS_BACKOFF = Backoff(base=1.0, cap=10.0)
+"""Rebuilt clients pick up new credentials at once, or when someone renews them: seconds, then minutes."""
+TRANSIENT_BACKOFF = Backoff(base=0.2, cap=20.0)
+"""Network errors, 5xx and throttles pass within seconds; the rate limiter has already slowed down."""
 
 
 class Launcher:
@@ -91,9 +106,8 @@ class Launcher:
         wait_for_heartbeat: Callable[[], object] = never_wait,
     ) -> None:
         self._ecs = SharedClient(client_factory, "ECS")
-        self._wait_for_heartbeat = (
-            wait_for_heartbeat  # holds off while the scheduler's heartbeat runs (heartbeat_first.py)
-        )
+        # Holds off while the scheduler's heartbeat runs (heartbeat_first.py).
+        self._wait_for_heartbeat = wait_for_heartbeat
         self._writer = writer
         self._task_start_seconds = task_start_seconds
         self._results = results
@@ -303,12 +317,13 @@ class Launcher:
                 self._fail(job, verdict, f"{reason} ({waited})")
                 return
             job = replace(job, capacity_since=since, capacity_reason=reason)
-            delay = min(backoff(job.retries, 2.0, 60.0), max(0.0, since + self._capacity_retry_seconds - now))
+            delay = min(
+                CAPACITY_BACKOFF.delay(job.retries), max(0.0, since + self._capacity_retry_seconds - now)
+            )
         else:
             job = replace(job, last_error=reason)
-            delay = backoff(
-                job.retries, *((1.0, 10.0) if verdict is LaunchVerdict.CREDENTIALS else (0.2, 20.0))
-            )
+            wait = CREDENTIALS_BACKOFF if verdict is LaunchVerdict.CREDENTIALS else TRANSIENT_BACKOFF
+            delay = wait.delay(job.retries)
         if job.airflow_token_deadline is not None:
             # Wake when the Airflow token runs short, to fail then with that reason rather than at the expiry.
             delay = min(delay, max(0.0, job.airflow_token_deadline - self._task_start_seconds - now))

@@ -65,9 +65,8 @@ class Tracker:
         wait_for_heartbeat: Callable[[], object] = never_wait,
     ) -> None:
         self._client = client
-        self._wait_for_heartbeat = (
-            wait_for_heartbeat  # holds off while the scheduler's heartbeat runs (heartbeat_first.py)
-        )
+        # Holds off while the scheduler's heartbeat runs (heartbeat_first.py).
+        self._wait_for_heartbeat = wait_for_heartbeat
         self._cluster = cluster
         self._results = results
         self._poll_interval = poll_interval

@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import EndpointConnectionError, NoCredentialsError
 
 from farflow.executor import launcher as launcher_module
-from farflow.executor.launcher import Launcher, LaunchJob, Prepared
+from farflow.executor.launcher import CAPACITY_BACKOFF, TRANSIENT_BACKOFF, Launcher, LaunchJob, Prepared
 from farflow.executor.messages import Launched, LaunchFailed, LaunchRetried, Message, Rejected
 from farflow.executor.outcomes import THROTTLE_CODES, LaunchVerdict
 from farflow.executor.request import InvalidTaskRequest
@@ -150,7 +150,8 @@ def test_transient_errors_retry_with_a_doubling_backoff_and_the_same_request(
     assert [type(message) for message in harness.messages] == [LaunchRetried, LaunchRetried, Launched]
     assert all(retry.verdict is LaunchVerdict.RETRY for retry in harness.reported(LaunchRetried))
     first, second, third = harness.call_times()
-    assert second - first >= 0.2 and third - second >= 0.4  # backoff(retries, base 0.2): 0.2 s, then 0.4 s
+    base = TRANSIENT_BACKOFF.base  # the jitter is pinned to its top: base, then twice base
+    assert second - first >= base and third - second >= 2 * base
     assert harness.builds == ["a"]  # built once: every retry sends the same clientToken
     assert {request["clientToken"] for _, request in harness.ecs.run_task_calls} == {"token-a"}
 
@@ -169,7 +170,7 @@ def test_no_capacity_retries_until_the_deadline_then_fails_saying_how_long_it_wa
     assert waited and int(waited.group(1)) >= 10
     assert "AIRFLOW__ECS_FARGATE__CAPACITY_RETRY_SECONDS" in failed.reason
     times = harness.call_times()
-    assert times[1] - times[0] >= 2.0  # capacity backoff starts at 2 s (and never passes the deadline)
+    assert times[1] - times[0] >= CAPACITY_BACKOFF.base  # (and never passes the deadline)
     assert times[-1] - times[0] >= 10.0
 
 
