@@ -398,8 +398,8 @@ class EcsFargateExecutor(BaseExecutor):
         if record is None or record.arn is not None:
             # Revoked while RunTask was in flight: don't leave its task (or its workload) behind.
             self.launcher.stop_task(self.settings.cluster, message.arn, "Airflow revoked the task")
-            if message.workload is not None:
-                self.launcher.discard_workload(message.workload)
+            if message.workload_reference is not None:
+                self.launcher.discard_workload(message.workload_reference)
             return
         record.arn = message.arn
         record.workload_reference = message.workload_reference

@@ -261,6 +261,24 @@ def test_a_revoked_task_has_its_object_deleted(
     assert s3.objects == {}
 
 
+def test_a_task_revoked_while_runtask_is_in_flight_is_stopped_and_its_object_deleted(
+    make_executor: Callable[..., EcsFargateExecutor], ecs: FakeEcs, s3: FakeS3
+) -> None:
+    executor = make_executor(workload_store=STORE)
+    workload = make_workload("ok")
+    executor.queue_workload(workload, session=None)
+    executor._process_workloads([workload])  # the launch, without the sync that would record its ARN
+    key = workload.ti.key
+    until(lambda: bool(ecs.run_task_calls), what="RunTask")
+    executor.revoke_task(ti=SimpleNamespace(key=key))
+    until(
+        lambda: bool(ecs.stopped) and bool(s3.deletes),
+        step=executor.heartbeat,
+        what="StopTask and the delete",
+    )
+    assert s3.objects == {}
+
+
 def test_an_adopted_task_that_stops_has_the_object_its_command_names_deleted(
     make_executor: Callable[..., EcsFargateExecutor], ecs: FakeEcs, s3: FakeS3
 ) -> None:
