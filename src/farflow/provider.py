@@ -31,6 +31,15 @@ def get_provider_info() -> dict[str, Any]:
                         "type": option.type,
                         "example": option.example,
                         "default": option.default,
+                        # Airflow's config.yml marks an old name this way; its parser sets no default for it.
+                        **(
+                            {
+                                "version_deprecated": option.version_deprecated,
+                                "deprecation_reason": f"Renamed to {option.renamed_to}.",
+                            }
+                            if option.renamed_to
+                            else {}
+                        ),
                     }
                     for option in OPTIONS
                 },

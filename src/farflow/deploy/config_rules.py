@@ -25,7 +25,7 @@ from farflow.deploy.config import (
 )
 from farflow.deploy.config_permissions import worker_problems
 from farflow.deploy.subnet_plan import plan_problem
-from farflow.executor.request.sizes import fargate_size_problem, nearest_fargate_size
+from farflow.spec.fargate_sizes import fargate_size_problem, nearest_fargate_size
 
 # fmt: off
 LOG_RETENTION_DAYS = (

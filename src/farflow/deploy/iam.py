@@ -18,8 +18,8 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
 from farflow.deploy.nag import acknowledge, finding_text
-from farflow.executor.aws_actions import AwsAction, Scope
 from farflow.spec import iam as spec
+from farflow.spec.aws_actions import AwsAction, Scope
 
 # What the migration custom resource's two functions call: one starts the task, one follows it.
 MIGRATION_START_ACTIONS: tuple[AwsAction, ...] = (

@@ -18,10 +18,10 @@ from typing import Any, Literal
 
 from farflow.executor.prices import PriceTable
 from farflow.executor.timestamps import timestamp
+from farflow.spec.cluster import CAPACITY_PROVIDERS, FARGATE_SPOT_PROVIDER
 
 MINIMUM_SECONDS = 60
 FREE_EPHEMERAL_GB = 20
-FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 ARCHITECTURE_ATTRIBUTE = "ecs.cpu-architecture"
 
 
@@ -59,7 +59,7 @@ def billed_seconds(pull_started_at: datetime, stopped_at: datetime) -> int:
 def usage_of(task: Mapping[str, Any]) -> Usage | NotBilled:
     """What a stopped task (DescribeTasks item or event detail) used, or why Fargate bills it nothing here."""
     provider = task.get("capacityProviderName")
-    if provider not in FARGATE_PROVIDERS and task.get("launchType") != "FARGATE":
+    if provider not in CAPACITY_PROVIDERS and task.get("launchType") != "FARGATE":
         return NotBilled("not on Fargate: EC2 capacity is billed as instances")
     if str(task.get("platformFamily") or "").lower().startswith("windows"):
         return NotBilled("Windows on Fargate is not in the price table")
@@ -78,7 +78,7 @@ def usage_of(task: Mapping[str, Any]) -> Usage | NotBilled:
         vcpu=vcpu,
         memory_gb=memory_gb,
         architecture="arm64" if attributes.get(ARCHITECTURE_ATTRIBUTE) == "arm64" else "x86_64",
-        spot=provider == "FARGATE_SPOT",
+        spot=provider == FARGATE_SPOT_PROVIDER,
         ephemeral_gb=int(storage),
         billed_seconds=billed_seconds(started, stopped),
     )

@@ -20,12 +20,13 @@ from airflow.executors.base_executor import BaseExecutor
 from airflow.utils.state import TaskInstanceState
 
 from farflow.executor import orphans
+from farflow.executor.advice import with_advice
 from farflow.executor.client import make_client, make_ecs_client, make_sqs_client
 from farflow.executor.cost import TaskCost, task_cost
 from farflow.executor.cost import describe as describe_cost
 from farflow.executor.events_reader import EventsReader
-from farflow.executor.fixes import with_fix
 from farflow.executor.health import HealthCheckError, check_events_queue, check_health, check_workload_store
+from farflow.executor.heartbeat_first import HeartbeatFirst
 from farflow.executor.launcher import Launcher, LaunchJob, Prepared
 from farflow.executor.messages import (
     Launched,
@@ -39,7 +40,7 @@ from farflow.executor.messages import (
 from farflow.executor.outcomes import LaunchVerdict, StopVerdict, classify_stopped_task
 from farflow.executor.phases import describe as describe_phases
 from farflow.executor.phases import task_phases
-from farflow.executor.redaction import install_token_redaction
+from farflow.executor.redaction import install_airflow_token_redaction
 from farflow.executor.request import (
     LaunchSpec,
     base_request,
@@ -50,8 +51,7 @@ from farflow.executor.request import (
 )
 from farflow.executor.settings import SECTION, ExecutorSettings, load_settings, where
 from farflow.executor.tracker import Tracker
-from farflow.executor.turns import HeartbeatFirst
-from farflow.executor.workload_store import WorkloadStore, workload_in_task
+from farflow.executor.workload_writer import WorkloadWriter, workload_reference_in_task
 from farflow.spec.events import STARTED_BY_PREFIX
 from farflow.workload.reference import reference_command
 from farflow.workload.token import TOKEN_LIFETIME_SETTING, expires_at
@@ -70,13 +70,13 @@ class TaskRecord:
     """What the scheduler thread knows of one Airflow task while this executor owns it."""
 
     key: Any  # TaskInstanceKey
-    workload: workloads.ExecuteTask | None = field(repr=False)  # holds the token; None once adopted
+    workload: workloads.ExecuteTask | None = field(repr=False)  # holds the Airflow token; None once adopted
     executor_config: dict[str, Any]
     launch_attempt: int = 0
     arn: str | None = None
     adopted: bool = False
     waiting_for_capacity: bool = False
-    workload_object: str | None = None  # the launched task's object in the workload store
+    workload_reference: str | None = None  # the launched task's object in the workload store (its URL)
     queued_seconds: float | None = None  # queue_workload (or relaunch) to RunTask's answer; None if adopted
 
     # When this executor took the task (monotonic): its age until ECS accepts it is its queued time.
@@ -102,7 +102,7 @@ class EcsFargateExecutor(BaseExecutor):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        install_token_redaction()
+        install_airflow_token_redaction()
         self.settings: ExecutorSettings = load_settings(
             lambda key: self.conf.get(SECTION, key, fallback=None)
         )
@@ -113,12 +113,12 @@ class EcsFargateExecutor(BaseExecutor):
         self._keys_by_arn: dict[str, Hashable] = {}
         self._launcher: Launcher | None = None
         self._tracker: Tracker | None = None
-        self._store: WorkloadStore | None = None
+        self._writer: WorkloadWriter | None = None
         self._events: EventsReader | None = None
         self._unsaved_events: list[Any] = []
         # Endings held back one heartbeat, behind their task's unread RUNNING event (see _finish).
         self._held_endings: list[tuple[Hashable, str]] = []
-        self.turns = HeartbeatFirst()  # the background threads hold off while heartbeat() runs
+        self.heartbeat_first = HeartbeatFirst()  # the background threads hold off while heartbeat() runs
         self.sync_failures = 0  # syncs that raised and were caught: the scheduler went on regardless
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ class EcsFargateExecutor(BaseExecutor):
         # Airflow loads its metrics registry (a YAML file, ~0.25 s) on the first metric: pay that here, at
         # start, rather than inside the first heartbeat.
         self._emit_gauges()
-        self._warn_about_tokens()
+        self._warn_about_airflow_tokens()
         prices = self.settings.fargate_prices
         if prices.region != self.settings.region:
             self.log.warning(
@@ -140,8 +140,8 @@ class EcsFargateExecutor(BaseExecutor):
         if self.settings.check_health_on_startup:
             try:
                 check_health(launcher.client, self.settings)
-                if self._store is not None:
-                    check_workload_store(self._store, make_client(self.settings, "kms"))
+                if self._writer is not None:
+                    check_workload_store(self._writer, make_client(self.settings, "kms"))
                 if self._events is not None:
                     check_events_queue(make_sqs_client(self.settings), self.settings)
             except HealthCheckError as error:
@@ -149,8 +149,8 @@ class EcsFargateExecutor(BaseExecutor):
                 raise
             self.log.info("farflow's ECS executor health check passed for cluster %s", self.settings.cluster)
 
-    def _warn_about_tokens(self) -> None:
-        """Once, at start: where the workload's token travels, and whether the waits fit its lifetime."""
+    def _warn_about_airflow_tokens(self) -> None:
+        """Once, at start: where the workload's Airflow token travels, and whether the waits fit its lifetime."""
         settings = self.settings
         if settings.workload_store is None:
             self.log.warning(
@@ -176,7 +176,7 @@ class EcsFargateExecutor(BaseExecutor):
         if self._launcher is None:
             settings = self.settings
             if settings.workload_store is not None:
-                self._store = WorkloadStore(settings.workload_store, lambda: make_client(settings, "s3"))
+                self._writer = WorkloadWriter(settings.workload_store, lambda: make_client(settings, "s3"))
             self._launcher = Launcher(
                 lambda: make_ecs_client(settings),
                 self._results,
@@ -184,10 +184,10 @@ class EcsFargateExecutor(BaseExecutor):
                 burst=settings.run_task_burst,
                 concurrency=settings.launch_concurrency,
                 capacity_retry_seconds=settings.capacity_retry_seconds,
-                credentials_log_interval=settings.credentials_log_interval,
+                warning_interval=settings.warning_interval,
                 task_start_seconds=settings.task_start_seconds,
-                store=self._store,
-                turn=self.turns.wait,
+                writer=self._writer,
+                wait_for_heartbeat=self.heartbeat_first.wait,
             )
             launcher = self._launcher
             events = settings.events_queue_url
@@ -198,9 +198,9 @@ class EcsFargateExecutor(BaseExecutor):
                 settings.poll_interval,
                 reconcile_interval=settings.reconcile_interval if events else None,
                 started_by=started_by(self.executor_id),
-                log_interval=settings.credentials_log_interval,
+                warning_interval=settings.warning_interval,
                 on_credentials_error=launcher.rebuild_clients,
-                turn=self.turns.wait,
+                wait_for_heartbeat=self.heartbeat_first.wait,
             )
             if events:
                 self._events = EventsReader(
@@ -208,8 +208,8 @@ class EcsFargateExecutor(BaseExecutor):
                     events,
                     tracker.observe,
                     tracker.events_healthy,
-                    log_interval=settings.credentials_log_interval,
-                    turn=self.turns.wait,
+                    warning_interval=settings.warning_interval,
+                    wait_for_heartbeat=self.heartbeat_first.wait,
                 )
                 self._events.start()
             self._launcher.start()
@@ -243,8 +243,8 @@ class EcsFargateExecutor(BaseExecutor):
             for arn in list(self._keys_by_arn):
                 self.launcher.stop_task_now(self.settings.cluster, arn, "Airflow scheduler terminated")
             for record in self._records.values():
-                if record.workload_object is not None:
-                    self.launcher.discard_workload(record.workload_object)
+                if record.workload_reference is not None:
+                    self.launcher.discard_workload(record.workload_reference)
         finally:
             self.end()
 
@@ -274,20 +274,22 @@ class EcsFargateExecutor(BaseExecutor):
         workload there before RunTask; without one, the command carries the workload itself.
         """
         key = workload.ti.key
-        token = client_token(
+        run_task_client_token = client_token(
             key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number, launch_attempt
         )
         stash = None
-        if self._store is None:
+        if self._writer is None:
             command = workload_command(workload)
         else:
             task_definition = task_definition_of(self._base_request, executor_config)
-            stash = self._store.stash(task_definition, token, workload.model_dump_json().encode())
-            command = reference_command(stash.reference)
+            stash = self._writer.stash(
+                task_definition, run_task_client_token, workload.model_dump_json().encode()
+            )
+            command = reference_command(stash.workload_reference)
         spec = LaunchSpec(
             command=command,
             executor_config=executor_config,
-            client_token=token,
+            client_token=run_task_client_token,
             started_by=started_by(self.executor_id),
             tags={
                 "farflow:executor": self.executor_id,
@@ -309,7 +311,7 @@ class EcsFargateExecutor(BaseExecutor):
             build = partial(self._prepare, record.workload, record.executor_config, record.launch_attempt)
             expiry = expires_at(record.workload.token)
             deadline = None if expiry is None else now + (expiry - wall)
-            jobs.append(LaunchJob(record.key, build, now, token_deadline=deadline))
+            jobs.append(LaunchJob(record.key, build, now, airflow_token_deadline=deadline))
         self.launcher.submit(*jobs)
 
     # -- task events ---------------------------------------------------------------------------------
@@ -328,8 +330,8 @@ class EcsFargateExecutor(BaseExecutor):
     # -- sync: the only place Airflow state changes --------------------------------------------------
 
     def heartbeat(self) -> None:
-        """Airflow's heartbeat, with the background threads holding off new work meanwhile (turns.py)."""
-        with self.turns.heartbeat():
+        """Airflow's heartbeat, with the background threads holding off new work meanwhile (heartbeat_first.py)."""
+        with self.heartbeat_first.heartbeat():
             super().heartbeat()
 
     def _release_saved_events(self) -> None:
@@ -396,11 +398,11 @@ class EcsFargateExecutor(BaseExecutor):
         if record is None or record.arn is not None:
             # Revoked while RunTask was in flight: don't leave its task (or its workload) behind.
             self.launcher.stop_task(self.settings.cluster, message.arn, "Airflow revoked the task")
-            if message.workload is not None:
-                self.launcher.discard_workload(message.workload)
+            if message.workload_reference is not None:
+                self.launcher.discard_workload(message.workload_reference)
             return
         record.arn = message.arn
-        record.workload_object = message.workload
+        record.workload_reference = message.workload_reference
         record.queued_seconds = message.latency
         self._keys_by_arn[message.arn] = record.key
         self.tracker.track(message.arn)
@@ -413,7 +415,7 @@ class EcsFargateExecutor(BaseExecutor):
         stats.incr("ecs_fargate.launch_failures")
         record = self._records.get(message.key)
         if record is not None:
-            reason = with_fix(message.reason, record.executor_config)
+            reason = with_advice(message.reason, record.executor_config)
             self._finish(record, "failed", "ecs task launch failed", reason)
 
     def _on_launch_retried(self, message: LaunchRetried) -> None:
@@ -437,7 +439,9 @@ class EcsFargateExecutor(BaseExecutor):
         if message.phase == "stopped":
             container = self.settings.container_name
             # An adopted task's object is named only in its command.
-            record.workload_object = record.workload_object or workload_in_task(message.task, container)
+            record.workload_reference = record.workload_reference or workload_reference_in_task(
+                message.task, container
+            )
             verdict = classify_stopped_task(message.task, container)
             ending = f"{self._cost(record, message.task)}; {self._phases(record, message.task)}"
             self._on_stopped(record, verdict, ending)
@@ -487,9 +491,9 @@ class EcsFargateExecutor(BaseExecutor):
             self._keys_by_arn.pop(record.arn, None)
             self.tracker.untrack(record.arn)
             record.arn = None
-        if record.workload_object is not None:
-            self.launcher.discard_workload(record.workload_object)
-            record.workload_object = None
+        if record.workload_reference is not None:
+            self.launcher.discard_workload(record.workload_reference)
+            record.workload_reference = None
 
     def _finish(self, record: TaskRecord, outcome: str, event: str, reason: str) -> None:
         """The one place a task leaves this executor: a task event, then Airflow's success or fail."""

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 from farflow.executor.ecs_events import Unreadable, read_message
+from farflow.executor.heartbeat_first import never_wait
 from farflow.executor.outcomes import LaunchVerdict, classify_launch_error, error_code
 from farflow.executor.task_state import View
 from farflow.executor.throttled_log import ThrottledLog
-from farflow.executor.turns import no_turns
 
 log = logging.getLogger(__name__)
 
@@ -39,22 +39,23 @@ class EventsReader:
         deliver: Callable[[View], None],
         healthy: Callable[[bool], None],
         *,
-        log_interval: float = 60.0,
+        warning_interval: float = 60.0,
         wait_seconds: int = WAIT_SECONDS,
         retry_base: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
-        turn: Callable[[], object] = no_turns,
+        wait_for_heartbeat: Callable[[], object] = never_wait,
     ) -> None:
         self._client_factory = client_factory
-        self._turn = turn  # waits while the scheduler's heartbeat runs (turns.py)
+        # Holds off while the scheduler's heartbeat runs (heartbeat_first.py).
+        self._wait_for_heartbeat = wait_for_heartbeat
         self._client = client_factory()
         self._queue_url = queue_url
         self._deliver = deliver
         self._healthy = healthy
         self._wait_seconds = wait_seconds
         self._retry_base = retry_base
-        self._errors = ThrottledLog(log_interval, clock, log)
-        self._unreadable = ThrottledLog(log_interval, clock, log)
+        self._errors = ThrottledLog(warning_interval, clock, log)
+        self._unreadable = ThrottledLog(warning_interval, clock, log)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="farflow-events", daemon=True)
         self.received = 0
@@ -100,7 +101,7 @@ class EventsReader:
         self.received += len(messages)
         done = []
         for message in messages:
-            self._turn()
+            self._wait_for_heartbeat()
             read = read_message(message.get("Body", ""))
             if isinstance(read, Unreadable):
                 self._unreadable.warning(

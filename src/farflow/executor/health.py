@@ -9,10 +9,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from farflow.executor.aws_actions import action_names
 from farflow.executor.outcomes import LaunchVerdict, classify_launch_error
 from farflow.executor.settings import ExecutorSettings, where
-from farflow.executor.workload_store import Stash, WorkloadStore
+from farflow.executor.workload_writer import Stash, WorkloadWriter
+from farflow.spec.aws_actions import action_names
 from farflow.workload.reference import HEALTH_CHECK_OBJECT
 
 ATTEMPTS = 5
@@ -80,14 +80,14 @@ def check_health(client: Any, settings: ExecutorSettings) -> None:
         )
 
 
-def check_workload_store(store: WorkloadStore, kms: Any) -> None:
+def check_workload_store(writer: WorkloadWriter, kms: Any) -> None:
     """Write and delete a probe object: the scheduler may write there, S3 encrypts it with SSE-KMS, and
     the key is a customer managed one. The AWS managed key aws/s3 would not do: its policy lets every
     principal of the account that may s3:GetObject (AWS's read-only policies included) decrypt."""
-    location = store.location
+    location = writer.location
     probe = f"{location.prefix}{HEALTH_CHECK_OBJECT}"
     try:
-        answer = _patiently(store.put, stash=Stash(location.reference(probe), probe, b"{}"))
+        answer = _patiently(writer.put, stash=Stash(location.reference(probe), probe, b"{}"))
     except ClientError as error:
         raise _denied(error, "s3:PutObject") or HealthCheckError(
             f"Cannot write to the workload store {location.url} ({error}). Create the bucket, or fix "
@@ -98,7 +98,7 @@ def check_workload_store(store: WorkloadStore, kms: Any) -> None:
     try:
         _check_store_key(location.url, answer, kms)
     finally:
-        store.delete(location.reference(probe))
+        writer.delete(location.reference(probe))
 
 
 def _check_store_key(url: str, answer: Any, kms: Any) -> None:

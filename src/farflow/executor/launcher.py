@@ -1,4 +1,4 @@
-"""Background RunTask calls: a pool of threads behind a token bucket, retrying what AWS says is passing.
+"""Background RunTask calls: a pool of threads behind a rate limiter, retrying what AWS says is passing.
 
 With a workload store, each launch first writes its workload (which holds the Airflow token) to the
 store, once, and then calls RunTask with only the object's URL; retries send the same clientToken and,
@@ -20,6 +20,7 @@ from typing import Any
 
 from farflow.executor.client import SharedClient
 from farflow.executor.delayqueue import DelayQueue
+from farflow.executor.heartbeat_first import never_wait
 from farflow.executor.messages import Launched, LaunchFailed, LaunchRetried, Message, Rejected
 from farflow.executor.outcomes import (
     LaunchVerdict,
@@ -28,13 +29,12 @@ from farflow.executor.outcomes import (
     error_code,
     is_throttle,
 )
-from farflow.executor.ratelimit import TokenBucket
+from farflow.executor.ratelimit import RateLimiter
 from farflow.executor.redaction import redact
 from farflow.executor.request import InvalidTaskRequest
 from farflow.executor.settings import where
 from farflow.executor.throttled_log import ThrottledLog
-from farflow.executor.turns import no_turns
-from farflow.executor.workload_store import Stash, WorkloadStore
+from farflow.executor.workload_writer import Stash, WorkloadWriter
 from farflow.workload.token import TOKEN_LIFETIME_SETTING
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 class Prepared:
     """What one launch sends: its RunTask request and, with a workload store, the object written first."""
 
-    request: Mapping[str, Any] = field(repr=False)  # without a store it holds the token: never log it
+    request: Mapping[str, Any] = field(repr=False)  # without a store it holds the Airflow token: never log it
     stash: Stash | None = None
 
 
@@ -55,7 +55,7 @@ class LaunchJob:
     key: Hashable
     build: Callable[[], Prepared] = field(repr=False)  # raises InvalidTaskRequest
     submitted_at: float
-    token_deadline: float | None = None
+    airflow_token_deadline: float | None = None
     """When the task's Airflow token expires, on the launcher's clock; None when unknown."""
     retries: int = 0
     capacity_since: float | None = None
@@ -67,9 +67,24 @@ class LaunchJob:
     """Why the last try did not launch (a network error, a 5xx, credentials): said if the launch is given up."""
 
 
-def backoff(retries: int, base: float, cap: float) -> float:
-    """Exponential backoff with full jitter."""
-    return float(random.uniform(0, min(cap, base * 2**retries)))
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff with full jitter: the n-th retry waits a random time in [0, min(cap, base * 2**n)]
+    seconds, so launches that failed together do not retry together."""
+
+    base: float
+    cap: float
+
+    def delay(self, retries: int) -> float:
+        return float(random.uniform(0, min(self.cap, self.base * 2**retries)))
+
+
+CAPACITY_BACKOFF = Backoff(base=2.0, cap=60.0)
+"""Fargate capacity comes back in minutes; `capacity_retry_seconds` bounds the total wait."""
+CREDENTIALS_BACKOFF = Backoff(base=1.0, cap=10.0)
+"""Rebuilt clients pick up new credentials at once, or when someone renews them: seconds, then minutes."""
+TRANSIENT_BACKOFF = Backoff(base=0.2, cap=20.0)
+"""Network errors, 5xx and throttles pass within seconds; the rate limiter has already slowed down."""
 
 
 class Launcher:
@@ -84,22 +99,23 @@ class Launcher:
         burst: int,
         concurrency: int,
         capacity_retry_seconds: float,
-        credentials_log_interval: float,
+        warning_interval: float,
         task_start_seconds: float = 0.0,
-        store: WorkloadStore | None = None,
+        writer: WorkloadWriter | None = None,
         clock: Callable[[], float] = time.monotonic,
-        turn: Callable[[], object] = no_turns,
+        wait_for_heartbeat: Callable[[], object] = never_wait,
     ) -> None:
         self._ecs = SharedClient(client_factory, "ECS")
-        self._turn = turn  # waits while the scheduler's heartbeat runs (turns.py)
-        self._store = store
+        # Holds off while the scheduler's heartbeat runs (heartbeat_first.py).
+        self._wait_for_heartbeat = wait_for_heartbeat
+        self._writer = writer
         self._task_start_seconds = task_start_seconds
         self._results = results
-        self.bucket = TokenBucket(rate, burst, clock)
+        self.rate_limiter = RateLimiter(rate, burst, clock)
         self._concurrency = concurrency
         self._capacity_retry_seconds = capacity_retry_seconds
-        self._credentials_log = ThrottledLog(credentials_log_interval, clock, log)
-        self._transient_log = ThrottledLog(credentials_log_interval, clock, log)
+        self._credentials_log = ThrottledLog(warning_interval, clock, log)
+        self._transient_log = ThrottledLog(warning_interval, clock, log)
         self._clock = clock
         self._jobs: DelayQueue[LaunchJob] = DelayQueue(clock)
         self._cancelled: set[Hashable] = set()
@@ -117,8 +133,8 @@ class Launcher:
     def rebuild_clients(self) -> None:
         """After missing or expired credentials (here or in the tracker): new clients read them afresh."""
         self._ecs.rebuild()
-        if self._store is not None:
-            self._store.shared.rebuild()
+        if self._writer is not None:
+            self._writer.shared.rebuild()
 
     def start(self) -> None:
         for index in range(self._concurrency):
@@ -155,10 +171,10 @@ class Launcher:
         except Exception as error:
             log.warning("StopTask for %s failed: %s", arn, error)
 
-    def discard_workload(self, reference: str) -> None:
+    def discard_workload(self, workload_reference: str) -> None:
         """Delete a workload object in the background (a task that stopped or was revoked)."""
-        if self._store is not None:
-            self._background.submit(self._store.delete, reference)
+        if self._writer is not None:
+            self._background.submit(self._writer.delete, workload_reference)
 
     def pending(self) -> int:
         return len(self._jobs)
@@ -175,7 +191,7 @@ class Launcher:
             job = self._jobs.get(timeout=0.5)
             if job is None:
                 continue
-            self._turn()
+            self._wait_for_heartbeat()
             if self._is_cancelled(job.key):
                 self._discard(job)
                 continue
@@ -191,9 +207,9 @@ class Launcher:
                 if not self._write(job):
                     continue
                 job = replace(job, stored=True)
-            if not self.bucket.acquire(self._stop):
+            if not self.rate_limiter.acquire(self._stop):
                 return
-            self._turn()
+            self._wait_for_heartbeat()
             self._launch(job)
 
     @staticmethod
@@ -202,10 +218,10 @@ class Launcher:
 
     def _too_late(self, job: LaunchJob) -> bool:
         """Fail a launch whose Airflow token would expire before its container could start."""
-        if job.token_deadline is None:
+        if job.airflow_token_deadline is None:
             return False
         now = self._clock()
-        left = job.token_deadline - now
+        left = job.airflow_token_deadline - now
         if left > self._task_start_seconds:
             return False
         waited = ""
@@ -226,11 +242,11 @@ class Launcher:
     def _write(self, job: LaunchJob) -> bool:
         """Write the launch's workload object; on an error, retry or fail the launch as for RunTask."""
         stash = self._stash_of(job)
-        assert stash is not None and self._store is not None
+        assert stash is not None and self._writer is not None
         try:
-            self._store.put(stash)
+            self._writer.put(stash)
         except Exception as error:
-            self._on_error(job, error, f"Writing the workload to {stash.reference} failed: ")
+            self._on_error(job, error, f"Writing the workload to {stash.workload_reference} failed: ")
             return False
         return True
 
@@ -244,11 +260,11 @@ class Launcher:
             return
         tasks = response.get("tasks") or []
         if tasks:
-            self.bucket.on_success()
+            self.rate_limiter.on_success()
             stash = self._stash_of(job)
             latency = self._clock() - job.submitted_at
             self._results.put(
-                Launched(job.key, tasks[0]["taskArn"], latency, stash.reference if stash else None)
+                Launched(job.key, tasks[0]["taskArn"], latency, stash.workload_reference if stash else None)
             )
             return
         verdict, reason = classify_launch_failures(response.get("failures") or [])
@@ -259,7 +275,7 @@ class Launcher:
         code = error_code(error)
         throttled = is_throttle(error)
         if throttled:
-            self.bucket.on_throttle()
+            self.rate_limiter.on_throttle()
         reason = redact(f"{context}{code}: {error}")
         if verdict is LaunchVerdict.CREDENTIALS:
             self._credentials_log.warning(
@@ -285,7 +301,7 @@ class Launcher:
         """A launch that ends without a task deletes the object it wrote."""
         stash = self._stash_of(job)
         if job.stored and stash is not None:
-            self.discard_workload(stash.reference)
+            self.discard_workload(stash.workload_reference)
 
     def _on_verdict(
         self, job: LaunchJob, verdict: LaunchVerdict, reason: str, throttled: bool = False
@@ -301,14 +317,15 @@ class Launcher:
                 self._fail(job, verdict, f"{reason} ({waited})")
                 return
             job = replace(job, capacity_since=since, capacity_reason=reason)
-            delay = min(backoff(job.retries, 2.0, 60.0), max(0.0, since + self._capacity_retry_seconds - now))
+            delay = min(
+                CAPACITY_BACKOFF.delay(job.retries), max(0.0, since + self._capacity_retry_seconds - now)
+            )
         else:
             job = replace(job, last_error=reason)
-            delay = backoff(
-                job.retries, *((1.0, 10.0) if verdict is LaunchVerdict.CREDENTIALS else (0.2, 20.0))
-            )
-        if job.token_deadline is not None:
-            # Wake when the token runs short, to fail then with that reason rather than at the expiry.
-            delay = min(delay, max(0.0, job.token_deadline - self._task_start_seconds - now))
+            wait = CREDENTIALS_BACKOFF if verdict is LaunchVerdict.CREDENTIALS else TRANSIENT_BACKOFF
+            delay = wait.delay(job.retries)
+        if job.airflow_token_deadline is not None:
+            # Wake when the Airflow token runs short, to fail then with that reason rather than at the expiry.
+            delay = min(delay, max(0.0, job.airflow_token_deadline - self._task_start_seconds - now))
         self._results.put(LaunchRetried(job.key, verdict, reason, throttled))
         self._jobs.put(replace(job, retries=job.retries + 1), delay)

@@ -14,7 +14,9 @@ class Launched:
     key: Hashable
     arn: str
     latency: float  # seconds from queue_workload to RunTask's answer
-    workload: str | None = None  # the workload object's URL (with a workload store), deleted if revoked
+    workload_reference: str | None = (
+        None  # the workload object's URL (with a workload store), deleted if revoked
+    )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""An adaptive token bucket, so launches run at AWS's RunTask ceiling and back off when AWS says so."""
+"""An adaptive rate limiter, so launches run at AWS's RunTask ceiling and back off when AWS says so.
+
+The token-bucket algorithm; its units are called permits here, since "token" in the executor means an
+Airflow token or a RunTask clientToken.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,10 @@ import time
 from collections.abc import Callable
 
 
-class TokenBucket:
-    """Tokens refill at `rate` per second up to `burst`; a throttle halves the rate, successes restore it.
+class RateLimiter:
+    """Permits refill at `rate` per second up to `burst`; a throttle halves the rate, successes restore it.
 
-    Thread-safe: every launcher thread takes a token before each RunTask call.
+    Thread-safe: every launcher thread takes a permit before each RunTask call.
     """
 
     MIN_RATE = 0.5
@@ -19,7 +23,7 @@ class TokenBucket:
         self.configured_rate = rate
         self.burst = burst
         self._rate = rate
-        self._tokens = float(burst)
+        self._permits = float(burst)
         self._clock = clock
         self._updated = clock()
         self._lock = threading.Lock()
@@ -29,20 +33,20 @@ class TokenBucket:
         return self._rate
 
     def _refill(self, now: float) -> None:
-        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self._rate)
+        self._permits = min(self.burst, self._permits + (now - self._updated) * self._rate)
         self._updated = now
 
     def try_acquire(self) -> float:
-        """Take a token and return 0, or return how many seconds until one is available."""
+        """Take a permit and return 0, or return how many seconds until one is available."""
         with self._lock:
             self._refill(self._clock())
-            if self._tokens >= 1:
-                self._tokens -= 1
+            if self._permits >= 1:
+                self._permits -= 1
                 return 0.0
-            return (1 - self._tokens) / self._rate
+            return (1 - self._permits) / self._rate
 
     def acquire(self, stop: threading.Event) -> bool:
-        """Block until a token is taken (True) or `stop` is set (False)."""
+        """Block until a permit is taken (True) or `stop` is set (False)."""
         while not stop.is_set():
             wait = self.try_acquire()
             if wait == 0:
@@ -55,7 +59,7 @@ class TokenBucket:
         with self._lock:
             self._refill(self._clock())
             self._rate = max(self.MIN_RATE, self._rate / 2)
-            self._tokens = min(self._tokens, 0.0)
+            self._permits = min(self._permits, 0.0)
 
     def on_success(self) -> None:
         """Additive recovery: 2% of the configured rate per successful call."""

@@ -21,7 +21,7 @@ def redact(text: str) -> str:
     return _JWT.sub(REDACTED, _TOKEN_FIELD.sub(rf"\g<1>{REDACTED}", text))
 
 
-class TokenRedactingFilter(logging.Filter):
+class AirflowTokenRedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = redact(message)
@@ -30,9 +30,9 @@ class TokenRedactingFilter(logging.Filter):
         return True
 
 
-def install_token_redaction() -> None:
+def install_airflow_token_redaction() -> None:
     """Idempotent: adds the filter once to each body-dumping logger."""
     for name in BODY_LOGGERS:
         logger = logging.getLogger(name)
-        if not any(isinstance(existing, TokenRedactingFilter) for existing in logger.filters):
-            logger.addFilter(TokenRedactingFilter())
+        if not any(isinstance(existing, AirflowTokenRedactingFilter) for existing in logger.filters):
+            logger.addFilter(AirflowTokenRedactingFilter())

@@ -3,21 +3,25 @@
 The option table below is the only place a default is written. Airflow shows it (`airflow config list`,
 through farflow.provider), docs/configuration.md repeats it (a test compares the two), and
 `load_settings` fills every unset key from it. Errors name the key, its environment variable and the fix.
-Only the standard library (and farflow.workload.reference, which needs no more) is imported here: the
-provider entry point reads this module without Airflow.
+Only the standard library (and farflow.workload.reference and farflow.spec, which need no more) is imported
+here: the provider entry point reads this module without Airflow.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import logging
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from farflow.executor.prices import DEFAULT_PRICES, PriceError, PriceTable, with_overrides
+from farflow.spec.cluster import FARGATE_PROVIDER, FARGATE_SPOT_PROVIDER
 from farflow.workload.reference import StoreLocation, StoreUrlError, parse_store_url
+
+log = logging.getLogger(__name__)
 
 SECTION = "ecs_fargate"
 LAUNCH_TYPES = ("FARGATE", "EC2")
@@ -33,6 +37,9 @@ class Option:
     default: str | None = None
     example: str | None = None
     required: bool = False
+    renamed_to: str | None = None
+    """Set on an old name still read (Airflow's `version_deprecated` convention): the key replacing it."""
+    version_deprecated: str | None = None
 
     @property
     def env_var(self) -> str:
@@ -69,8 +76,12 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "capacity_provider_strategy",
         "JSON list of capacity providers and weights; exclusive with launch_type.",
-        example='[{"capacityProvider": "FARGATE_SPOT", "weight": 3}, '
-        '{"capacityProvider": "FARGATE", "weight": 1, "base": 1}]',
+        example=json.dumps(
+            [
+                {"capacityProvider": FARGATE_SPOT_PROVIDER, "weight": 3},
+                {"capacityProvider": FARGATE_PROVIDER, "weight": 1, "base": 1},
+            ]
+        ),
     ),
     Option("conn_id", "Airflow AWS connection id (needs the Amazon provider); empty uses boto3's chain."),
     Option(
@@ -140,15 +151,25 @@ OPTIONS: tuple[Option, ...] = (
         example='{"region": "eu-west-1", "taken": "2026-11-01", "x86_64_vcpu_hour": 0.04456}',
     ),
     Option(
-        "credentials_log_interval",
+        "warning_interval",
         "Seconds between repeated warnings about one ongoing problem: missing or expired credentials, "
         "failing RunTask or DescribeTasks calls, an unreadable events queue.",
         type="float",
         default="60",
     ),
+    Option(
+        "credentials_log_interval",
+        "Deprecated: the old name of warning_interval, read only while warning_interval is unset or at "
+        "its default.",
+        type="float",
+        renamed_to="warning_interval",
+        version_deprecated="0.1.0",
+    ),
 )
 
 OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
+CURRENT_OPTIONS = tuple(option for option in OPTIONS if option.renamed_to is None)
+"""The keys ExecutorSettings has a field for: every one but the old names still read."""
 
 
 class ConfigError(ValueError):
@@ -185,7 +206,7 @@ class ExecutorSettings:
     events_queue_url: str | None
     reconcile_interval: float
     fargate_prices: PriceTable
-    credentials_log_interval: float
+    warning_interval: float
 
 
 Reader = Callable[[str], "str | None"]
@@ -288,7 +309,7 @@ def _capacity_strategy(read: Reader) -> tuple[Mapping[str, Any], ...]:
     ):
         raise ConfigError(
             f"{where('capacity_provider_strategy')} must be a JSON list of objects with "
-            '"capacityProvider", e.g. [{"capacityProvider": "FARGATE_SPOT", "weight": 1}].'
+            f'"capacityProvider", e.g. {json.dumps([{"capacityProvider": FARGATE_SPOT_PROVIDER, "weight": 1}])}.'
         )
     return tuple(loaded)
 
@@ -319,8 +340,36 @@ def _prices(read: Reader) -> PriceTable:
         raise ConfigError(f"{where('fargate_prices')}: {error}.") from None
 
 
+def with_old_names(read: Reader) -> Reader:
+    """`read`, answering a renamed key with its old name's value while only the old name is set (Airflow
+    hands over the new key's default when it is unset), with one warning line per old name read."""
+
+    def reading(key: str) -> Any:
+        value = read(key)
+        for old in OPTIONS:
+            old_value = _text(read, old.name) if old.renamed_to == key else None
+            if old_value is None:
+                continue
+            if _text(read, key) not in (None, OPTIONS_BY_NAME[key].default):
+                log.warning(
+                    "%s is deprecated and ignored: %s is set. Remove the old key.", where(old.name), key
+                )
+                continue
+            log.warning(
+                "%s is deprecated: rename it to %s. Its value %s is used.",
+                where(old.name),
+                where(key),
+                old_value,
+            )
+            return old_value
+        return value
+
+    return reading
+
+
 def load_settings(read: Reader) -> ExecutorSettings:
     """Build settings from a `read(key)` that returns the raw `[ecs_fargate]` value or None."""
+    read = with_old_names(read)
     run_task_kwargs = _run_task_kwargs(read)
     strategy = _capacity_strategy(read)
     explicit_launch_type = _text(read, "launch_type")
@@ -367,7 +416,7 @@ def load_settings(read: Reader) -> ExecutorSettings:
         events_queue_url=_text(read, "events_queue_url"),
         reconcile_interval=_number(read, "reconcile_interval", 1),
         fargate_prices=_prices(read),
-        credentials_log_interval=_number(read, "credentials_log_interval", 0),
+        warning_interval=_number(read, "warning_interval", 0),
     )
 
 

@@ -51,19 +51,21 @@ class Known:
     heard_at: float = float("-inf")
 
 
-class Verdict(enum.Enum):
+class Freshness(enum.Enum):
+    """How a view compares with what is known: news to report, news without a phase change, or none."""
+
     CHANGED = "changed"  # newer, and the phase changed: report it
     NEWER = "newer"  # newer, same phase (desiredStatus, a container): nothing to report
     DUPLICATE = "duplicate"  # the version (or phase) already known
     STALE = "stale"  # older than what is known
 
 
-def reduce(known: Known, view: View, now: float) -> tuple[Known, Verdict]:
-    """The new knowledge, and what the view was; `now` is when the view was true. A description confirms
+def reduce(known: Known, view: View, now: float) -> tuple[Known, Freshness]:
+    """The new knowledge, and how fresh the view was; `now` is when the view was true. A description confirms
     the state as of then even when it is not newer, so it resets `heard_at`; a duplicate or stale event
     does not."""
     if known.phase == "stopped":
-        return known, Verdict.DUPLICATE if view.phase == "stopped" else Verdict.STALE
+        return known, Freshness.DUPLICATE if view.phase == "stopped" else Freshness.STALE
     if view.version is not None and known.version is not None:
         order = (view.version > known.version) - (view.version < known.version)
     elif view.phase == known.phase:
@@ -71,8 +73,8 @@ def reduce(known: Known, view: View, now: float) -> tuple[Known, Verdict]:
     else:
         order = 1 if _RANK[view.phase] > _RANK[known.phase] else -1
     if order < 0:
-        return known, Verdict.STALE
+        return known, Freshness.STALE
     if order == 0:
-        return (replace(known, heard_at=now) if view.described else known), Verdict.DUPLICATE
+        return (replace(known, heard_at=now) if view.described else known), Freshness.DUPLICATE
     updated = Known(view.phase, view.version if view.version is not None else known.version, now)
-    return updated, Verdict.CHANGED if view.phase != known.phase else Verdict.NEWER
+    return updated, Freshness.CHANGED if view.phase != known.phase else Freshness.NEWER

@@ -7,7 +7,7 @@ filled up to 100 tasks with the next-longest unheard: a lost event delays a task
 `reconcile_interval`, and a quiet task costs one hundredth of a call per interval. Both sources go through
 one reducer (task_state.py), which orders views by the task's `version`; only phase changes are reported.
 
-A round that fails is one warning line with AWS's error code, at most once per `log_interval` however
+A round that fails is one warning line with AWS's error code, at most once per `warning_interval` however
 long the outage, and one line when a round works again: no traceback per round at 3 a.m.
 """
 
@@ -26,6 +26,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from farflow.executor.heartbeat_first import never_wait
 from farflow.executor.messages import Message, PhaseChanged, TaskMissing
 from farflow.executor.outcomes import (
     LaunchVerdict,
@@ -34,9 +35,8 @@ from farflow.executor.outcomes import (
     error_code,
 )
 from farflow.executor.redaction import redact
-from farflow.executor.task_state import Known, Phase, Verdict, View, reduce, view_of
+from farflow.executor.task_state import Freshness, Known, Phase, View, reduce, view_of
 from farflow.executor.throttled_log import ThrottledLog
-from farflow.executor.turns import no_turns
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +60,13 @@ class Tracker:
         reconcile_interval: float | None = None,
         started_by: str | None = None,
         wall_clock: Callable[[], float] = time.time,
-        log_interval: float = 60.0,
+        warning_interval: float = 60.0,
         on_credentials_error: Callable[[], None] = lambda: None,
-        turn: Callable[[], object] = no_turns,
+        wait_for_heartbeat: Callable[[], object] = never_wait,
     ) -> None:
         self._client = client
-        self._turn = turn  # waits while the scheduler's heartbeat runs (turns.py)
+        # Holds off while the scheduler's heartbeat runs (heartbeat_first.py).
+        self._wait_for_heartbeat = wait_for_heartbeat
         self._cluster = cluster
         self._results = results
         self._poll_interval = poll_interval
@@ -83,7 +84,7 @@ class Tracker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._last_round: float | None = None
-        self._failure_log = ThrottledLog(log_interval, clock, log)
+        self._failure_log = ThrottledLog(warning_interval, clock, log)
         self._on_credentials_error = on_credentials_error
         self.failed_rounds = 0  # in a row; reset by a round that works
         self._thread = threading.Thread(target=self._run, name="farflow-tracker", daemon=True)
@@ -93,7 +94,7 @@ class Tracker:
         )
         self.describe_calls = 0
         self.rounds = 0
-        self.views: Counter[str] = Counter()  # events by verdict, plus "foreign" and "early"
+        self.views: Counter[str] = Counter()  # events by freshness, plus "foreign" and "early"
 
     def start(self) -> None:
         self._thread.start()
@@ -140,16 +141,16 @@ class Tracker:
         with self._lock:
             tracked = view.arn in self._known
             if not tracked:
-                self.views[self._untracked_verdict(view, now)] += 1
+                self.views[self._untracked_freshness(view, now)] += 1
         if tracked:
             self.views[self._apply(view, now).value] += 1
 
-    def _untracked_verdict(self, view: View, now: float) -> str:
+    def _untracked_freshness(self, view: View, now: float) -> str:
         """An event of a task not followed (lock held): another client's, one that has ended, or early."""
         if self._started_by is None or view.task.get("startedBy") != self._started_by:
             return "foreign"
         if view.arn in self._ended:  # an at-least-once copy, or one that lost the race with the sweep
-            return str((Verdict.DUPLICATE if view.phase == "stopped" else Verdict.STALE).value)
+            return str((Freshness.DUPLICATE if view.phase == "stopped" else Freshness.STALE).value)
         return self._hold_early(view, now)
 
     def _hold_early(self, view: View, now: float) -> str:
@@ -160,7 +161,7 @@ class Tracker:
             self._early[view.arn] = (view, now)
             return "early"
         same = view.version == held[0].version and view.phase == held[0].phase
-        return str((Verdict.DUPLICATE if same else Verdict.STALE).value)
+        return str((Freshness.DUPLICATE if same else Freshness.STALE).value)
 
     def events_healthy(self, healthy: bool) -> None:
         """While the events queue cannot be read, every task is described every round, as when polling."""
@@ -217,13 +218,13 @@ class Tracker:
             self.failed_rounds = 0
 
     def describe_round(self) -> None:
-        self._turn()
+        self._wait_for_heartbeat()
         arns = self._select(self.tracked())
         if not arns:
             return
         self.rounds += 1
         for response in self._describe(arns):
-            self._turn()
+            self._wait_for_heartbeat()
             now = self._clock()
             for task in response.get("tasks", []):
                 self._apply(view_of(task, described=True), now)
@@ -266,16 +267,16 @@ class Tracker:
         response: Mapping[str, Any] = self._client().describe_tasks(cluster=self._cluster, tasks=batch)
         return response
 
-    def _apply(self, view: View, now: float) -> Verdict:
+    def _apply(self, view: View, now: float) -> Freshness:
         """Fold one view into what is known; report a phase change to the scheduler thread."""
         with self._lock:  # held while reporting, so two sources' reports keep the versions' order
             known = self._known.get(view.arn)
             if known is None:
-                return Verdict.STALE  # untracked meanwhile
-            self._known[view.arn], verdict = reduce(known, view, now)
-            if verdict is Verdict.CHANGED:
+                return Freshness.STALE  # untracked meanwhile
+            self._known[view.arn], freshness = reduce(known, view, now)
+            if freshness is Freshness.CHANGED:
                 self._results.put(PhaseChanged(view.arn, view.phase, view.task))
-        return verdict
+        return freshness
 
 
 def _newer(view: View, than: View) -> bool:

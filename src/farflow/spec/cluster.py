@@ -11,7 +11,10 @@ ECS does, so `executor_config={"spot": True}` behaves the same on both.
 
 from __future__ import annotations
 
-CAPACITY_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
+FARGATE_PROVIDER = "FARGATE"
+FARGATE_SPOT_PROVIDER = "FARGATE_SPOT"
+CAPACITY_PROVIDERS = (FARGATE_PROVIDER, FARGATE_SPOT_PROVIDER)
+"""The capacity providers every cluster farflow runs has, and the only ones farflow knows as Fargate."""
 
 NOT_ASSOCIATED = (
     "The specified capacity provider strategy cannot contain a capacity provider that is not associated "

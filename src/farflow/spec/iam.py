@@ -26,8 +26,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from farflow.executor.aws_actions import EXECUTOR_ACTIONS, TASK_ACTIONS, AwsAction, Scope
 from farflow.spec import workload_store
+from farflow.spec.aws_actions import EXECUTOR_ACTIONS, TASK_ACTIONS, AwsAction, Scope
 from farflow.spec.dag_bundle import reader_statements
 from farflow.spec.metrics import SERVICES_WITH_AGENT
 from farflow.spec.names import Names

@@ -9,7 +9,7 @@ objects under their own task definition family's folder.
 
 `farflow.local.seed` creates the bucket and key on the local endpoint from this module; `farflow.deploy`
 renders the same data into CDK (`iam.PolicyStatement.from_json` takes these statements as they are).
-Actions come from `farflow.executor.aws_actions`, the one list the executor is tested against.
+Actions come from `farflow.spec.aws_actions`, the one list the executor is tested against.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from farflow.executor.aws_actions import EXECUTOR_ACTIONS, TASK_ACTIONS, Scope
+from farflow.spec.aws_actions import EXECUTOR_ACTIONS, TASK_ACTIONS, Scope
 
 PREFIX = "workloads/"
 """Key prefix of the objects in the bucket; `[ecs_fargate] workload_store` is s3://<bucket>/<PREFIX>."""

@@ -22,7 +22,6 @@ from typer.testing import CliRunner
 from farflow import cost_report
 from farflow.airflow_api import AirflowApi, ApiError
 from farflow.cli import app
-from farflow.executor.aws_actions import called_operations
 from farflow.local.component_processes import wait_for
 from farflow.local.demo import (
     SAMPLE_DAG,
@@ -33,6 +32,7 @@ from farflow.local.demo import (
 )
 from farflow.local.endpoint.calls import FARFLOW_CLIENT, OTHER_CLIENT, undeclared
 from farflow.local.stack import LocalStack
+from farflow.spec.aws_actions import called_operations
 from farflow.spec.ui_user import ADMIN_USER
 from farflow.workload.reference import parse_store_url, reference_in
 from tests.e2e.browser import browser_page, log_in

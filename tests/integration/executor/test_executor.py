@@ -80,7 +80,7 @@ def test_throttling_retries_without_failing_the_task(make_executor: Any, endpoin
     driver = make_executor()
     endpoint.faults = FaultSettings(throttle_rate=1.0)
     key = queue(driver, "ok")
-    driver.until(lambda: driver.executor.launcher.bucket.rate < 20, what="the launcher to slow down")
+    driver.until(lambda: driver.executor.launcher.rate_limiter.rate < 20, what="the launcher to slow down")
     assert driver.final_state(key) is None
     endpoint.faults = FaultSettings()
     assert driver.wait_final(key) == "success"

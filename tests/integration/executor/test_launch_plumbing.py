@@ -55,7 +55,7 @@ def test_a_repeated_launch_with_the_same_token_starts_one_task(seeded: Seeded) -
         burst=100,
         concurrency=2,
         capacity_retry_seconds=60,
-        credentials_log_interval=60,
+        warning_interval=60,
     )
     request = {
         "cluster": CLUSTER,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from farflow.executor.aws_actions import called_operations
 from farflow.executor.client import make_ecs_client
 from farflow.executor.settings import settings_from_mapping
 from farflow.local.endpoint.calls import FARFLOW_CLIENT, OTHER_CLIENT, undeclared
+from farflow.spec.aws_actions import called_operations
 from tests.integration.local.conftest import CLUSTER, Local
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from farflow.executor.aws_actions import EXECUTOR_ACTIONS, TASK_ACTIONS, Scope
 from farflow.spec import (
     API_SERVER,
     DAG_PROCESSOR,
@@ -16,6 +15,7 @@ from farflow.spec import (
     dag_bundle,
     workload_store,
 )
+from farflow.spec.aws_actions import EXECUTOR_ACTIONS, TASK_ACTIONS, Scope
 from farflow.spec.iam import WORKER_ACTIONS
 from tests.support.deploy import REGION, Synthesized
 

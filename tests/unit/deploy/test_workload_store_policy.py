@@ -24,7 +24,7 @@ from farflow.deploy.handlers import empty_bucket
 from farflow.executor.client import make_client
 from farflow.executor.health import check_workload_store
 from farflow.executor.settings import ExecutorSettings, settings_from_mapping
-from farflow.executor.workload_store import WorkloadStore
+from farflow.executor.workload_writer import WorkloadWriter
 from farflow.policy import Decision, Request, Statement, authorize, parse_policy
 from farflow.policy.s3 import s3_request, s3_requests
 from farflow.spec import SCHEDULER
@@ -51,7 +51,7 @@ class Store:
     """The deployed store as the template describes it, on moto, and the executor configured for it."""
 
     settings: ExecutorSettings
-    store: WorkloadStore
+    store: WorkloadWriter
     kms: Any
     key_arn: str
     scheduler_role: str
@@ -152,7 +152,7 @@ def deployed(stack: Synthesized, monkeypatch: pytest.MonkeyPatch) -> Iterator[St
             ServerSideEncryptionConfiguration=_bucket_encryption(resolve, stack),
         )
         sent: list[Sent] = []
-        store = WorkloadStore(settings.workload_store, lambda: make_client(settings, "s3"))
+        store = WorkloadWriter(settings.workload_store, lambda: make_client(settings, "s3"))
         _record(sent, store.client)
         kms = make_client(settings, "kms")
         _record(sent, kms)

@@ -1,6 +1,6 @@
 """Stand-ins for what lies outside the executor: a clock the test moves, ECS, and Airflow's metrics backend.
 
-Everything of farflow's own (launcher, tracker, token bucket, delay queue) runs for real against these.
+Everything of farflow's own (launcher, tracker, rate limiter, delay queue) runs for real against these.
 """
 
 from __future__ import annotations

@@ -261,6 +261,24 @@ def test_a_revoked_task_has_its_object_deleted(
     assert s3.objects == {}
 
 
+def test_a_task_revoked_while_runtask_is_in_flight_is_stopped_and_its_object_deleted(
+    make_executor: Callable[..., EcsFargateExecutor], ecs: FakeEcs, s3: FakeS3
+) -> None:
+    executor = make_executor(workload_store=STORE)
+    workload = make_workload("ok")
+    executor.queue_workload(workload, session=None)
+    executor._process_workloads([workload])  # the launch, without the sync that would record its ARN
+    key = workload.ti.key
+    until(lambda: bool(ecs.run_task_calls), what="RunTask")
+    executor.revoke_task(ti=SimpleNamespace(key=key))
+    until(
+        lambda: bool(ecs.stopped) and bool(s3.deletes),
+        step=executor.heartbeat,
+        what="StopTask and the delete",
+    )
+    assert s3.objects == {}
+
+
 def test_an_adopted_task_that_stops_has_the_object_its_command_names_deleted(
     make_executor: Callable[..., EcsFargateExecutor], ecs: FakeEcs, s3: FakeS3
 ) -> None:
@@ -407,18 +425,18 @@ def test_background_threads_hold_off_while_a_heartbeat_runs(
     make_executor: Callable[..., EcsFargateExecutor],
 ) -> None:
     executor = make_executor()
-    executor.turns.max_wait = 0.0  # a wait says at once whether the thread would have had its turn
+    executor.heartbeat_first.max_wait = 0.0  # a wait says at once whether the thread would have had its turn
     turns_during_sync: list[bool] = []
     sync = executor.sync
 
     def recording_sync() -> None:
-        turns_during_sync.append(executor.turns.wait())
+        turns_during_sync.append(executor.heartbeat_first.wait())
         sync()
 
     executor.sync = recording_sync  # type: ignore[method-assign]
     executor.heartbeat()
     assert turns_during_sync == [False]
-    assert executor.turns.wait() is True  # and their turn comes once it has ended
+    assert executor.heartbeat_first.wait() is True  # and their turn comes once it has ended
 
 
 def test_a_task_that_starts_and_ends_within_one_heartbeat_keeps_its_arn_for_the_scheduler(

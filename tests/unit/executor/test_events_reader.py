@@ -113,7 +113,7 @@ def test_each_event_waits_its_turn_before_it_is_read() -> None:
         handed_over_at_turn.append(len(views))
         return True
 
-    reader = EventsReader(lambda: sqs, QUEUE, views.append, lambda healthy: None, turn=turn)
+    reader = EventsReader(lambda: sqs, QUEUE, views.append, lambda healthy: None, wait_for_heartbeat=turn)
     sqs.script = [[body(f"{ACCOUNT_TASK_ARN}1", 1), body(f"{ACCOUNT_TASK_ARN}2", 1)]]
     assert reader.read_once() == 2
     assert handed_over_at_turn == [0, 1]

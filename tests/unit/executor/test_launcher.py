@@ -1,6 +1,6 @@
 """The launcher on a clock the test moves: backoff, the capacity deadline, cancel, and throttling's effect on the rate.
 
-The launcher's threads, delay queue and token bucket are real; ECS is a FakeEcs that records the (fake) time of
+The launcher's threads, delay queue and rate limiter are real; ECS is a FakeEcs that records the (fake) time of
 each call, so "no sooner than" is checked exactly, with no real waiting on backoff.
 """
 
@@ -18,11 +18,11 @@ import pytest
 from botocore.exceptions import EndpointConnectionError, NoCredentialsError
 
 from farflow.executor import launcher as launcher_module
-from farflow.executor.launcher import Launcher, LaunchJob, Prepared
+from farflow.executor.launcher import CAPACITY_BACKOFF, TRANSIENT_BACKOFF, Launcher, LaunchJob, Prepared
 from farflow.executor.messages import Launched, LaunchFailed, LaunchRetried, Message, Rejected
 from farflow.executor.outcomes import THROTTLE_CODES, LaunchVerdict
 from farflow.executor.request import InvalidTaskRequest
-from farflow.executor.workload_store import WorkloadStore
+from farflow.executor.workload_writer import WorkloadWriter
 from farflow.workload.reference import parse_store_url
 from tests.unit.executor.fakes import FakeClock, FakeEcs, FakeS3, aws_error, until
 
@@ -43,7 +43,7 @@ class Harness:
     clients_made: list[float]
     """When the launcher made an ECS client (the clock's time): once at start, again after a credentials error."""
     s3: FakeS3
-    store: WorkloadStore | None
+    writer: WorkloadWriter | None
     messages: list[Message] = field(default_factory=list)
     builds: list[Any] = field(default_factory=list)
 
@@ -52,19 +52,19 @@ class Harness:
         key: str,
         build: Callable[[], Mapping[str, Any]] | None = None,
         *,
-        token_deadline: float | None = None,
+        airflow_token_deadline: float | None = None,
     ) -> LaunchJob:
         """A launch of `key`; with the harness's store, its workload (holding SECRET) is stored first."""
 
         def counted() -> Prepared:
             self.builds.append(key)
             request = build() if build else {"cluster": "farflow", "clientToken": f"token-{key}"}
-            if self.store is None:
+            if self.writer is None:
                 return Prepared(request)
             body = json.dumps({"token": SECRET, "key": key}).encode()
-            return Prepared(request, self.store.stash("farflow-airflow:3", f"token-{key}", body))
+            return Prepared(request, self.writer.stash("farflow-airflow:3", f"token-{key}", body))
 
-        return LaunchJob(key, counted, self.clock(), token_deadline=token_deadline)
+        return LaunchJob(key, counted, self.clock(), airflow_token_deadline=airflow_token_deadline)
 
     def collect(self) -> None:
         while not self.results.empty():
@@ -101,7 +101,7 @@ def make_launcher() -> Iterator[Callable[..., Harness]]:
         clock = FakeClock()
         ecs = FakeEcs(clock)
         s3 = FakeS3(clock)
-        workload_store = WorkloadStore(parse_store_url(STORE), lambda: s3) if store else None
+        writer = WorkloadWriter(parse_store_url(STORE), lambda: s3) if store else None
         clients_made: list[float] = []
 
         def make_client() -> FakeEcs:
@@ -114,13 +114,13 @@ def make_launcher() -> Iterator[Callable[..., Harness]]:
             "burst": 100,
             "concurrency": 1,
             "capacity_retry_seconds": 600.0,
-            "credentials_log_interval": 60.0,
+            "warning_interval": 60.0,
         }
-        launcher = Launcher(make_client, results, clock=clock, store=workload_store, **(settings | options))
+        launcher = Launcher(make_client, results, clock=clock, writer=writer, **(settings | options))
         if start:
             launcher.start()
         started.append(launcher)
-        return Harness(launcher, results, clock, ecs, clients_made, s3, workload_store)
+        return Harness(launcher, results, clock, ecs, clients_made, s3, writer)
 
     yield factory
     for launcher in started:
@@ -150,7 +150,8 @@ def test_transient_errors_retry_with_a_doubling_backoff_and_the_same_request(
     assert [type(message) for message in harness.messages] == [LaunchRetried, LaunchRetried, Launched]
     assert all(retry.verdict is LaunchVerdict.RETRY for retry in harness.reported(LaunchRetried))
     first, second, third = harness.call_times()
-    assert second - first >= 0.2 and third - second >= 0.4  # backoff(retries, base 0.2): 0.2 s, then 0.4 s
+    base = TRANSIENT_BACKOFF.base  # the jitter is pinned to its top: base, then twice base
+    assert second - first >= base and third - second >= 2 * base
     assert harness.builds == ["a"]  # built once: every retry sends the same clientToken
     assert {request["clientToken"] for _, request in harness.ecs.run_task_calls} == {"token-a"}
 
@@ -169,7 +170,7 @@ def test_no_capacity_retries_until_the_deadline_then_fails_saying_how_long_it_wa
     assert waited and int(waited.group(1)) >= 10
     assert "AIRFLOW__ECS_FARGATE__CAPACITY_RETRY_SECONDS" in failed.reason
     times = harness.call_times()
-    assert times[1] - times[0] >= 2.0  # capacity backoff starts at 2 s (and never passes the deadline)
+    assert times[1] - times[0] >= CAPACITY_BACKOFF.base  # (and never passes the deadline)
     assert times[-1] - times[0] >= 10.0
 
 
@@ -232,9 +233,9 @@ def test_a_throttle_halves_the_rate_and_says_so_and_successes_win_it_back(
     [retried] = harness.messages
     assert isinstance(retried, LaunchRetried)
     assert retried.throttled and retried.verdict is LaunchVerdict.RETRY
-    assert harness.launcher.bucket.rate == RATE / 2
+    assert harness.launcher.rate_limiter.rate == RATE / 2
     harness.run_until(lambda: bool(harness.reported(Launched)), "the launch after the throttle")
-    assert harness.launcher.bucket.rate == pytest.approx(RATE / 2 + RATE * 0.02)
+    assert harness.launcher.rate_limiter.rate == pytest.approx(RATE / 2 + RATE * 0.02)
 
 
 def test_other_transient_errors_leave_the_rate_alone(make_launcher: Callable[..., Harness]) -> None:
@@ -244,7 +245,7 @@ def test_other_transient_errors_leave_the_rate_alone(make_launcher: Callable[...
     harness.run_until(lambda: bool(harness.reported(Launched)), "the launch")
     [retried, _] = harness.messages
     assert isinstance(retried, LaunchRetried) and not retried.throttled
-    assert harness.launcher.bucket.rate == RATE
+    assert harness.launcher.rate_limiter.rate == RATE
 
 
 def test_a_permanent_error_fails_the_launch_at_once(make_launcher: Callable[..., Harness]) -> None:
@@ -275,7 +276,7 @@ def test_missing_credentials_rebuild_the_client_keep_the_launch_and_warn_once(
     make_launcher: Callable[..., Harness], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger=launcher_module.__name__)
-    harness = make_launcher(credentials_log_interval=3600.0)  # longer than the whole test, on its clock
+    harness = make_launcher(warning_interval=3600.0)  # longer than the whole test, on its clock
     harness.ecs.answer_run_task(NoCredentialsError(), NoCredentialsError(), NoCredentialsError())
     harness.launcher.submit(harness.job("a"))
     harness.run_until(
@@ -291,10 +292,10 @@ def test_an_unreachable_endpoint_warns_once_per_interval_and_the_given_up_launch
     make_launcher: Callable[..., Harness], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger=launcher_module.__name__)
-    harness = make_launcher(credentials_log_interval=3600.0, task_start_seconds=20.0)
+    harness = make_launcher(warning_interval=3600.0, task_start_seconds=20.0)
     unreachable = EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
     harness.ecs.answer_run_task(*[unreachable] * 200)
-    harness.launcher.submit(harness.job("a", token_deadline=harness.clock() + 60.0))
+    harness.launcher.submit(harness.job("a", airflow_token_deadline=harness.clock() + 60.0))
     harness.run_until(lambda: bool(harness.reported(LaunchFailed)), "the token cut-off", tick=0.5)
     [failed] = harness.reported(LaunchFailed)
     assert "the last with EndpointConnectionError" in failed.reason and "127.0.0.1:9" in failed.reason
@@ -320,7 +321,7 @@ def test_a_stored_workload_is_written_once_before_runtask_and_retries_only_resen
     assert written_at <= harness.call_times()[0]
     assert {request["clientToken"] for _, request in harness.ecs.run_task_calls} == {"token-a"}
     [launched] = harness.reported(Launched)
-    assert launched.workload == f"s3://farflow-workloads/{KEY_A}"
+    assert launched.workload_reference == f"s3://farflow-workloads/{KEY_A}"
     assert SECRET.encode() in harness.s3.objects[KEY_A] and harness.s3.deletes == []
 
 
@@ -335,7 +336,7 @@ def test_a_store_write_that_fails_for_now_is_retried_with_the_same_object_and_no
     assert [key for _, key in harness.s3.puts] == [KEY_A, KEY_A]
     assert harness.call_times() and harness.call_times()[0] >= harness.s3.puts[1][0]
     assert len(harness.ecs.run_task_calls) == 1
-    assert harness.launcher.bucket.rate == RATE  # S3's SlowDown is not ECS telling us to slow down
+    assert harness.launcher.rate_limiter.rate == RATE  # S3's SlowDown is not ECS telling us to slow down
 
 
 def test_a_store_write_that_is_refused_fails_the_launch_naming_the_object_and_sends_no_runtask(
@@ -380,7 +381,7 @@ def test_a_capacity_wait_ends_when_the_token_could_expire_before_the_task_starts
 ) -> None:
     harness = make_launcher(store=True, capacity_retry_seconds=600.0, task_start_seconds=20.0)
     harness.ecs.answer_run_task(*[NO_CAPACITY] * 100)
-    harness.launcher.submit(harness.job("a", token_deadline=harness.clock() + 60.0))
+    harness.launcher.submit(harness.job("a", airflow_token_deadline=harness.clock() + 60.0))
     harness.run_until(lambda: bool(harness.reported(LaunchFailed)), "the token cut-off", tick=0.5)
     [failed] = harness.reported(LaunchFailed)
     assert "no capacity" in failed.reason and "waited" in failed.reason
@@ -396,7 +397,7 @@ def test_a_launch_whose_token_is_too_short_fails_before_it_is_built_written_or_s
     make_launcher: Callable[..., Harness],
 ) -> None:
     harness = make_launcher(store=True, task_start_seconds=120.0)
-    harness.launcher.submit(harness.job("a", token_deadline=harness.clock() + 30.0))
+    harness.launcher.submit(harness.job("a", airflow_token_deadline=harness.clock() + 30.0))
     harness.run_until(lambda: bool(harness.messages), "the failure", tick=0)
     [failed] = harness.messages
     assert isinstance(failed, LaunchFailed)
@@ -415,7 +416,7 @@ def test_a_launch_waits_its_turn_before_building_and_before_run_task(
         calls_at_turn.append((len(harness.builds), len(harness.ecs.run_task_calls)))
         return True
 
-    harness = make_launcher(turn=turn)
+    harness = make_launcher(wait_for_heartbeat=turn)
     harness.launcher.submit(harness.job("a"))
     harness.run_until(lambda: bool(harness.reported(Launched)), "the launch", tick=0)
     assert calls_at_turn == [(0, 0), (1, 0)]  # a turn before the build, and another before RunTask

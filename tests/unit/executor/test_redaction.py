@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from farflow.executor.redaction import install_token_redaction, redact
+from farflow.executor.redaction import install_airflow_token_redaction, redact
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0aSJ9.c2lnbmF0dXJl"
 
@@ -24,8 +24,8 @@ def test_redacts_bare_jwts() -> None:
 
 
 def test_botocore_debug_logging_is_filtered(caplog: pytest.LogCaptureFixture) -> None:
-    install_token_redaction()
-    install_token_redaction()
+    install_airflow_token_redaction()
+    install_airflow_token_redaction()
     caplog.set_level(logging.DEBUG)
     logging.getLogger("botocore.endpoint").debug("params: %s", {"body": json.dumps({"token": "s3cr3t"})})
     assert "s3cr3t" not in caplog.text

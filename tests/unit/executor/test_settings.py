@@ -13,12 +13,15 @@ import pytest
 from farflow.executor.prices import DEFAULT_PRICES
 from farflow.executor.request.executor_config import EXECUTOR_CONFIG_KEYS
 from farflow.executor.settings import (
+    CURRENT_OPTIONS,
     OPTIONS,
+    SECTION,
     ConfigError,
     ExecutorSettings,
     load_settings,
     settings_from_mapping,
 )
+from farflow.provider import get_provider_info
 
 DOCS = Path(__file__).parents[3] / "docs" / "configuration.md"
 MINIMAL = {
@@ -44,7 +47,7 @@ def error(**values: Any) -> str:
 
 def test_settings_have_one_field_per_key_and_no_default_of_their_own() -> None:
     fields = dataclasses.fields(ExecutorSettings)
-    assert [field.name for field in fields] == [option.name for option in OPTIONS]
+    assert [field.name for field in fields] == [option.name for option in CURRENT_OPTIONS]
     assert all(field.default is dataclasses.MISSING for field in fields)
     assert all(field.default_factory is dataclasses.MISSING for field in fields)
 
@@ -58,7 +61,7 @@ def test_an_unset_key_loads_as_its_documented_default(option: Any) -> None:
 def test_the_documented_defaults_are_what_the_executor_runs_with() -> None:
     settings = load()
     assert (settings.launch_type, settings.platform_version) == ("FARGATE", "LATEST")
-    for option in OPTIONS:
+    for option in CURRENT_OPTIONS:
         if option.type in ("integer", "float"):
             assert getattr(settings, option.name) == float(option.default or "nan"), option.name
         if option.type == "boolean":
@@ -128,7 +131,7 @@ def test_bad_booleans_name_the_key_and_the_fix(key: str, text: str) -> None:
         ("max_relaunches", "0", 0),
         ("poll_interval", "0.05", 0.05),
         ("reconcile_interval", "1", 1.0),
-        ("credentials_log_interval", "30", 30.0),
+        ("warning_interval", "30", 30.0),
         ("task_start_seconds", "45", 45.0),
     ],
 )
@@ -148,7 +151,7 @@ def test_numbers(key: str, text: str, expected: float) -> None:
         ("launch_concurrency", "many", "'many'; use an integer >= 1"),
         ("max_relaunches", "-1", "'-1'; use an integer >= 0"),
         ("poll_interval", "0.01", "'0.01'; use a number >= 0.05"),
-        ("credentials_log_interval", "-5", "'-5'; use a number >= 0"),
+        ("warning_interval", "-5", "'-5'; use a number >= 0"),
         ("task_start_seconds", "-1", "'-1'; use a number >= 0"),
         ("workload_store", "https://bucket/workloads/", "not an s3:// URL"),
         ("workload_store", "s3://Not_A_Bucket/workloads/", "not an S3 bucket name"),
@@ -279,3 +282,49 @@ def test_fargate_prices_override_keys_of_the_packaged_table() -> None:
     assert prices.fargate_prices.arm64_vcpu_hour == DEFAULT_PRICES.arm64_vcpu_hour
     assert load().fargate_prices == DEFAULT_PRICES
     assert load().events_queue_url is None  # events are off unless a queue is named
+
+
+# --- credentials_log_interval: the old name of warning_interval, still read ----------------------------
+
+
+def deprecation_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records if "deprecated" in record.getMessage()]
+
+
+def test_the_old_name_alone_is_used_with_one_warning_line(caplog: pytest.LogCaptureFixture) -> None:
+    assert load(credentials_log_interval="30").warning_interval == 30.0
+    [line] = deprecation_lines(caplog)
+    assert "credentials_log_interval" in line and "AIRFLOW__ECS_FARGATE__WARNING_INTERVAL" in line
+    assert "\n" not in line
+
+
+def test_the_old_name_is_used_while_airflow_hands_over_the_new_names_default(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Airflow's config answers an unset provider option with its default, so the default means unset."""
+    assert load(warning_interval="60", credentials_log_interval="30").warning_interval == 30.0
+    assert len(deprecation_lines(caplog)) == 1
+
+
+def test_the_new_name_wins_when_both_are_set(caplog: pytest.LogCaptureFixture) -> None:
+    assert load(warning_interval="10", credentials_log_interval="30").warning_interval == 10.0
+    [line] = deprecation_lines(caplog)
+    assert "ignored" in line and "credentials_log_interval" in line
+
+
+def test_the_new_name_alone_warns_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    assert load(warning_interval="10").warning_interval == 10.0
+    assert load().warning_interval == 60.0
+    assert deprecation_lines(caplog) == []
+
+
+def test_a_bad_old_value_is_refused_like_a_bad_new_one() -> None:
+    assert "use a number >= 0" in error(credentials_log_interval="-5")
+
+
+def test_airflow_sees_the_old_name_as_deprecated_and_without_a_default() -> None:
+    options = get_provider_info()["config"][SECTION]["options"]
+    old = options["credentials_log_interval"]
+    assert (old["version_deprecated"], old["default"]) == ("0.1.0", None)
+    assert old["deprecation_reason"] == "Renamed to warning_interval."
+    assert "version_deprecated" not in options["warning_interval"]

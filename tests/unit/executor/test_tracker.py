@@ -182,7 +182,7 @@ def test_a_long_describe_outage_logs_one_line_with_the_code_per_interval(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="farflow.executor.tracker")
     outage = Outage("ServiceUnavailableException", 503)
-    watch = Watch(client=outage, log_interval=10.0)
+    watch = Watch(client=outage, warning_interval=10.0)
     outage.ecs = watch.ecs
     watch.tracker.track(watch.ecs.start_task())
     watch.tracker.start()
@@ -381,7 +381,7 @@ def test_a_round_waits_its_turn_before_choosing_tasks_and_before_each_answer() -
         reported_at_turn.append(watch.results.qsize())
         return True
 
-    watch = Watch(turn=turn)
+    watch = Watch(wait_for_heartbeat=turn)
     try:
         arn = watch.ecs.start_task()
         watch.tracker.track(arn)

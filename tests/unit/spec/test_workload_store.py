@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from farflow.executor.aws_actions import EXECUTOR_ACTIONS, TASK_ACTIONS
 from farflow.policy import Decision, Request, evaluate, parse_policy
 from farflow.spec import workload_store
+from farflow.spec.aws_actions import EXECUTOR_ACTIONS, TASK_ACTIONS
 from farflow.workload.reference import parse_store_url
 
 BUCKET, KEY = "farflow-workloads-1", "arn:aws:kms:eu-west-1:123456789012:key/k"

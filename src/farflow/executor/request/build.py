@@ -18,6 +18,7 @@ from farflow.executor.request.executor_config import (
     parse_executor_config,
 )
 from farflow.executor.request.merge import deep_merge, merge_keyed_list
+from farflow.executor.request.quantities import parse_cpu, parse_memory
 from farflow.executor.request.rules import (
     Platform,
     awsvpc_of,
@@ -29,17 +30,15 @@ from farflow.executor.request.rules import (
     tags_problem,
 )
 from farflow.executor.request.shape import run_task_problems
-from farflow.executor.request.sizes import (
+from farflow.executor.request.tags import MAX_TAGS, tags_to_list, tags_to_map
+from farflow.executor.settings import ExecutorSettings, where
+from farflow.spec.fargate_sizes import (
     FARGATE_MEMORY,
     fargate_size_problem,
     nearest_fargate_size,
-    parse_cpu,
-    parse_memory,
     smallest_cpu_for,
     smallest_memory_for,
 )
-from farflow.executor.request.tags import MAX_TAGS, tags_to_list, tags_to_map
-from farflow.executor.settings import ExecutorSettings, where
 
 MAX_STARTED_BY_CHARS = 36
 MAX_CLIENT_TOKEN_CHARS = 64

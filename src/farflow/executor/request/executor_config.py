@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from farflow.executor.request.rules import SPOT_PROVIDER
-from farflow.executor.request.sizes import parse_cpu, parse_memory
+from farflow.executor.request.quantities import parse_cpu, parse_memory
 from farflow.executor.request.tags import tag_problem
+from farflow.spec.cluster import FARGATE_SPOT_PROVIDER
 
 EPHEMERAL_STORAGE_GIB = (21, 200)
 
@@ -23,8 +23,8 @@ EXECUTOR_CONFIG_KEYS: Mapping[str, str] = {
     "ephemeral_storage_gib": "Fargate ephemeral storage, 21-200 GiB",
     "env": "extra environment variables for the Airflow container",
     "task_definition": "another task definition family, family:revision or ARN",
-    "capacity_provider": "run on this capacity provider, e.g. FARGATE_SPOT",
-    "spot": "true is short for capacity_provider FARGATE_SPOT",
+    "capacity_provider": f"run on this capacity provider, e.g. {FARGATE_SPOT_PROVIDER}",
+    "spot": f"true is short for capacity_provider {FARGATE_SPOT_PROVIDER}",
     "tags": "extra ECS tags for the task",
     "overrides": "a raw ECS RunTask `overrides` object, merged last",
     "run_task": "a raw RunTask request fragment, merged last",
@@ -140,12 +140,12 @@ def _capacity_provider(given: Mapping[str, Any]) -> str | None:
         return provider
     if spot is not True:
         raise InvalidTaskRequest(f"executor_config 'spot' is {_show(spot)}; use True or False.")
-    if provider is not None and provider != SPOT_PROVIDER:
+    if provider is not None and provider != FARGATE_SPOT_PROVIDER:
         raise InvalidTaskRequest(
             f"executor_config has spot=True and capacity_provider={provider!r}; spot=True means "
-            f"capacity_provider={SPOT_PROVIDER!r}, so give only one of them."
+            f"capacity_provider={FARGATE_SPOT_PROVIDER!r}, so give only one of them."
         )
-    return SPOT_PROVIDER
+    return FARGATE_SPOT_PROVIDER
 
 
 def _env(value: object) -> dict[str, str]:

@@ -11,9 +11,8 @@ from collections.abc import Mapping, Set
 from typing import Any, Literal
 
 from farflow.executor.request.tags import tag_problem
+from farflow.spec.cluster import CAPACITY_PROVIDERS
 
-SPOT_PROVIDER = "FARGATE_SPOT"
-FARGATE_PROVIDERS = frozenset({"FARGATE", SPOT_PROVIDER})
 MAX_OVERRIDES_CHARS = 8192
 
 Platform = Literal["fargate", "ec2", "unknown"]
@@ -24,7 +23,7 @@ def platform_of(request: Mapping[str, Any]) -> Platform:
     strategy = request.get("capacityProviderStrategy")
     if strategy and isinstance(strategy, list):
         providers = {item.get("capacityProvider") for item in strategy if isinstance(item, Mapping)}
-        return "fargate" if providers & FARGATE_PROVIDERS else "ec2"
+        return "fargate" if providers & set(CAPACITY_PROVIDERS) else "ec2"
     launch_type = request.get("launchType")
     if launch_type == "FARGATE":
         return "fargate"

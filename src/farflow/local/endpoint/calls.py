@@ -1,6 +1,6 @@
 """Which API operations the endpoint answered: ECS ones in total, and every one per kind of client.
 
-The deploy grants farflow's executor exactly the actions in `farflow.executor.aws_actions`; a test
+The deploy grants farflow's executor exactly the actions in `farflow.spec.aws_actions`; a test
 checks, against this log, that the executor called nothing else. The executor's boto3 client sets
 `user_agent_extra="farflow"`, which botocore appends to its User-Agent as a token of its own; that tells
 its calls apart from other clients on the same endpoint (the sample DAG's operators also call RunTask).

@@ -23,8 +23,7 @@ from moto.ecs.models import Container
 
 from farflow.local.endpoint import eventbridge
 from farflow.local.endpoint.lifecycle import PENDING, PROVISIONING, RUNNING, STOPPED, ContainerExit, Ending
-
-FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
+from farflow.spec.cluster import CAPACITY_PROVIDERS
 
 
 def show_provisioning(model: Any, definition: Any) -> None:
@@ -39,7 +38,7 @@ def show_provisioning(model: Any, definition: Any) -> None:
     overrides = model.overrides or {}
     model.cpu = overrides.get("cpu") or definition.cpu
     model.memory = overrides.get("memory") or definition.memory
-    if not model.launch_type and model.capacity_provider_name in FARGATE_PROVIDERS:
+    if not model.launch_type and model.capacity_provider_name in CAPACITY_PROVIDERS:
         model.launch_type = "FARGATE"  # what ECS reports for tasks placed by the FARGATE(_SPOT) providers
     _changed(model)
 

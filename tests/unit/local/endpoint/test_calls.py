@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from farflow.executor.aws_actions import called_operations
 from farflow.local.endpoint.calls import (
     FARFLOW_CLIENT,
     OTHER_CLIENT,
@@ -15,6 +14,7 @@ from farflow.local.endpoint.calls import (
     operation_name,
     undeclared,
 )
+from farflow.spec.aws_actions import called_operations
 
 # What botocore 1.44 sends with user_agent_extra="farflow" (the executor's client), and without.
 FARFLOW_UA = (

@@ -1,11 +1,11 @@
-"""Does a heartbeat that goes first (farflow.executor.turns) wait less for the interpreter lock?
+"""Does a heartbeat that goes first (farflow.executor.heartbeat_first) wait less for the interpreter lock?
 
 A model of the launch phase, without AWS or Airflow: 16 threads each spend `--burst` ms of CPU on a
 request, 30 ms waiting for the answer, and half the burst parsing it; the main thread's "heartbeat" is
 5 ms of CPU every 100 ms. With `HeartbeatFirst` the threads ask for their turn before each request, as
 the launcher does. It prints the heartbeat's wall time (ms) either way.
 
-    .venv/bin/python benchmarks/heartbeat_turns.py --burst 1 2
+    .venv/bin/python benchmarks/heartbeat_first.py --burst 1 2
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Sequence
 
-from farflow.executor.turns import HeartbeatFirst
+from farflow.executor.heartbeat_first import HeartbeatFirst
 
 PAYLOAD = {f"k{index}": list(range(20)) for index in range(50)}
 THREADS = 16

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from farflow.executor.turns import HeartbeatFirst
+from farflow.executor.heartbeat_first import HeartbeatFirst
 from tests.support.polling import wait_until
 
 

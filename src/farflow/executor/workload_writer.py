@@ -22,14 +22,16 @@ log = logging.getLogger(__name__)
 class Stash:
     """One launch's workload, written to the store before its RunTask."""
 
-    reference: str
+    workload_reference: str
     """s3://bucket/key, the Airflow container's one argument."""
     key: str
-    body: bytes = field(repr=False)  # holds the token: never log it
+    body: bytes = field(repr=False)  # holds the Airflow token: never log it
 
 
-class WorkloadStore:
-    """Writes and deletes workload objects under one bucket and prefix; shared by the launcher's threads."""
+class WorkloadWriter:
+    """Writes and deletes workload objects under one bucket and prefix; shared by the launcher's threads.
+
+    The store itself (bucket, key, policies) is `farflow.spec.workload_store`; this only writes to it."""
 
     def __init__(self, location: StoreLocation, client_factory: Callable[[], Any]) -> None:
         self.location = location
@@ -56,20 +58,20 @@ class WorkloadStore:
             Bucket=self.location.bucket, Key=stash.key, Body=stash.body, ContentType="application/json"
         )
 
-    def delete(self, reference: str) -> None:
+    def delete(self, workload_reference: str) -> None:
         """Delete an object of this store (others are left alone); a failure is logged, not raised:
         the store's lifecycle rule removes what is left after a day."""
-        if not self.location.holds(reference):
+        if not self.location.holds(workload_reference):
             return
-        key = reference.removeprefix(f"s3://{self.location.bucket}/")
+        key = workload_reference.removeprefix(f"s3://{self.location.bucket}/")
         try:
             self.client.delete_object(Bucket=self.location.bucket, Key=key)
         except Exception as error:
-            log.warning("Could not delete the workload object %s: %s", reference, error)
+            log.warning("Could not delete the workload object %s: %s", workload_reference, error)
 
 
-def workload_in_task(task: Mapping[str, Any], container_name: str) -> str | None:
-    """The workload object a DescribeTasks task names in its Airflow container's command, if any."""
+def workload_reference_in_task(task: Mapping[str, Any], container_name: str) -> str | None:
+    """The workload reference a DescribeTasks task names in its Airflow container's command, if any."""
     overrides = task.get("overrides") or {}
     for entry in overrides.get("containerOverrides") or ():
         if isinstance(entry, Mapping) and entry.get("name") == container_name:

@@ -6,7 +6,7 @@ import pytest
 
 from farflow.executor.request import InvalidTaskRequest
 from farflow.executor.request.build import check_fargate_size
-from farflow.executor.request.sizes import FARGATE_SIZES, nearest_fargate_size
+from farflow.spec.fargate_sizes import FARGATE_SIZES, nearest_fargate_size
 
 
 def test_the_fargate_table_has_every_valid_pair() -> None:

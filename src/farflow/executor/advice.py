@@ -9,7 +9,7 @@ from typing import Any
 from farflow.executor.settings import where
 
 
-def launch_fix(reason: str, executor_config: Mapping[str, Any]) -> str | None:
+def launch_advice(reason: str, executor_config: Mapping[str, Any]) -> str | None:
     """The fix for a permanent RunTask failure whose `reason` quotes AWS, or None if there is no better
     advice than AWS's own message."""
     text = reason.lower()
@@ -29,7 +29,7 @@ def launch_fix(reason: str, executor_config: Mapping[str, Any]) -> str | None:
     return None
 
 
-def with_fix(reason: str, executor_config: Mapping[str, Any]) -> str:
+def with_advice(reason: str, executor_config: Mapping[str, Any]) -> str:
     """`reason`, followed by the fix when there is one."""
-    fix = launch_fix(reason, executor_config)
+    fix = launch_advice(reason, executor_config)
     return f"{reason} Fix: {fix}" if fix else reason

@@ -45,6 +45,6 @@ class HeartbeatFirst:
         return not self._idle.is_set()
 
 
-def no_turns() -> bool:
+def never_wait() -> bool:
     """For threads used without a scheduler (tests, tools): never wait."""
     return True

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from farflow.executor.fixes import launch_fix, with_fix
+from farflow.executor.advice import launch_advice, with_advice
 
 BOTO = "An error occurred ({code}) when calling the RunTask operation (reached max retries: 0): {message}"
 
@@ -42,12 +42,12 @@ def refused(code: str, message: str) -> str:
     ids=["cluster", "task-definition", "executor-config-task-definition", "container", "denied"],
 )
 def test_a_refusal_names_the_key_to_fix(reason: str, executor_config: dict[str, Any], names: str) -> None:
-    fix = launch_fix(reason, executor_config)
+    fix = launch_advice(reason, executor_config)
     assert fix is not None and names in fix
-    assert with_fix(reason, executor_config) == f"{reason} Fix: {fix}"
+    assert with_advice(reason, executor_config) == f"{reason} Fix: {fix}"
 
 
 def test_a_refusal_without_better_advice_keeps_aws_message_alone() -> None:
     reason = refused("PlatformUnknownException", "The specified platform version does not exist.")
-    assert launch_fix(reason, {}) is None
-    assert with_fix(reason, {}) == reason
+    assert launch_advice(reason, {}) is None
+    assert with_advice(reason, {}) == reason
