@@ -17,6 +17,7 @@ from farflow.deploy.preflight import ProbeError
 from farflow.scaffold import init_project
 from tests.aws import smoke
 from tests.aws.smoke import Kept, SmokeProbes
+from tests.support.polling import wait_until
 
 ROOT = Path(__file__).parents[2]
 
@@ -96,11 +97,12 @@ def test_configure_makes_the_sample_project_destroyable(tmp_path: Path) -> None:
     assert len(name) <= 20
 
 
-def test_poll_returns_the_first_answer_and_gives_up_at_its_deadline() -> None:
+def test_waiting_returns_the_first_answer_and_gives_up_at_its_deadline() -> None:
+    """The smoke test's waits go through the tests' one polling helper."""
     answers = iter([None, None, "ready"])
-    assert smoke.poll("an answer", lambda: next(answers), deadline_seconds=60, every=0) == "ready"
-    with pytest.raises(AssertionError, match="gave up after 0 s waiting for nothing"):
-        smoke.poll("nothing", lambda: None, deadline_seconds=0, every=0)
+    assert wait_until(lambda: next(answers), what="an answer", timeout=60, interval=0) == "ready"
+    with pytest.raises(AssertionError, match="timed out after 0 s waiting for nothing"):
+        wait_until(lambda: None, what="nothing", timeout=0, interval=0)
 
 
 def test_a_run_is_finished_only_in_a_final_state_and_logs_read_as_text() -> None:
