@@ -69,9 +69,10 @@ def drive(
     executor.start()
     rounds = RoundProbe(executor.tracker) if hasattr(executor, "tracker") else None
     split = HeartbeatSplit(executor)
-    bucket = getattr(getattr(executor, "launcher", None), "bucket", None)
-    if bucket is not None:
-        samples.rate, samples.burst = bucket.configured_rate, bucket.burst
+    # farflow's launch rate limiter (the Amazon provider's executor has none).
+    limiter = getattr(getattr(executor, "launcher", None), "rate_limiter", None)
+    if limiter is not None:
+        samples.rate, samples.burst = limiter.configured_rate, limiter.burst
     for workload in workloads:
         executor.queue_workload(workload, session=None)
     before = settled_from = counts()
