@@ -20,7 +20,7 @@ from farflow.local.environment import airflow_task_env, component_environment
 from farflow.local.local_only import LOCAL_ONLY
 from farflow.spec import AIRFLOW_TASK, CAPACITY_PROVIDERS, COMPONENTS, Component, Names, Secret
 from tests.support.deploy import Synthesized
-from tests.support.layouts import NETWORK, SECRETS, example_layout
+from tests.support.layouts import SECRETS, SEEDED, example_layout
 
 SHARED = (*COMPONENTS, AIRFLOW_TASK)
 DATABASE_KEY = Secret.DATABASE_URL.env_var
@@ -42,8 +42,8 @@ PLACEHOLDERS = PlatformValues(
 def local_environment(component: Component, project: Path) -> dict[str, str]:
     layout = example_layout(project)
     if component == AIRFLOW_TASK:
-        return airflow_task_env(layout, NETWORK, SECRETS)
-    return component_environment(component, {}, layout, NETWORK, SECRETS)
+        return airflow_task_env(layout, SEEDED, SECRETS)
+    return component_environment(component, {}, layout, SEEDED, SECRETS)
 
 
 def container_name(component: Component) -> str:
