@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,9 @@ from farflow.local.roles import role_name, role_of_key
 from farflow.local.stack_record import StackRecord
 from farflow.local.status import Found, StackStatus, component_rows
 from farflow.local.supervisor import ComponentState
-from farflow.spec import Component, Names
+from farflow.spec import TABLE, Component, Names
 from farflow.spec.iam import Role, own_roles
-from tests.support.extra_component import extra_component
+from tests.support.extra_component import EXTRA_RUNNING, extra_component
 from tests.support.layouts import SECRETS, SEEDED, example_layout
 
 __all__ = ["extra_component"]  # the fixture, used by name
@@ -78,3 +79,20 @@ def test_a_new_row_of_the_spec_table_is_a_new_local_process(
     )
     status = StackStatus(Found.UP, record, {**HEALTHY, "watchdog": {"status": "unhealthy"}})
     assert component_rows(status)[-1] == (name, "15", "unhealthy", "0", "-")
+
+
+def test_a_component_airflow_reports_no_health_for_is_up_while_its_process_runs(
+    extra_component: Component, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(TABLE, extra_component, replace(EXTRA_RUNNING, health_key=None))
+    assert unhealthy(HEALTHY) == []
+    record = StackRecord.for_this_process(tmp_path, 8080).with_(
+        phase="up", components={extra_component.name: ComponentState(15, "running")}
+    )
+    assert component_rows(StackStatus(Found.UP, record, HEALTHY))[-1] == (
+        extra_component.name,
+        "15",
+        "running",
+        "0",
+        "-",
+    )
