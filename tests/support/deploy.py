@@ -91,9 +91,7 @@ VARIANT = replace(
             AirflowOption("scheduler", "max_tis_per_query", 16),
             AirflowOption("scheduler", "task_queued_timeout", 1200.0),
         ),
-        api_server=ScaledService(1024, 2048, count=2),
-        scheduler=ScaledService(1024, 2048, count=2),
-    ),
+    ).with_sizes(api_server=ScaledService(1024, 2048, count=2), scheduler=ScaledService(1024, 2048, count=2)),
 )
 
 

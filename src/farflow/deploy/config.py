@@ -6,11 +6,16 @@ a file against them; the CDK constructs read only these objects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from farflow.spec.airflow_options import AirflowOption
+from farflow.spec.components import TABLE, Component, Running
 from farflow.spec.names import Names
 from farflow.spec.project_permissions import ProjectPermissions
+
+# The metadata key marking a dataclass field as a mapping of sub-tables (name -> dataclass): farflow.toml
+# writes each as `[<table>.<name>]`.
+SUBTABLES = "farflow.subtables"
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,18 @@ class ScaledService(ServiceSize):
     count: int = 1
 
 
+def default_size(running: Running) -> ServiceSize:
+    """A component's `[airflow.<table>]` at its defaults: a count only if it scales."""
+    if running.scales:
+        return ScaledService(running.cpu, running.memory)
+    return ServiceSize(running.cpu, running.memory)
+
+
+def default_sizes() -> dict[str, ServiceSize]:
+    """Every long-running component's `[airflow.<table>]` (farflow.spec.components.TABLE), by table name."""
+    return {running.table: default_size(running) for running in TABLE.values()}
+
+
 # `[airflow] secrets`: where Airflow looks up connections and variables before its database.
 SECRETS_BACKENDS = ("", "secrets-manager")
 
@@ -67,10 +84,20 @@ class AirflowConfig:
     secrets: str = ""
     # `[airflow.options]`: Airflow's own options, checked against the installed Airflow's list.
     options: tuple[AirflowOption, ...] = ()
-    api_server: ScaledService = ScaledService(1024, 2048)
-    scheduler: ScaledService = ScaledService(1024, 2048)
-    dag_processor: ServiceSize = ServiceSize(512, 1024)
-    triggerer: ServiceSize = ServiceSize(512, 1024)
+    # `[airflow.<table>]`, one table per long-running component: its Fargate size (and count). These are
+    # sub-tables of `[airflow]` in farflow.toml (`SUBTABLES`), not a table of their own.
+    services: dict[str, ServiceSize] = field(default_factory=default_sizes, metadata={SUBTABLES: True})
+
+    def size(self, component: Component) -> ServiceSize:
+        """The component's size (and count) as farflow.toml gives it."""
+        return self.services[TABLE[component].table]
+
+    def with_sizes(self, **sizes: ServiceSize) -> AirflowConfig:
+        """This config with some `[airflow.<table>]` tables replaced, by table name."""
+        unknown = set(sizes) - set(self.services)
+        if unknown:
+            raise ValueError(f"No [airflow.<table>] named {', '.join(sorted(unknown))}.")
+        return replace(self, services={**self.services, **sizes})
 
 
 @dataclass(frozen=True)

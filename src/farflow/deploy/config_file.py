@@ -23,8 +23,10 @@ from farflow.deploy.config_keys import (
     PERMISSIONS_EXAMPLE,
     PERMISSIONS_HELP,
     SIZE_HELP,
-    TABLE_HELP,
     keys,
+    subtable_field,
+    subtables,
+    table_help,
 )
 from farflow.deploy.config_permissions import check_permissions, folder_problems
 from farflow.deploy.config_rules import at, normalized, problems, show
@@ -108,19 +110,25 @@ def _merge(
     """`default` with the values `data` gives, checking names and types; problems go to `found`, and the
     keys whose value was refused (and so keep their default) to `replaced`."""
     hints = get_type_hints(type(default))
+    inner = subtables(default)
+    holder = subtable_field(default)
+    known = [name for name in hints if name != holder] + list(inner)
     changes: dict[str, Any] = {}
+    inner_changes: dict[str, Any] = {}
     for key, value in data.items():
         dotted = f"{table}.{key}" if table else key
-        if key not in hints:
-            found.append(_unknown(table, key, value, list(hints)))
+        if key not in known:
+            found.append(_unknown(table, key, value, known))
             continue
-        current = getattr(default, key)
+        current = inner[key] if key in inner else getattr(default, key)
         if dotted in FREE_TABLES:
             changes[key], problems_found = FREE_TABLES[dotted](value)
             found += problems_found
         elif is_dataclass(current):
             if isinstance(value, dict):
-                changes[key] = _merge(dotted, current, value, found, replaced)
+                (inner_changes if key in inner else changes)[key] = _merge(
+                    dotted, current, value, found, replaced
+                )
             else:
                 found.append(
                     f"{_label(table, key, value)}: {key} is a table; write it as [{dotted}] with its keys below."
@@ -130,6 +138,8 @@ def _merge(
             replaced.add((table, key))
         else:
             changes[key] = tuple(value) if isinstance(value, list) else value
+    if holder and inner_changes:
+        changes[holder] = {**inner, **inner_changes}
     return replace(default, **changes)  # type: ignore[type-var]
 
 
@@ -191,7 +201,7 @@ def render_default() -> str:
             current = key.table
             lines += [
                 "",
-                *textwrap.wrap(TABLE_HELP[key.table], WIDTH, initial_indent="# ", subsequent_indent="# "),
+                *textwrap.wrap(table_help()[key.table], WIDTH, initial_indent="# ", subsequent_indent="# "),
             ]
             lines.append(f"[{key.table}]")
         if key.name not in SIZE_HELP:  # a service size's cpu and memory need no words

@@ -6,11 +6,11 @@ written once; the keys and defaults come from `farflow.deploy.config`, never res
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Any
+from typing import Any, cast
 
-from farflow.deploy.config import PLACEHOLDER_CIDR, DeployConfig
+from farflow.deploy.config import PLACEHOLDER_CIDR, SUBTABLES, DeployConfig
 from farflow.deploy.config_rules import (
     BACKUP_DAYS,
     DATABASE_PORTS,
@@ -20,6 +20,7 @@ from farflow.deploy.config_rules import (
     STORAGE_GB,
 )
 from farflow.deploy.subnet_plan import VPC_PREFIXES
+from farflow.spec.components import TABLE
 
 FILE_NAME = "farflow.toml"
 # Tables of another program's keys (Airflow's options): not walked as farflow keys, described on their own.
@@ -30,6 +31,8 @@ def _span(bounds: tuple[int, int]) -> str:
     return f"{bounds[0]}-{bounds[1]}"
 
 
+# The words of the tables and keys of farflow's own; each long-running component's `[airflow.<table>]`
+# and its `count` take theirs from its row of farflow.spec.components.TABLE (`table_help`, `key_help`).
 TABLE_HELP: dict[str, str] = {
     "project": "What the stack is called and where it goes.",
     "network": "The VPC: two Availability Zones, public and private subnets.",
@@ -37,10 +40,6 @@ TABLE_HELP: dict[str, str] = {
     "in Secrets Manager.",
     "airflow": "Fargate sizes (cpu units, memory MiB) of Airflow's task definition and services, how many "
     "api-servers and schedulers run, and where connections and variables are kept.",
-    "airflow.api_server": "The api-server: UI, REST API and the execution API tasks report to.",
-    "airflow.scheduler": "The scheduler, which runs farflow's executor.",
-    "airflow.dag_processor": "The dag-processor, which parses the files in dags/.",
-    "airflow.triggerer": "The triggerer, which runs deferred tasks' triggers.",
     "logs": "CloudWatch Logs of the services and tasks.",
     "worker": "The worker pool for tasks sent to the 'worker' executor alias; scales on CPU.",
     "alarms": "Alarms on the stack (scheduler heartbeat, rolled-back deployments, lost task events, tasks "
@@ -74,10 +73,6 @@ KEY_HELP: dict[str, str] = {
     "airflow.secrets": '"secrets-manager": Airflow looks up connections and variables in AWS Secrets Manager '
     "under the stack's prefix (<name>/connections/, <name>/variables/) before its database. Empty: the "
     "database only.",
-    "airflow.api_server.count": "api-server tasks behind the load balancer; 2 keeps the UI and the execution "
-    "API up through a task's replacement or an Availability Zone's loss, each costs its cpu and memory.",
-    "airflow.scheduler.count": "Schedulers (Airflow 3 runs several on one database, sharing the work); 2 keeps "
-    "scheduling through one's replacement, each costs its cpu and memory and holds database connections.",
     "logs.retention_days": f"Days CloudWatch keeps logs: one of {', '.join(map(str, LOG_RETENTION_DAYS))}.",
     "worker.enabled": "Run the Edge worker pool behind the 'worker' executor alias (the sample DAG uses it). "
     "Its workers hold Airflow's JWT secret, which can sign any user's token: only trusted code may run on "
@@ -146,12 +141,37 @@ class Key:
         return f"[{self.table}] {self.name}"
 
 
+def table_help() -> dict[str, str]:
+    """Every table's words, each component's `[airflow.<table>]` from its row of the spec's TABLE."""
+    return TABLE_HELP | {f"airflow.{running.table}": running.help for running in TABLE.values()}
+
+
+def key_help() -> dict[str, str]:
+    """Every key's own words (a service size's cpu and memory share `SIZE_HELP`), each scaling component's
+    `count` from its row of the spec's TABLE."""
+    counts = {f"airflow.{row.table}.count": row.count_help for row in TABLE.values() if row.scales}
+    return KEY_HELP | counts
+
+
+def subtable_field(config: Any) -> str | None:
+    """The dataclass field that holds sub-tables as a mapping, by name (`config.SUBTABLES`), if any."""
+    return next((item.name for item in fields(config) if item.metadata.get(SUBTABLES)), None)
+
+
+def subtables(config: Any) -> Mapping[str, Any]:
+    """The sub-tables a dataclass holds as a mapping, by name; empty if none."""
+    name = subtable_field(config)
+    return cast("Mapping[str, Any]", getattr(config, name)) if name else {}
+
+
 def tables(config: Any = None, prefix: str = "") -> Iterator[tuple[str, Any]]:
     """(dotted table name, dataclass instance) for every table, a table before its sub-tables."""
     config = DeployConfig() if config is None else config
-    for item in fields(config):
-        value = getattr(config, item.name)
-        name = f"{prefix}{item.name}"
+    named = [
+        (item.name, getattr(config, item.name)) for item in fields(config) if not item.metadata.get(SUBTABLES)
+    ]
+    for key, value in [*named, *subtables(config).items()]:
+        name = f"{prefix}{key}"
         if is_dataclass(value) and name not in FREE_TABLES:
             yield name, value
             yield from tables(value, f"{name}.")
@@ -162,10 +182,11 @@ def keys(config: DeployConfig | None = None) -> Iterator[Key]:
     for table, value in tables(config):
         for item in fields(value):
             default = getattr(value, item.name)
-            if not is_dataclass(default) and f"{table}.{item.name}" not in FREE_TABLES:
+            scalar = not is_dataclass(default) and not item.metadata.get(SUBTABLES)
+            if scalar and f"{table}.{item.name}" not in FREE_TABLES:
                 yield Key(table, item.name, default, help_for(table, item.name))
 
 
 def help_for(table: str, name: str) -> str:
     """The meaning of one key: its own help, or that of a service size's cpu/memory."""
-    return KEY_HELP.get(f"{table}.{name}") or SIZE_HELP[name]
+    return key_help().get(f"{table}.{name}") or SIZE_HELP[name]

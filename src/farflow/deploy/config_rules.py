@@ -21,6 +21,7 @@ from farflow.deploy.config import (
     LoadBalancerConfig,
     NetworkConfig,
     ProjectConfig,
+    ScaledService,
     WorkerConfig,
 )
 from farflow.deploy.config_permissions import worker_problems
@@ -224,11 +225,12 @@ def _airflow(airflow: AirflowConfig) -> list[str]:
             f'{at("airflow", "secrets", airflow.secrets)}: give "secrets-manager" (connections and variables '
             'in AWS Secrets Manager) or leave it empty ("") for the metadata database only.'
         )
-    for service in ("api_server", "scheduler"):
-        count = getattr(airflow, service).count
-        found += _in_range(f"airflow.{service}", "count", count, SERVICE_COUNTS, "tasks of the service")
-    for service in ("api_server", "scheduler", "dag_processor", "triggerer"):
-        size = getattr(airflow, service)
+    for service, size in airflow.services.items():
+        if isinstance(size, ScaledService):
+            found += _in_range(
+                f"airflow.{service}", "count", size.count, SERVICE_COUNTS, "tasks of the service"
+            )
+    for service, size in airflow.services.items():
         found += _size_problems(f"airflow.{service}", "cpu", "memory", size.cpu, size.memory)
     return found
 

@@ -10,7 +10,7 @@ for them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aws_cdk import Stack
@@ -24,8 +24,8 @@ from farflow.deploy.cluster import Cluster
 from farflow.deploy.iam import Grant, account_of, policy, rendered
 from farflow.deploy.nag import acknowledge
 from farflow.deploy.workload_store import WorkloadStore
-from farflow.spec import Names
-from farflow.spec.iam import PROJECT_REASON, Role, StackTargets, secret_arns, stack_policies
+from farflow.spec import SCHEDULER, Component, Names
+from farflow.spec.iam import PROJECT_REASON, Role, StackTargets, role_of, secret_arns, stack_policies
 from farflow.spec.project_permissions import ProjectPermissions, RoleGrants
 
 
@@ -34,9 +34,8 @@ class PermissionsProps:
     cluster: Cluster
     airflow_task: ecs.TaskDefinition
     folder_tasks: Sequence[ecs.TaskDefinition]
-    scheduler: iam.IRole
-    api_server: iam.IRole
-    triggerer: iam.IRole
+    # Each long-running component's task role (farflow.spec.components.TABLE).
+    services: Mapping[Component, iam.IRole]
     # None without a worker pool ([worker] enabled = false).
     worker: iam.IRole | None
     task_logs: logs.ILogGroup
@@ -44,7 +43,6 @@ class PermissionsProps:
     workload_store: WorkloadStore
     events_queue: sqs.IQueue
     names: Names
-    dag_processor: iam.IRole
     dags_bucket_arn: str
     # Where the services' CloudWatch agents put Airflow's metrics (farflow.spec.metrics).
     metrics_namespace: str
@@ -67,12 +65,9 @@ class Permissions(Construct):
         super().__init__(scope, construct_id)
         self._by_role: list[tuple[iam.IRole, iam.Policy]] = []
         roles: dict[Role, iam.IRole] = {
-            Role.SCHEDULER: props.scheduler,
-            Role.API_SERVER: props.api_server,
-            Role.TRIGGERER: props.triggerer,
-            Role.DAG_PROCESSOR: props.dag_processor,
-            Role.AIRFLOW_TASK: props.airflow_task.task_role,
+            role_of(component): role for component, role in props.services.items()
         }
+        roles[Role.AIRFLOW_TASK] = props.airflow_task.task_role
         if props.worker:
             roles[Role.WORKER] = props.worker
         folder_roles = {
@@ -94,7 +89,9 @@ class Permissions(Construct):
         ]
         for owner, grants, role in managed:
             self._attach_managed(owner, grants, role)
-        props.workload_store.admit(props.scheduler, {props.airflow_task.family: props.airflow_task.task_role})
+        props.workload_store.admit(
+            props.services[SCHEDULER], {props.airflow_task.family: props.airflow_task.task_role}
+        )
 
     def _policy(self, construct_id: str, given: Sequence[Grant], roles: Sequence[iam.IRole]) -> iam.Policy:
         created = policy(self, construct_id, given, roles)

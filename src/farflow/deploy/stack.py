@@ -53,13 +53,12 @@ from farflow.deploy.worker_pool import WorkerPool, WorkerPoolProps
 from farflow.deploy.workload_store import WorkloadStore, WorkloadStoreProps
 from farflow.spec import (
     API_SERVER,
-    DAG_PROCESSOR,
     SCHEDULER,
-    TRIGGERER,
     WORKER,
     Component,
     Names,
     airflow_task_shape,
+    components,
     metrics,
     project_task_shapes,
 )
@@ -93,13 +92,8 @@ def stack_environment(config: DeployConfig, environ: Mapping[str, str]) -> Envir
 
 
 def service_sizes(config: DeployConfig) -> dict[Component, ServiceSize]:
-    airflow = config.airflow
-    return {
-        API_SERVER: airflow.api_server,
-        SCHEDULER: airflow.scheduler,
-        DAG_PROCESSOR: airflow.dag_processor,
-        TRIGGERER: airflow.triggerer,
-    }
+    """Each long-running component's service size, in farflow.spec.components.TABLE's order."""
+    return {component: config.airflow.size(component) for component in components()}
 
 
 class FarflowStack(Stack):
@@ -249,16 +243,15 @@ class FarflowStack(Stack):
                 cluster=cluster,
                 airflow_task=airflow_tasks.task_definition,
                 folder_tasks=folder_tasks.task_definitions,
-                scheduler=services[SCHEDULER].task_definition.task_role,
-                api_server=api.task_definition.task_role,
-                triggerer=services[TRIGGERER].task_definition.task_role,
+                services={
+                    component: service.task_definition.task_role for component, service in services.items()
+                },
                 worker=workers.workers.task_definition.task_role if workers else None,
                 task_logs=log_groups.tasks,
                 remote_logs=log_groups.remote,
                 workload_store=workload_store,
                 events_queue=task_events.queue,
                 names=names,
-                dag_processor=services[DAG_PROCESSOR].task_definition.task_role,
                 dags_bucket_arn=dags.bucket.bucket_arn,
                 metrics_namespace=metrics.namespace(names),
                 # Every container that resolves connections and variables (secrets_backend.READERS).

@@ -17,11 +17,12 @@ from farflow.deploy.config_keys import FILE_NAME
 from farflow.local.components import spec_component
 from farflow.local.layout import DEFAULT_NAMES, SeededNames, StackLayout
 from farflow.local.local_only import LOCAL_ONLY, STACK_MARKER, component_extras, task_extras
-from farflow.local.roles import component_role, credentials, role_name
+from farflow.local.roles import credentials, role_name
 from farflow.local.slots import component_secrets, local_slots
 from farflow.local.state import Secrets
 from farflow.spec import AIRFLOW_TASK, SCHEDULER, Component, Secret, render_environment
 from farflow.spec.airflow_options import AirflowOption, options_environment
+from farflow.spec.iam import role_of
 
 # The default names, for the tests and benchmarks that seed an endpoint the way the stack does.
 CLUSTER = DEFAULT_NAMES.cluster
@@ -157,7 +158,7 @@ def component_environment(
         **kept_from_shell(inherited),
         **component_extras(layout),
         **options_environment(component.name, layout.airflow_options),
-        **credentials(role_name(layout.names, component_role(component))),
+        **credentials(role_name(layout.names, role_of(component))),
         **render_environment(component, local_slots(layout, seeded)),
         **component_secrets(component, layout, shared),
     }

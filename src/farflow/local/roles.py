@@ -23,7 +23,7 @@ from typing import Any
 from farflow.local.layout import SeededNames, StackLayout
 from farflow.local.local_only import DUMMY_CREDENTIALS
 from farflow.local.seed import endpoint_client
-from farflow.spec import Component, Names, events_queue_shape, metrics, project_task_shapes, workload_store
+from farflow.spec import Names, events_queue_shape, metrics, project_task_shapes, workload_store
 from farflow.spec.iam import (
     ECS_TASKS_PRINCIPAL,
     PROJECT_POLICY_PREFIX,
@@ -34,6 +34,7 @@ from farflow.spec.iam import (
     StoreTargets,
     events_queue_policy,
     folder_statements,
+    own_roles,
     project_policies,
     role_statements,
     stack_policies,
@@ -71,11 +72,6 @@ def role_of_key(key: str) -> str | None:
 def credentials(name: str) -> dict[str, str]:
     """AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for a process that runs as role `name`."""
     return {**DUMMY_CREDENTIALS, "AWS_ACCESS_KEY_ID": access_key(name)}
-
-
-def component_role(component: Component) -> Role:
-    """The task role a component's task definition has in the deploy."""
-    return Role(component.name)
 
 
 @dataclass(frozen=True)
@@ -192,12 +188,12 @@ def seed_roles(
     stack = targets(resources, names, folders, worker, project)
     policies = stack_policies(stack)
     iam = endpoint_client("iam", endpoint_url, region)
-    created = [role_name(names, role) for role in Role]
+    created = [role_name(names, role) for role in own_roles()]
     created += [folder_role_name(names, folder) for folder in folders]
     created += [execution_role_name(names, owner) for owner in (Role.AIRFLOW_TASK.value, *folders)]
     for name in created:
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_ECS_TASKS)
-    for role in Role:
+    for role in own_roles():
         for policy_name, statements in role_statements(policies, role).items():
             if not policy_name.startswith(PROJECT_POLICY_PREFIX):
                 iam.put_role_policy(

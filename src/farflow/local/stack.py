@@ -32,7 +32,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from farflow.airflow_api import AirflowApi
 from farflow.dags.sync import push_folder
 from farflow.local import component_processes, database_template, process_tree, stack_record
-from farflow.local.components import COMPONENTS, component_argv, hurry, unhealthy
+from farflow.local.components import component_argv, component_names, hurry, unhealthy
 from farflow.local.database import MetadataDatabase
 from farflow.local.embedded_database import EmbeddedPostgres
 from farflow.local.environment import (
@@ -298,16 +298,17 @@ class LocalStack(StackAccess):
         stack_record.update(self.state, self.record)
 
     def _start_components(self) -> None:
-        """The four components, then a wait until they are healthy, then supervision."""
+        """The long-running components, then a wait until they are healthy, then supervision."""
         assert self.layout is not None and self.record is not None
-        self.report("Starting api-server, scheduler, dag-processor and triggerer")
+        *first, last = component_names()
+        self.report(f"Starting {', '.join(first)} and {last}")
         self.supervisor = Supervisor(
             self._start_component,
             cleanup=lambda child: component_processes.stop([child], grace=5.0),  # type: ignore[list-item]
             report=self.notify,
             on_change=self._write_record,
         )
-        for name in COMPONENTS:
+        for name in component_names():
             self.supervisor.add(self._start_component(name))
         self.report("Waiting for every component to report healthy")
         api = AirflowApi(self.layout.api_url)

@@ -19,11 +19,13 @@ from rich.table import Table
 from rich.text import Text
 
 from farflow.airflow_api import AirflowApi
-from farflow.local.components import COMPONENTS, HEALTH_KEYS
+from farflow.local.components import component_names, health_keys
 from farflow.local.stack_record import StackRecord, is_alive, read
 from farflow.local.state import StateDir
+from farflow.spec import API_SERVER
 
-HEALTH_NAMES = {name: key for key, name in HEALTH_KEYS.items()}
+# A component Airflow's health document says nothing about, whose process is up.
+RUNNING = "running"
 
 
 class Found(Enum):
@@ -40,7 +42,7 @@ class StackStatus:
 
     @property
     def healthy(self) -> bool:
-        return self.found is Found.UP and all(row[2] == "healthy" for row in component_rows(self))
+        return self.found is Found.UP and all(row[2] in {"healthy", RUNNING} for row in component_rows(self))
 
 
 def look(state: StateDir) -> StackStatus:
@@ -60,17 +62,20 @@ def component_rows(status: StackStatus) -> list[tuple[str, str, str, str, str]]:
     """(component, pid, health, restarts, last exit) for each component, pure."""
     assert status.record is not None
     rows = []
-    for name in COMPONENTS:
+    health_names = {name: key for key, name in health_keys().items()}
+    for name in component_names():
         state = status.record.components.get(name)
         pid = str(state.pid) if state is not None and state.pid is not None else "-"
         if state is not None and state.state != "running":
             health = state.state  # restarting, failed
         elif status.health is None:
             health = "starting" if status.record.phase == "starting" else "not answering"
-        elif name == "api-server":
+        elif name == API_SERVER.name:  # it answered
             health = "healthy"
+        elif name not in health_names:  # Airflow reports nothing on it: its process is up
+            health = RUNNING
         else:
-            entry = status.health.get(HEALTH_NAMES[name])
+            entry = status.health.get(health_names[name])
             health = str(entry.get("status")) if isinstance(entry, Mapping) else "unknown"
         restarts = str(state.restarts) if state is not None else "0"
         last = "-"

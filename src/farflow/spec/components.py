@@ -174,8 +174,82 @@ MIGRATION = Component(
     runs_user_code=False,
 )
 
-# The four long-running components both platforms start.
-COMPONENTS: tuple[Component, ...] = (API_SERVER, SCHEDULER, DAG_PROCESSOR, TRIGGERER)
+
+@dataclass(frozen=True)
+class Running:
+    """How both platforms run one long-running component: the deploy as an ECS service in `[airflow.<table>]`
+    of farflow.toml (its own task definition and task role), the local stack as a process."""
+
+    # Its farflow.toml table, `[airflow.<table>]`, and what the table's comment says.
+    table: str
+    help: str
+    # Its default Fargate size.
+    cpu: int
+    memory: int
+    # Words for its `count` key if it runs as several tasks (Airflow runs several api-servers and
+    # schedulers); empty: one task, and no `count` key.
+    count_help: str = ""
+    # Its key in the api-server's health document (/api/v2/monitor/health); None: not reported there.
+    health_key: str | None = None
+    # Runs Airflow's log server (which the local stack leaves off: every process shares one disk).
+    serves_logs: bool = False
+    # Stops its own child processes in order on SIGTERM, so a stop never hurries it.
+    ends_its_children_itself: bool = False
+
+    @property
+    def scales(self) -> bool:
+        return bool(self.count_help)
+
+
+# Every long-running component both platforms start, in start order, and how each runs: the deploy's
+# services, sizes, farflow.toml tables and task roles, the local stack's processes, health and log files
+# are all rendered from here.
+TABLE: dict[Component, Running] = {
+    API_SERVER: Running(
+        table="api_server",
+        help="The api-server: UI, REST API and the execution API tasks report to.",
+        cpu=1024,
+        memory=2048,
+        count_help="api-server tasks behind the load balancer; 2 keeps the UI and the execution API up "
+        "through a task's replacement or an Availability Zone's loss, each costs its cpu and memory.",
+    ),
+    SCHEDULER: Running(
+        table="scheduler",
+        help="The scheduler, which runs farflow's executor.",
+        cpu=1024,
+        memory=2048,
+        count_help="Schedulers (Airflow 3 runs several on one database, sharing the work); 2 keeps "
+        "scheduling through one's replacement, each costs its cpu and memory and holds database connections.",
+        health_key="scheduler",
+        serves_logs=True,
+        # It ends its executor's workers itself, in order (a LocalExecutor worker first finishes its task).
+        ends_its_children_itself=True,
+    ),
+    DAG_PROCESSOR: Running(
+        table="dag_processor",
+        help="The dag-processor, which parses the files in dags/.",
+        cpu=512,
+        memory=1024,
+        health_key="dag_processor",
+    ),
+    TRIGGERER: Running(
+        table="triggerer",
+        help="The triggerer, which runs deferred tasks' triggers.",
+        cpu=512,
+        memory=1024,
+        health_key="triggerer",
+        serves_logs=True,
+    ),
+}
+
+
+def components() -> tuple[Component, ...]:
+    """The long-running components both platforms start, as `TABLE` holds them now."""
+    return tuple(TABLE)
+
+
+# The four long-running components both platforms start (`TABLE`'s keys).
+COMPONENTS: tuple[Component, ...] = components()
 # Everything the deploy runs as an ECS service.
 SERVICES: tuple[Component, ...] = (*COMPONENTS, WORKER)
 

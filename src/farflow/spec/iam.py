@@ -21,13 +21,23 @@ Roles, and what they are granted:
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 from farflow.spec import workload_store
 from farflow.spec.aws_actions import EXECUTOR_ACTIONS, TASK_ACTIONS, AwsAction, Scope
+from farflow.spec.components import (
+    AIRFLOW_TASK,
+    API_SERVER,
+    DAG_PROCESSOR,
+    MIGRATION,
+    SCHEDULER,
+    TRIGGERER,
+    WORKER,
+    Component,
+    components,
+)
 from farflow.spec.dag_bundle import reader_statements
 from farflow.spec.metrics import SERVICES_WITH_AGENT
 from farflow.spec.names import Names
@@ -97,16 +107,45 @@ ANY_LOG_GROUP_REASON = (
 STORE_SCOPES = frozenset({Scope.WORKLOAD_OBJECTS, Scope.FAMILY_WORKLOAD_OBJECTS, Scope.WORKLOAD_KEY})
 
 
-class Role(enum.Enum):
-    """The task roles of the stack's own task definitions (each tasks/<name> folder has one more)."""
+@dataclass(frozen=True)
+class Role:
+    """A task role of the stack's own task definitions (each tasks/<name> folder has one more): each
+    long-running component's (named as the component), the Airflow task's, the worker's, the migration's."""
 
-    SCHEDULER = "scheduler"
-    API_SERVER = "api-server"
-    DAG_PROCESSOR = "dag-processor"
-    TRIGGERER = "triggerer"
-    AIRFLOW_TASK = "airflow-task"
-    WORKER = "worker"
-    MIGRATION = "migration"
+    value: str
+
+    SCHEDULER: ClassVar[Role]
+    API_SERVER: ClassVar[Role]
+    DAG_PROCESSOR: ClassVar[Role]
+    TRIGGERER: ClassVar[Role]
+    AIRFLOW_TASK: ClassVar[Role]
+    WORKER: ClassVar[Role]
+    MIGRATION: ClassVar[Role]
+
+
+Role.SCHEDULER = Role(SCHEDULER.name)
+Role.API_SERVER = Role(API_SERVER.name)
+Role.DAG_PROCESSOR = Role(DAG_PROCESSOR.name)
+Role.TRIGGERER = Role(TRIGGERER.name)
+Role.AIRFLOW_TASK = Role(AIRFLOW_TASK.name)
+Role.WORKER = Role(WORKER.name)
+Role.MIGRATION = Role(MIGRATION.name)
+
+
+def role_of(component: Component) -> Role:
+    """The task role a component runs as: one per component, named as it."""
+    return Role(component.name)
+
+
+def service_roles() -> tuple[Role, ...]:
+    """The long-running components' roles (farflow.spec.components.TABLE), the scheduler's first (the
+    order the policies that name several of them list them in)."""
+    return tuple(sorted(map(role_of, components()), key=lambda role: role != Role.SCHEDULER))
+
+
+def own_roles() -> tuple[Role, ...]:
+    """Every role of the stack's own task definitions."""
+    return (*service_roles(), Role.AIRFLOW_TASK, Role.WORKER, Role.MIGRATION)
 
 
 @dataclass(frozen=True)
@@ -358,7 +397,6 @@ def stack_policies(targets: StackTargets) -> list[NamedPolicy]:
     return policies + optional_policies(targets, task_runners) + project
 
 
-SERVICE_ROLES = (Role.SCHEDULER, Role.API_SERVER, Role.DAG_PROCESSOR, Role.TRIGGERER)
 DAG_BUNDLE_REASON = "Every file of the DAG bundle, which is the whole of this bucket: read only."
 METRICS_REASON = (
     "cloudwatch:PutMetricData has no resource-level permissions; the cloudwatch:namespace condition "
@@ -380,11 +418,11 @@ def optional_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> 
     if targets.metrics_namespace:
         condition = {"StringEquals": {"cloudwatch:namespace": targets.metrics_namespace}}
         put = Grant(_allow(["cloudwatch:PutMetricData"], ["*"], condition), METRICS_REASON)
-        agents = tuple(role for role in SERVICE_ROLES if role.value in SERVICES_WITH_AGENT)
+        agents = tuple(role for role in service_roles() if role.value in SERVICES_WITH_AGENT)
         policies.append(NamedPolicy("Metrics", agents, (put,)))
     if targets.secret_arns:
         get = Grant(_allow(["secretsmanager:GetSecretValue"], list(targets.secret_arns)), SECRETS_REASON)
-        policies.append(NamedPolicy("SecretsRead", (*SERVICE_ROLES, *task_runners), (get,)))
+        policies.append(NamedPolicy("SecretsRead", (*service_roles(), *task_runners), (get,)))
     return policies
 
 

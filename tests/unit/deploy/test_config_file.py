@@ -9,7 +9,7 @@ import pytest
 
 from farflow.deploy.config import DeployConfig, ScaledService
 from farflow.deploy.config_file import DeployConfigError, MissingConfigError, load, parse, render_default
-from farflow.deploy.config_keys import FREE_TABLES, KEY_HELP, TABLE_HELP, keys, tables
+from farflow.deploy.config_keys import FREE_TABLES, key_help, keys, table_help, tables
 from farflow.deploy.config_rules import LOG_RETENTION_DAYS, nearest_retention, unreachable_cidrs
 from tests.support.deploy import CERTIFICATE
 
@@ -52,9 +52,9 @@ def test_the_default_file_holds_the_documented_defaults() -> None:
 
 def test_every_key_and_table_has_words_and_no_words_are_stale() -> None:
     table_names = {name for name, _ in tables()}
-    assert set(TABLE_HELP) == table_names
+    assert set(table_help()) == table_names
     own_words = {f"{key.table}.{key.name}" for key in keys() if "." not in key.table or key.name == "count"}
-    assert set(KEY_HELP) == own_words
+    assert set(key_help()) == own_words
     assert all(key.help for key in keys())
 
 
@@ -63,8 +63,8 @@ def test_an_empty_file_and_a_partial_file_keep_the_defaults() -> None:
     config = parse("[database]\nport = 6543\n[airflow.scheduler]\ncpu = 2048\nmemory = 4096\n")
     assert config.database.port == 6543
     assert config.database.name == "farflow"
-    assert config.airflow.scheduler == ScaledService(2048, 4096)
-    assert config.airflow.api_server == DeployConfig().airflow.api_server
+    assert config.airflow.services["scheduler"] == ScaledService(2048, 4096)
+    assert config.airflow.services["api_server"] == DeployConfig().airflow.services["api_server"]
 
 
 def test_values_are_given_one_spelling() -> None:

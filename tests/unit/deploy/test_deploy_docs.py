@@ -163,10 +163,10 @@ def test_the_costs_are_those_of_the_default_sizes() -> None:
     text = DOC.read_text()
     airflow, worker, database = DeployConfig().airflow, DeployConfig().worker, DeployConfig().database
     services = {
-        "api-server": airflow.api_server,
-        "scheduler": airflow.scheduler,
-        "dag-processor": airflow.dag_processor,
-        "triggerer": airflow.triggerer,
+        "api-server": airflow.services["api_server"],
+        "scheduler": airflow.services["scheduler"],
+        "dag-processor": airflow.services["dag_processor"],
+        "triggerer": airflow.services["triggerer"],
     }
     for name, size in services.items():
         assert (

@@ -183,7 +183,7 @@ def test_services_run_in_private_subnets_without_public_ips(stack: Synthesized, 
 
 def test_sizes_come_from_the_config(stack: Synthesized) -> None:
     airflow = stack.config.airflow
-    for component, size in ((API_SERVER, airflow.api_server), (SCHEDULER, airflow.scheduler)):
+    for component, size in ((API_SERVER, airflow.size(API_SERVER)), (SCHEDULER, airflow.size(SCHEDULER))):
         _, task_definition = stack.task_definition_of(component.name)
         assert task_definition["Properties"]["Cpu"] == str(size.cpu)
         assert task_definition["Properties"]["Memory"] == str(size.memory)

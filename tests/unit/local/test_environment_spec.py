@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from farflow import spec
-from farflow.local.components import BY_NAME
+from farflow.local.components import by_name
 from farflow.local.environment import airflow_task_env, component_environment
 from farflow.local.local_only import LOCAL_ONLY, component_extras, task_extras
 from farflow.local.slots import UNFILLED, local_slots
@@ -105,7 +105,7 @@ def test_no_local_only_key_hides_a_spec_setting_or_secret() -> None:
 
 
 def test_the_stack_runs_the_spec_components_and_the_migration() -> None:
-    assert list(BY_NAME) == ["api-server", "scheduler", "dag-processor", "triggerer", "migration"]
+    assert list(by_name()) == ["api-server", "scheduler", "dag-processor", "triggerer", "migration"]
 
 
 def test_an_unknown_component_is_named(tmp_path: Path) -> None:
