@@ -382,7 +382,7 @@ def account_problems(permissions: ProjectPermissions, region: str, account: str)
     for table, grants in _roles(permissions):
         arns = [("managed_policies", arn) for arn in grants.managed_policies]
         arns += [
-            ("statements", resource)
+            (f"statements {_key('resources', statement.not_resources)}", resource)
             for statement in grants.statements
             for resource in statement.resources
             if resource != "*"

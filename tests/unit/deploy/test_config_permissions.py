@@ -239,7 +239,7 @@ def test_an_arn_of_another_partition_than_the_region_s_is_refused(
     region: str, arn: str, partition: str
 ) -> None:
     line = one_line(with_region(region) + statement(resources=f'["{arn}"]'))
-    assert f'"{arn}"' in line and f'region = "{region}" is in {partition}' in line
+    assert f'statements resources: "{arn}"' in line and f'region = "{region}" is in {partition}' in line
     assert f'"arn:{partition}:s3:::d/*"' in line
 
 
