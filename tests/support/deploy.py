@@ -60,7 +60,7 @@ PERMISSIONS = ProjectPermissions(
         (
             "number_task",
             RoleGrants(
-                managed_policies=("arn:aws:iam::aws:policy/AmazonAthenaFullAccess",),
+                managed_policies=("arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess",),
                 statements=(ProjectStatement(("s3:PutObject",), (f"{DATA}/numbers/*",)),),
             ),
         ),

@@ -168,7 +168,7 @@ class Alarms(Construct):
             cloudwatch.Alarm(
                 self,
                 "DatabaseConnections",
-                alarm_description=f"The database holds more than {connections} connections.",
+                alarm_description=f"The database holds at least {connections} connections.",
                 metric=database.metric_database_connections(period=Duration.minutes(5), statistic="Maximum"),
                 threshold=connections,
                 evaluation_periods=2,

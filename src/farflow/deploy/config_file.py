@@ -31,6 +31,8 @@ from farflow.deploy.config_keys import (
 from farflow.deploy.config_permissions import check_permissions, folder_problems
 from farflow.deploy.config_rules import at, normalized, problems, show
 from farflow.spec.airflow_option_check import check_options
+from farflow.spec.names import Names
+from farflow.spec.policy_size import budget_problems
 from farflow.spec.task_definitions import task_folders
 
 if sys.version_info >= (3, 11):
@@ -86,6 +88,12 @@ def parse(text: str, source: str = FILE_NAME, folders: Sequence[str] | None = No
     found += [problem for problem in problems(config) if not _about(problem, replaced)]
     if folders is not None:
         found += folder_problems(config.permissions, folders)
+    found += budget_problems(
+        config.permissions,
+        Names(config.project.name),
+        worker=config.worker.enabled,
+        folders=[folder for folder, _ in config.permissions.tasks] if folders is None else folders,
+    )
     if found:
         raise DeployConfigError("\n".join(f"{source}: {problem}" for problem in found))
     return normalized(config)

@@ -117,7 +117,7 @@ statements = [
   { actions = ["s3:GetObject", "s3:ListBucket"], resources = ["arn:aws:s3:::my-data", "arn:aws:s3:::my-data/*"] },
 ]
 [permissions.tasks.number_task]
-managed_policies = ["arn:aws:iam::aws:policy/AmazonAthenaFullAccess"]
+managed_policies = ["arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess"]
 statements = [{ actions = ["s3:PutObject"], resources = ["arn:aws:s3:::my-data/numbers/*"] }]"""
 """A commented example in the file `farflow init` writes (the sample project calls no AWS service of its
 own: the example reads a data bucket from Airflow tasks and writes one from tasks/number_task)."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from farflow.deploy.iam_reference import action_problem
+from farflow.deploy.iam_reference import action_problem, action_warning
+from farflow.spec.policy_check import policy_problem
 from farflow.spec.project_permissions import (
     AIRFLOW_TASK,
     ALLOW,
@@ -27,13 +29,17 @@ from farflow.spec.project_permissions import (
     RoleGrants,
 )
 
+logger = logging.getLogger(__name__)
+
 TABLE = "permissions"
 GRANT_KEYS = ("managed_policies", "statements")
-STATEMENT_KEYS = ("actions", "resources", "effect", "conditions")
+STATEMENT_KEYS = ("sid", "effect", "actions", "not_actions", "resources", "not_resources", "conditions")
 EXAMPLE_STATEMENT = '{ actions = ["s3:GetObject"], resources = ["arn:aws:s3:::my-data/*"] }'
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 _PARTITION = "|".join(PARTITIONS)
-_ARN = re.compile(rf"arn:({_PARTITION}):[a-z0-9*?-]+:[a-z0-9*?-]*:(\d{{12}}|[\d*?]*|aws):\S+")
+# The resource part may hold spaces: an S3 object key may ("Creating object key names").
+_ARN = re.compile(rf"arn:({_PARTITION}):[a-z0-9*?-]+:[a-z0-9*?-]*:(\d{{12}}|[\d*?]*|aws):\S.*")
+_SID = re.compile(r"[A-Za-z0-9]+")
 _MANAGED = re.compile(rf"arn:({_PARTITION}):iam::(aws|\d{{12}}):policy/[\w+=,.@/-]+")
 # IAM's condition operators ("IAM JSON policy elements: Condition operators"); each may end in IfExists
 # (but Null) and be prefixed ForAllValues: or ForAnyValue: for multivalued keys.
@@ -165,21 +171,22 @@ def _statement(where: str, data: Any, found: list[str]) -> ProjectStatement | No
         found.append(f"{where} = {_show(data)}: write a statement as a table, like {EXAMPLE_STATEMENT}.")
         return None
     before = len(found)
-    for key in data:
-        if key not in STATEMENT_KEYS:
-            close = difflib.get_close_matches(key.lower(), STATEMENT_KEYS, n=1, cutoff=0.5)
-            hint = f"; did you mean {close[0]}?" if close else "."
-            found.append(
-                f"{where} {key} is not a key of a statement{hint} Its keys are {', '.join(STATEMENT_KEYS)}."
-            )
-    actions = _strings(where, "actions", data.get("actions"), '["s3:GetObject"]', found)
+    found += _key_problems(where, data)
+    if problem := text_problem(data):
+        found.append(f"{where}: {problem}")
+    sid = data.get("sid", "")
+    if not isinstance(sid, str) or (sid and not _SID.fullmatch(sid)):
+        found.append(f'{where} sid = {_show(sid)}: IAM takes letters and digits only, like "ReadReports".')
+    actions, not_actions = _either(where, data, "actions", '["s3:GetObject"]', found)
     for action in actions:
         if problem := action_problem(action):
-            found.append(f"{where} actions: {_show(action)} {problem}")
-    resources = _strings(where, "resources", data.get("resources"), '["arn:aws:s3:::my-data/*"]', found)
+            found.append(f"{where} {_key('actions', not_actions)}: {_show(action)} {problem}")
+        elif warning := action_warning(action):
+            logger.warning("farflow.toml %s: %s", where, warning)
+    resources, not_resources = _either(where, data, "resources", '["arn:aws:s3:::my-data/*"]', found)
     for resource in resources:
         if problem := resource_problem(resource):
-            found.append(f"{where} resources: {_show(resource)} {problem}")
+            found.append(f"{where} {_key('resources', not_resources)}: {_show(resource)} {problem}")
     effect = data.get("effect", ALLOW)
     if effect not in (ALLOW, DENY):
         found.append(f'{where} effect = {_show(effect)}: IAM takes "{ALLOW}" (the default) or "{DENY}".')
@@ -187,7 +194,81 @@ def _statement(where: str, data: Any, found: list[str]) -> ProjectStatement | No
     found += _condition_problems(where, conditions)
     if len(found) > before:
         return None
-    return ProjectStatement(tuple(actions), tuple(resources), effect, conditions)
+    statement = ProjectStatement(
+        tuple(actions), tuple(resources), effect, conditions, not_actions, not_resources, sid
+    )
+    if problem := evaluator_problem(statement.document()):
+        found.append(f"{where}: {problem}")
+        return None
+    return statement
+
+
+def _key(name: str, negated: bool) -> str:
+    return f"not_{name}" if negated else name
+
+
+def _key_problems(where: str, data: Mapping[str, Any]) -> list[str]:
+    found = []
+    for key in data:
+        if key.lower() == "principal":
+            found.append(
+                f"{where} principal: an identity policy names no principal (it is the role's own); to let "
+                "a role into a bucket or key, name its ARN (the stack's outputs) in that bucket's or key's "
+                "own policy instead."
+            )
+        elif key not in STATEMENT_KEYS:
+            close = difflib.get_close_matches(key.lower(), STATEMENT_KEYS, n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]}?" if close else "."
+            found.append(
+                f"{where} {key} is not a key of a statement{hint} Its keys are {', '.join(STATEMENT_KEYS)}."
+            )
+    return found
+
+
+def _either(
+    where: str, data: Mapping[str, Any], name: str, example: str, found: list[str]
+) -> tuple[list[str], bool]:
+    """`name` or `not_<name>` (IAM's Action/NotAction, Resource/NotResource): exactly one, and whether it
+    is the Not form."""
+    negated = f"not_{name}"
+    if name in data and negated in data:
+        found.append(f"{where}: give {name} or {negated}, not both (IAM takes one of them).")
+        return [], False
+    if negated in data:
+        return _strings(where, negated, data[negated], example, found), True
+    return _strings(where, name, data.get(name), example, found), False
+
+
+# IAM's policy grammar: "tab, line feed, carriage return and characters from U+0020 to U+00FF"
+# ("IAM and AWS STS quotas": character limits; "IAM JSON policy grammar").
+_LATIN_1 = re.compile(r"[\t\n\r\u0020-\u00ff]*")
+
+
+def text_problem(value: Any) -> str | None:
+    """None if every string in `value` is text IAM takes; else which string and why."""
+    if isinstance(value, str):
+        if _LATIN_1.fullmatch(value):
+            return None
+        [bad] = [char for char in value if not _LATIN_1.fullmatch(char)][:1]
+        return (
+            f"{_show(value)} holds {bad!r} (U+{ord(bad):04X}); IAM policies take only tab, newline and "
+            "characters U+0020 to U+00FF (Latin-1): write it in ASCII, with a * where it differs."
+        )
+    items = list(value.items()) if isinstance(value, Mapping) else value if isinstance(value, list) else []
+    for item in items:
+        for part in item if isinstance(item, tuple) else (item,):
+            if problem := text_problem(part):
+                return problem
+    return None
+
+
+def evaluator_problem(document: Mapping[str, Any]) -> str | None:
+    """None if `farflow.policy` (the local endpoint's evaluator) can decide the statement; else why."""
+    if problem := policy_problem([document]):
+        return (
+            f"{problem}; the local stack's evaluator (farflow.policy) cannot decide it. Write it another way."
+        )
+    return None
 
 
 def resource_problem(resource: str) -> str | None:
@@ -264,3 +345,78 @@ def worker_problems(permissions: ProjectPermissions, worker_enabled: bool) -> li
             f"pool. Remove [{TABLE}.{WORKER}] or set enabled = true."
         ]
     return []
+
+
+MANAGED_POLICIES_DEFAULT, MANAGED_POLICIES_MOST = 10, 20
+"""IAM's "Managed policies attached to an IAM role" quota: 10 by default, raisable to 20 ("IAM and AWS STS
+quotas"). farflow refuses more than 20; above 10 it warns that the raised quota is needed."""
+
+
+def partition_of(region: str) -> str | None:
+    """The partition of a Region ("AWS partitions": cn-* China, us-gov-* GovCloud); None if not known."""
+    if not region:
+        return None
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+def _arn_partition(arn: str) -> str:
+    return arn.split(":")[1] if arn.startswith("arn:") and arn.count(":") >= 5 else ""
+
+
+def _roles(permissions: ProjectPermissions) -> list[tuple[str, RoleGrants]]:
+    return [
+        (f"{TABLE}.{AIRFLOW_TASK}", permissions.airflow_task),
+        (f"{TABLE}.{WORKER}", permissions.worker),
+        *((f"{TABLE}.tasks.{folder}", grants) for folder, grants in permissions.tasks),
+    ]
+
+
+def account_problems(permissions: ProjectPermissions, region: str, account: str) -> list[str]:
+    """ARNs IAM would refuse in this stack: another partition than `region`'s (IAM: "Partition "aws" is
+    not valid for resource"), a customer managed policy of another account than `account` (attach takes
+    only the account's own), and more managed policies on a role than the quota."""
+    partition = partition_of(region)
+    found = []
+    for table, grants in _roles(permissions):
+        arns = [("managed_policies", arn) for arn in grants.managed_policies]
+        arns += [
+            (f"statements {_key('resources', statement.not_resources)}", resource)
+            for statement in grants.statements
+            for resource in statement.resources
+            if resource != "*"
+        ]
+        for key, arn in arns:
+            given = _arn_partition(arn)
+            if partition and given != partition:
+                found.append(
+                    f"[{table}] {key}: {_show(arn)} is in partition {given}, but [project] region = "
+                    f'"{region}" is in {partition}: write "arn:{partition}:{arn.split(":", 2)[2]}".'
+                )
+        for arn in grants.managed_policies:
+            owner = arn.split(":")[4]
+            if account and owner not in ("aws", account):
+                found.append(
+                    f"[{table}] managed_policies: {_show(arn)} belongs to account {owner}, but [project] "
+                    f"account = \"{account}\": a role takes only its own account's policies (or AWS's); "
+                    "create the policy in this account or write its statements here."
+                )
+        count = len(grants.managed_policies)
+        if count > MANAGED_POLICIES_MOST:
+            found.append(
+                f"[{table}] managed_policies: {count} policies, but IAM attaches at most "
+                f"{MANAGED_POLICIES_MOST} to a role (even with its quota raised): merge some into one "
+                "customer managed policy or write them as statements."
+            )
+        elif count > MANAGED_POLICIES_DEFAULT:
+            logger.warning(
+                "farflow.toml [%s] managed_policies: %d policies; IAM attaches %d to a role by default. "
+                'Raise the IAM quota "Managed policies per role" (Service Quotas console, up to %d) before '
+                "deploying, or the deploy fails.",
+                table,
+                count,
+                MANAGED_POLICIES_DEFAULT,
+                MANAGED_POLICIES_MOST,
+            )
+    return found

@@ -24,7 +24,7 @@ from farflow.deploy.config import (
     ScaledService,
     WorkerConfig,
 )
-from farflow.deploy.config_permissions import worker_problems
+from farflow.deploy.config_permissions import account_problems, worker_problems
 from farflow.deploy.subnet_plan import plan_problem
 from farflow.spec.fargate_sizes import fargate_size_problem, nearest_fargate_size
 
@@ -96,6 +96,7 @@ def problems(config: DeployConfig) -> list[str]:
         *_load_balancer(config.load_balancer, config.project.region),
         *_alarms(config.alarms.email),
         *worker_problems(config.permissions, config.worker.enabled),
+        *account_problems(config.permissions, config.project.region, config.project.account),
     ]
 
 

@@ -39,6 +39,10 @@ TEARDOWN_ACTIONS: tuple[AwsAction, ...] = (
 )
 
 
+BLANKET_ACTIONS = frozenset({"*", "iam:*"})
+"""Action wildcards never acknowledged, whatever the reason: a grant of them fails the synth's checks."""
+
+
 @dataclass(frozen=True)
 class Grant:
     """A statement, and why the wildcards in its resources are as narrow as IAM allows."""
@@ -87,7 +91,13 @@ def acknowledge_wildcards(construct: IConstruct, given: Iterable[Grant]) -> None
     """Acknowledge cdk-nag's IAM5 for each wildcard resource (and action) of `given`, with the grant's
     reason."""
     for grant in given:
+        # cdk-nag's IAM5 reports wildcards in Allow statements only.
+        if grant.statement.effect == iam.Effect.DENY:
+            continue
         for action in grant.statement.actions:
+            if action.lower() in BLANKET_ACTIONS:
+                # Every action (of IAM): left for cdk-nag to report, so the synth names it.
+                continue
             if "*" in action:
                 if not grant.why_wildcards:
                     raise ValueError(f"The wildcard in {action} needs a reason")

@@ -51,6 +51,20 @@ class PermissionsProps:
     secrets_backend: bool = False
     # farflow.toml's [permissions]: the project's own grants to the roles that run its code.
     project: ProjectPermissions = field(default_factory=ProjectPermissions)
+    # The migration task's role and farflow's own secrets: named by the guard (spec.iam.guard_policies).
+    migration: iam.IRole | None = None
+    internal_secret_arns: Sequence[str] = ()
+
+
+def _own_roles(props: PermissionsProps) -> dict[Role, str]:
+    """The task role ARN of each of farflow's own roles the stack has."""
+    given = {
+        **{role_of(component): role for component, role in props.services.items()},
+        Role.AIRFLOW_TASK: props.airflow_task.task_role,
+        Role.WORKER: props.worker,
+        Role.MIGRATION: props.migration,
+    }
+    return {role: given_role.role_arn for role, given_role in given.items() if given_role is not None}
 
 
 def _roles_of(task_definitions: Sequence[ecs.TaskDefinition]) -> list[iam.IRole]:
@@ -138,4 +152,6 @@ def targets(props: PermissionsProps) -> StackTargets:
         metrics_namespace=props.metrics_namespace,
         secret_arns=secret_arns(account, props.names) if props.secrets_backend else (),
         project=props.project,
+        own_roles=_own_roles(props),
+        internal_secret_arns=props.internal_secret_arns,
     )

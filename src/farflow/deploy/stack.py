@@ -29,6 +29,7 @@ from farflow.deploy.migration import Migration, MigrationProps
 from farflow.deploy.network import Network, NetworkProps, placement
 from farflow.deploy.outputs import (
     ADMIN_SECRET_OUTPUT,
+    AIRFLOW_TASK_ROLE_OUTPUT,
     ALARMS_TOPIC_OUTPUT,
     CLUSTER_OUTPUT,
     DAGS_BUCKET_OUTPUT,
@@ -36,6 +37,8 @@ from farflow.deploy.outputs import (
     IMAGE_INPUTS_OUTPUT,
     TASK_EVENTS_QUEUE_OUTPUT,
     UI_URL_OUTPUT,
+    WORKER_ROLE_OUTPUT,
+    folder_role_output,
 )
 from farflow.deploy.permissions import Permissions, PermissionsProps
 from farflow.deploy.region import REGION_PROBLEM, resolve_region
@@ -57,6 +60,7 @@ from farflow.spec import (
     WORKER,
     Component,
     Names,
+    Secret,
     airflow_task_shape,
     components,
     metrics,
@@ -257,6 +261,8 @@ class FarflowStack(Stack):
                 # Every container that resolves connections and variables (secrets_backend.READERS).
                 secrets_backend=config.airflow.secrets == SECRETS_MANAGER,
                 project=config.permissions,
+                migration=migration.task_definition.task_role,
+                internal_secret_arns=[secrets.by_secret[secret].secret_arn for secret in Secret],
             ),
         )
         # CloudFormation starts a service only after the policies its tasks need exist; the scheduler's
@@ -312,8 +318,35 @@ class FarflowStack(Stack):
                 ),
                 DASHBOARD_OUTPUT: (alarms.dashboard_url(), "CloudWatch dashboard"),
                 ALARMS_TOPIC_OUTPUT: (alarms.topic.topic_arn, "SNS topic of the alarms"),
+                **self._role_outputs(airflow_tasks, folder_tasks, workers, names),
             }
         )
+
+    @staticmethod
+    def _role_outputs(
+        airflow_tasks: AirflowTaskDefinition,
+        folder_tasks: FolderTaskDefinitions,
+        workers: WorkerPool | None,
+        names: Names,
+    ) -> dict[str, tuple[str, str | None]]:
+        """The task role ARN of each role that runs the project's code, for bucket and key policies."""
+        why = "for a bucket or key policy; it changes if CloudFormation replaces the role"
+        roles: dict[str, tuple[str, str | None]] = {
+            AIRFLOW_TASK_ROLE_OUTPUT: (
+                airflow_tasks.task_definition.task_role.role_arn,
+                f"Airflow tasks' role, {why}",
+            )
+        }
+        if workers:
+            role = workers.workers.task_definition.task_role.role_arn
+            roles[WORKER_ROLE_OUTPUT] = (role, f"Edge workers' role, {why}")
+        for task_definition in folder_tasks.task_definitions:
+            folder = task_definition.family.removeprefix(names.task_definition_prefix)
+            roles[folder_role_output(folder)] = (
+                task_definition.task_role.role_arn,
+                f"tasks/{folder}'s role, {why}",
+            )
+        return roles
 
     def _outputs(self, outputs: dict[str, tuple[str, str | None]]) -> None:
         """Top-level outputs, whose logical ids are exactly their names (farflow's commands read them)."""

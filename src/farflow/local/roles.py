@@ -39,7 +39,9 @@ from farflow.spec.iam import (
     role_statements,
     stack_policies,
 )
+from farflow.spec.policy_check import policy_problem
 from farflow.spec.project_permissions import ProjectPermissions
+from farflow.spec.secrets import Secret
 
 ROLE_KEY_PREFIX = "farflow-role."
 PARTITION = "aws"
@@ -133,7 +135,19 @@ def targets(
         metrics_namespace=metrics.namespace(names),
         folders=list(folders),
         project=project or ProjectPermissions(),
+        own_roles={
+            role: account.role(role_name(names, role))
+            for role in own_roles()
+            if worker or role is not Role.WORKER
+        },
+        internal_secret_arns=[internal_secret_arn(account, names, secret) for secret in Secret],
     )
+
+
+def internal_secret_arn(account: Account, names: Names, secret: Secret) -> str:
+    """Where farflow's own secret would be: the local stack keeps them in its state folder, not in the
+    endpoint, but the guard names them as the deploy does (`farflow.spec.iam.guard_policies`)."""
+    return account.arn("secretsmanager", f"secret:{names.prefix}/{secret.name.lower()}-??????")
 
 
 def _document(statements: Sequence[Mapping[str, Any]]) -> str:
@@ -193,14 +207,12 @@ def seed_roles(
     created += [execution_role_name(names, owner) for owner in (Role.AIRFLOW_TASK.value, *folders)]
     for name in created:
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_ECS_TASKS)
-    for role in own_roles():
-        for policy_name, statements in role_statements(policies, role).items():
+    attached = [(role_name(names, role), role_statements(policies, role)) for role in own_roles()]
+    attached += [(folder_role_name(names, folder), folder_statements(policies, folder)) for folder in folders]
+    for role, named in attached:
+        for policy_name, statements in named.items():
             if not policy_name.startswith(PROJECT_POLICY_PREFIX):
-                iam.put_role_policy(
-                    RoleName=role_name(names, role),
-                    PolicyName=policy_name,
-                    PolicyDocument=_document(statements),
-                )
+                put_policy(iam, role, policy_name, statements)
     put_project_policies(iam, names, policies, folders)
     account = stack.account
     # The endpoint evaluates it (moto's own check would misapply it: access.leave_bucket_policies_to_farflow).
@@ -251,17 +263,38 @@ def put_project_policies(
         role_name(names, role): role_statements(policies, role) for role in (Role.AIRFLOW_TASK, Role.WORKER)
     }
     wanted |= {folder_role_name(names, folder): folder_statements(policies, folder) for folder in folders}
-    for role, attached in wanted.items():
-        named = {
-            name: statements
-            for name, statements in attached.items()
-            if name.startswith(PROJECT_POLICY_PREFIX)
-        }
+    project = {
+        role: {name: s for name, s in attached.items() if name.startswith(PROJECT_POLICY_PREFIX)}
+        for role, attached in wanted.items()
+    }
+    for role, named in project.items():  # all checked before any role changes
+        for name, statements in named.items():
+            check_policy(role, name, statements)
+    for role, named in project.items():
         for existing in iam.list_role_policies(RoleName=role)["PolicyNames"]:
             if existing.startswith(PROJECT_POLICY_PREFIX) and existing not in named:
                 iam.delete_role_policy(RoleName=role, PolicyName=existing)
         for name, statements in named.items():
-            iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=_document(statements))
+            put_policy(iam, role, name, statements)
+
+
+class UnparsablePolicyError(ValueError):
+    """A policy the local endpoint's evaluator cannot parse: it would decide calls without it."""
+
+
+def check_policy(role: str, name: str, statements: Sequence[Mapping[str, Any]]) -> None:
+    """UnparsablePolicyError unless `farflow.policy` (which decides the endpoint's calls) can decide the
+    policy: one it cannot would otherwise be left out of every decision, silently."""
+    if problem := policy_problem(statements):
+        raise UnparsablePolicyError(
+            f"Policy {name} of role {role} cannot be decided locally ({problem}); fix its statements."
+        )
+
+
+def put_policy(iam: Any, role: str, name: str, statements: Sequence[Mapping[str, Any]]) -> None:
+    """Put one inline policy on a role, once checked (`check_policy`)."""
+    check_policy(role, name, statements)
+    iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=_document(statements))
 
 
 def stack_folders(project: Path, names: Names) -> list[str]:

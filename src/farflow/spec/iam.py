@@ -21,7 +21,7 @@ Roles, and what they are granted:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -333,6 +333,11 @@ class StackTargets:
     """The tasks/<name> folders' names, one per `folder_families` entry."""
     project: ProjectPermissions = field(default_factory=ProjectPermissions)
     """farflow.toml's `[permissions]`: the project's own statements for the roles that run its code."""
+    own_roles: Mapping[Role, str] = field(default_factory=dict)
+    """The task role ARN of each of farflow's own roles the stack has (for the guard, `guard_policies`)."""
+    internal_secret_arns: Sequence[str] = ()
+    """farflow's own secrets (database, Fernet key, JWT secret, API secret key, admin password; one per
+    `farflow.spec.Secret`, in its order), which no role that runs the project's code may read."""
 
 
 @dataclass(frozen=True)
@@ -394,7 +399,8 @@ def stack_policies(targets: StackTargets) -> list[NamedPolicy]:
         NamedPolicy("RemoteLogsRead", (Role.API_SERVER,), (log_reader(targets.remote_log_group_arn),)),
     ]
     project = project_policies(targets.project, worker=targets.worker, folders=targets.folders)
-    return policies + optional_policies(targets, task_runners) + project
+    guard = guard_policies(targets, task_runners)
+    return policies + optional_policies(targets, task_runners) + guard + project
 
 
 DAG_BUNDLE_REASON = "Every file of the DAG bundle, which is the whole of this bucket: read only."
@@ -424,6 +430,83 @@ def optional_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> 
         get = Grant(_allow(["secretsmanager:GetSecretValue"], list(targets.secret_arns)), SECRETS_REASON)
         policies.append(NamedPolicy("SecretsRead", (*service_roles(), *task_runners), (get,)))
     return policies
+
+
+# What no role that runs the project's code may do, whatever farflow.toml (or a managed policy, or a grant
+# added by hand) allows: an explicit Deny wins over any Allow ("Policy evaluation logic").
+IAM_ROLE_WRITES = (
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+    "iam:DeleteRole",
+    "iam:TagRole",
+    "iam:UntagRole",
+)
+SECRET_ACCESS = (
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecret",
+    "secretsmanager:DeleteSecret",
+)
+# Writes to a bucket and its objects, but s3:DeleteObject (the Airflow task role deletes its own workload
+# object: farflow.spec.workload_store.task_role_statements), which `OBJECT_DELETES` adds where it may.
+BUCKET_WRITES = (
+    "s3:Put*",
+    "s3:Replicate*",
+    "s3:Restore*",
+    "s3:DeleteBucket*",
+    "s3:DeleteObjectTagging",
+    "s3:DeleteObjectVersion*",
+)
+OBJECT_DELETES = ("s3:DeleteObject",)
+GUARD_REASON = "farflow's guard: denies, grants nothing."
+
+
+def _deny(sid: str, actions: Sequence[str], resources: Sequence[str]) -> Grant:
+    return Grant({"Sid": sid, "Effect": "Deny", "Action": list(actions), "Resource": list(resources)})
+
+
+def guard_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> list[NamedPolicy]:
+    """Deny what would let the project's code act as farflow: pass farflow's own roles (the scheduler's
+    to RunTask, say), change any of the stack's roles, read farflow's secrets, or change the DAG bundle
+    or the workload store. On every role that runs the project's code, whatever it is granted; the
+    tasks/<name> roles stay passable (the sample DAG's operator passes them), the secrets backend's
+    connections and variables readable, and the Airflow task's own workload object deletable."""
+    own = list(
+        dict.fromkeys(
+            [*(targets.own_roles[r] for r in own_roles() if r in targets.own_roles), *targets.airflow_roles]
+        )
+    )
+    buckets = [arn for arn in (targets.dags_bucket_arn, _bucket_arn(targets)) if arn]
+    both = [arn for bucket in buckets for arn in (bucket, f"{bucket}/*")]
+    statements = []
+    if own:
+        statements += [
+            _deny("FarflowRolesNotPassed", ["iam:PassRole"], own),
+            _deny("FarflowRolesUnchanged", IAM_ROLE_WRITES, [*own, *targets.folder_roles]),
+        ]
+    if targets.internal_secret_arns:
+        statements.append(_deny("FarflowSecretsUnread", SECRET_ACCESS, targets.internal_secret_arns))
+    statements.append(_deny("FarflowBucketsUnchanged", BUCKET_WRITES, both))
+    if targets.dags_bucket_arn:
+        statements.append(_deny("FarflowDagsKept", OBJECT_DELETES, [f"{targets.dags_bucket_arn}/*"]))
+    folders = tuple(targets.folders)
+    policies = [NamedPolicy("Guard", task_runners, tuple(statements), folders)]
+    others = tuple(role for role in task_runners if role is not Role.AIRFLOW_TASK)
+    if others or folders:
+        kept = _deny("FarflowWorkloadsKept", OBJECT_DELETES, [f"{_bucket_arn(targets)}/*"])
+        policies.append(NamedPolicy("GuardWorkloads", others, (kept,), folders))
+    return policies
+
+
+def _bucket_arn(targets: StackTargets) -> str:
+    return f"arn:{targets.account.partition}:s3:::{targets.store.bucket_name}"
 
 
 PROJECT_REASON = "Written in the project's farflow.toml [permissions]: the project's own grant, as given."

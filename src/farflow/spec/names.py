@@ -17,6 +17,10 @@ DAG_VARIABLES = (
 
 AIRFLOW_CONTAINER = "airflow"
 WORKER_ALIAS = "worker"
+RESERVED_FOLDERS = ("airflow", "airflow-task")
+"""tasks/<name> folder names farflow's own names take: `<prefix>-airflow` is the Airflow task definition's
+family (`Names.airflow_family`, and a folder's family is `<prefix>-<name>`), and `airflow-task` owns the
+Airflow task definition's execution role (`farflow.local.roles.execution_role_name`)."""
 
 
 def worker_alias(executor: str | None) -> str:

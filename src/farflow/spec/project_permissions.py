@@ -28,13 +28,19 @@ class ProjectStatement:
     resources: tuple[str, ...]
     effect: str = ALLOW
     conditions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    not_actions: bool = False
+    """`actions` are IAM's NotAction: the statement covers every action but these."""
+    not_resources: bool = False
+    """`resources` are IAM's NotResource."""
+    sid: str = ""
 
     def document(self) -> dict[str, Any]:
         """The statement in IAM's policy grammar."""
-        statement: dict[str, Any] = {
+        statement: dict[str, Any] = {"Sid": self.sid} if self.sid else {}
+        statement |= {
             "Effect": self.effect,
-            "Action": list(self.actions),
-            "Resource": list(self.resources),
+            "NotAction" if self.not_actions else "Action": list(self.actions),
+            "NotResource" if self.not_resources else "Resource": list(self.resources),
         }
         if self.conditions:
             statement["Condition"] = {operator: dict(body) for operator, body in self.conditions.items()}

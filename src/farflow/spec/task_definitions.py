@@ -12,7 +12,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from farflow.spec.names import Names
+from farflow.spec.names import RESERVED_FOLDERS, Names
 
 FAMILY_NAME = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 LOG_STREAM_PREFIX = "ecs"
@@ -96,6 +96,12 @@ def folder_task_shape(folder: Path, names: Names, cpu: int = 256, memory: int = 
         raise TaskFolderError(
             f"Task folder {folder} cannot name an ECS task definition: use only letters, digits, '-' and "
             "'_' (at most 200 characters). Rename the folder."
+        )
+    if name in RESERVED_FOLDERS:
+        raise TaskFolderError(
+            f"Task folder {folder}: tasks/{name} is reserved, as farflow names the Airflow task "
+            f"definition {names.airflow_family} and its roles airflow-task, which this folder's task "
+            "definition and roles would take. Rename the folder."
         )
     return TaskDefinitionShape(
         family=names.folder_family(name),

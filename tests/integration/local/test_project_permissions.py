@@ -13,7 +13,13 @@ from botocore.exceptions import ClientError
 
 from farflow.local.endpoint import LocalEcsEndpoint
 from farflow.local.iam_mode import IamMode
-from farflow.local.roles import credentials, find_resources, put_project_policies, seed_roles
+from farflow.local.roles import (
+    UnparsablePolicyError,
+    credentials,
+    find_resources,
+    put_project_policies,
+    seed_roles,
+)
 from farflow.local.seed import seed_network, seed_task_definitions
 from farflow.spec import Names
 from farflow.spec.iam import project_policies
@@ -39,6 +45,7 @@ KEYS = ("reports/a.csv", "reports/secret", "raw/b.csv")
 @dataclass
 class Seeded:
     endpoint: LocalEcsEndpoint
+    store_bucket: str
 
     def get(self, role: str, key: str) -> str:
         """ "ok", or the error code the endpoint answers `role`'s GetObject of `key` with."""
@@ -70,7 +77,7 @@ def seeded() -> Iterator[Seeded]:
         admin.create_bucket(Bucket=DATA, **({"CreateBucketConfiguration": location} if location else {}))
         for key in KEYS:
             admin.put_object(Bucket=DATA, Key=key, Body=b"1")
-        yield Seeded(endpoint)
+        yield Seeded(endpoint, resources.bucket)
 
 
 def test_the_airflow_task_reads_only_where_its_statements_allow(seeded: Seeded) -> None:
@@ -89,6 +96,43 @@ def test_a_tasks_folder_role_gets_its_own_grant_and_another_folder_none(seeded: 
 )
 def test_no_other_role_gains_anything(seeded: Seeded, role: str) -> None:
     assert seeded.get(f"farflow-{role}", "reports/a.csv") == "AccessDenied"
+
+
+def put(seeded: Seeded, permissions: ProjectPermissions) -> None:
+    folders = [GRANTED, UNGRANTED]
+    iam = seeded.endpoint.client("iam")
+    put_project_policies(iam, NAMES, project_policies(permissions, worker=True, folders=folders), folders)
+
+
+def test_a_grant_of_everything_still_cannot_write_farflow_s_buckets(seeded: Seeded) -> None:
+    """The guard (farflow.spec.iam.guard_policies), seeded on every role that runs the project's code, is
+    decided by the endpoint: `*` on `*` writes the data bucket, never the workload store."""
+    everything = RoleGrants(statements=(ProjectStatement(("*",), ("*",)),))
+    put(seeded, ProjectPermissions(tasks=((UNGRANTED, everything),)))
+    try:
+        keys = credentials(f"farflow-task-{UNGRANTED}")
+        s3 = seeded.endpoint.client(
+            "s3",
+            aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
+        )
+        s3.put_object(Bucket=DATA, Key="raw/new.csv", Body=b"1")
+        with pytest.raises(ClientError) as denied:
+            s3.put_object(Bucket=seeded.store_bucket, Key="workloads/farflow-airflow/x.json", Body=b"{}")
+        assert denied.value.response["Error"]["Code"] == "AccessDenied"
+    finally:
+        put(seeded, PERMISSIONS)
+
+
+def test_a_policy_the_evaluator_cannot_parse_is_refused_loudly(seeded: Seeded) -> None:
+    unparsable = ProjectStatement(
+        ("s3:GetObject",), ("*",), conditions={"ForAnyValue:Null": {"aws:TagKeys": "true"}}
+    )
+    with pytest.raises(UnparsablePolicyError, match="ForAnyValue:Null"):
+        put(seeded, ProjectPermissions(tasks=((UNGRANTED, RoleGrants(statements=(unparsable,))),)))
+    # Checked before any role changed: every role is as it was.
+    assert seeded.get("farflow-airflow-task", "reports/a.csv") == "ok"
+    assert seeded.get(f"farflow-task-{GRANTED}", "raw/b.csv") == "ok"
 
 
 def test_applying_a_changed_table_again_grants_and_withdraws(seeded: Seeded) -> None:

@@ -3,16 +3,19 @@ the value and the fix, all in one pass; the spec renders the grants on exactly t
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 
 from farflow.deploy.config_file import DeployConfigError, load, parse
 from farflow.deploy.config_keys import PERMISSIONS_EXAMPLE
-from farflow.deploy.iam_reference import action_problem
+from farflow.deploy.iam_reference import action_problem, action_warning, edit_distance
 from farflow.local.roles import managed_policy_warning
+from farflow.spec import Names
 from farflow.spec.iam import Role, folder_statements, project_policies
 from farflow.spec.iam import role_statements as statements_of
+from farflow.spec.policy_size import ROLE_POLICY_BUDGET, role_sizes
 from farflow.spec.project_permissions import ProjectPermissions, ProjectStatement, RoleGrants
 
 GOOD = """
@@ -23,7 +26,7 @@ statements = [
   { effect = "Deny", actions = ["s3:DeleteObject"], resources = ["*"], conditions = { "StringNotEqualsIfExists" = { "aws:PrincipalTag/team" = ["data", "ops"] } } },
 ]
 [permissions.worker]
-statements = [{ actions = ["dynamodb:GetItem"], resources = ["arn:aws-cn:dynamodb:cn-north-1:123456789012:table/t"] }]
+statements = [{ actions = ["dynamodb:GetItem"], resources = ["arn:aws:dynamodb:us-east-1:123456789012:table/t"] }]
 [permissions.tasks.number_task]
 statements = [{ actions = ["s3:PutObject"], resources = ["arn:aws:s3:::d/numbers/*"] }]
 """
@@ -84,7 +87,28 @@ def statement(actions: str = '["s3:GetObject"]', resources: str = '["*"]') -> st
             ['"s3:GetObjekt"', "not an action of s3", 'did you mean "s3:GetObject"'],
         ),
         (statement('["s4:GetObject"]'), ['"s4:GetObject"', "no AWS service", '"s3:GetObject"']),
-        (statement('["s3:Frob*"]'), ['"s3:Frob*"', "matches no action of s3"]),
+        (statement('["s3:GetObjectTaging"]'), ['"s3:GetObjectTaging"', '"s3:GetObjectTagging"']),
+        (
+            '[permissions.airflow_task]\nstatements = [{ actions = ["s3:GetObject"], resources = ["*"], '
+            'principal = { AWS = "*" } }]\n',
+            ["principal", "bucket's or key's own policy"],
+        ),
+        (
+            '[permissions.airflow_task]\nstatements = [{ actions = ["s3:GetObject"], not_actions = '
+            '["s3:PutObject"], resources = ["*"] }]\n',
+            ["actions or not_actions, not both"],
+        ),
+        (
+            '[permissions.airflow_task]\nstatements = [{ sid = "read-reports", actions = ["s3:GetObject"], '
+            'resources = ["*"] }]\n',
+            ['sid = "read-reports"', "letters and digits"],
+        ),
+        (statement(resources='["arn:aws:s3:::d/r\u00e9sum\u00e9/\u65e5\u672c"]'), ["U+65E5", "Latin-1"]),
+        (
+            '[permissions.airflow_task]\nstatements = [{ actions = ["s3:GetObject"], resources = ["*"], '
+            'conditions = { "ForAnyValue:Null" = { "aws:TagKeys" = "true" } } }]\n',
+            ["ForAnyValue:Null", "farflow.policy"],
+        ),
         (statement('["GetObject"]'), ['"GetObject"', "<service>:<Action>"]),
         (statement(resources='["s3://my-data"]'), ['"s3://my-data"', '"arn:aws:s3:::my-data/*"']),
         (statement(resources='["arn:aws:s3:::"]'), ['"arn:aws:s3:::"', "not an ARN", "aws-us-gov"]),
@@ -156,12 +180,124 @@ def test_every_problem_is_reported_in_one_pass() -> None:
     assert len(str(caught.value).splitlines()) == 6
 
 
-def test_wildcards_match_case_insensitively_and_must_match_an_action() -> None:
+def test_wildcards_match_case_insensitively() -> None:
     assert action_problem("s3:get*") is None
     assert action_problem("s3:Get?bject") is None
     assert action_problem("*") is None
     assert action_problem("ec2:*") is None
-    assert action_problem("s3:Nothing*") is not None
+    assert action_warning("s3:get*") is None
+
+
+def test_an_unlisted_action_of_a_known_service_is_kept_with_one_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The action list is a snapshot: a name far from every listed one may be an action AWS added since."""
+    assert action_problem("s3:PutBucketQuantumEntanglement") is None
+    assert action_problem("s3:Nothing*") is None
+    with caplog.at_level(logging.WARNING):
+        parse(statement('["s3:PutBucketQuantumEntanglement"]'), folders=())
+    [warning] = [record.getMessage() for record in caplog.records]
+    assert "s3:PutBucketQuantumEntanglement" in warning and "kept as written" in warning
+    assert "\n" not in warning
+
+
+def test_a_typo_within_two_edits_or_an_unknown_service_is_refused() -> None:
+    assert action_problem("s3:GetObjekt") is not None  # one edit from s3:GetObject
+    assert action_problem("s3:GteObjectAcl") is not None  # two
+    assert action_problem("s3x:GetObject") is not None
+    assert edit_distance("GetObject", "GetObjekt", 2) == 1
+    assert edit_distance("abc", "xyzuvw", 2) == 3
+
+
+def test_not_actions_not_resources_sid_and_keys_with_spaces_load() -> None:
+    text = (
+        '[permissions.airflow_task]\nstatements = [{ sid = "NotTheLogs1", effect = "Deny", not_actions = '
+        '["s3:GetObject"], not_resources = ["arn:aws:s3:::d/monthly report.csv"] }]\n'
+    )
+    [given] = parse(text, folders=()).permissions.airflow_task.statements
+    assert given.document() == {
+        "Sid": "NotTheLogs1",
+        "Effect": "Deny",
+        "NotAction": ["s3:GetObject"],
+        "NotResource": ["arn:aws:s3:::d/monthly report.csv"],
+    }
+
+
+def with_region(region: str, account: str = "") -> str:
+    return f'[project]\nregion = "{region}"\naccount = "{account}"\n'
+
+
+@pytest.mark.parametrize(
+    ("region", "arn", "partition"),
+    [
+        ("cn-north-1", "arn:aws:s3:::d/*", "aws-cn"),
+        ("us-gov-west-1", "arn:aws-cn:s3:::d/*", "aws-us-gov"),
+        ("eu-west-1", "arn:aws-us-gov:s3:::d/*", "aws"),
+    ],
+)
+def test_an_arn_of_another_partition_than_the_region_s_is_refused(
+    region: str, arn: str, partition: str
+) -> None:
+    line = one_line(with_region(region) + statement(resources=f'["{arn}"]'))
+    assert f'statements resources: "{arn}"' in line and f'region = "{region}" is in {partition}' in line
+    assert f'"arn:{partition}:s3:::d/*"' in line
+
+
+def test_any_partition_without_a_region_and_the_own_one_with_it() -> None:
+    for arn in ("arn:aws-cn:s3:::d/*", "arn:aws:s3:::d/*"):
+        parse(with_region("") + statement(resources=f'["{arn}"]'), folders=())
+    parse(with_region("cn-northwest-1") + statement(resources='["arn:aws-cn:s3:::d/*"]'), folders=())
+    managed = '[permissions.airflow_task]\nmanaged_policies = ["arn:aws-cn:iam::aws:policy/ReadOnlyAccess"]\n'
+    parse(with_region("cn-north-1") + managed, folders=())
+    assert "partition aws-cn" in one_line(with_region("us-east-1") + managed)
+
+
+def test_a_customer_managed_policy_of_another_account_is_refused() -> None:
+    mine = '[permissions.airflow_task]\nmanaged_policies = ["arn:aws:iam::123456789012:policy/mine"]\n'
+    parse(with_region("us-east-1", "123456789012") + mine, folders=())
+    parse(with_region("us-east-1") + mine, folders=())  # the account is the credentials'
+    line = one_line(with_region("us-east-1", "210987654321") + mine)
+    assert "belongs to account 123456789012" in line and 'account = "210987654321"' in line
+
+
+def managed(count: int) -> str:
+    arns = ", ".join(f'"arn:aws:iam::aws:policy/P{index}"' for index in range(count))
+    return f"[permissions.airflow_task]\nmanaged_policies = [{arns}]\n"
+
+
+def test_managed_policies_over_the_raised_quota_are_refused_and_over_the_default_warned(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        parse(managed(10), folders=())
+        assert caplog.records == []
+        parse(managed(11), folders=())
+    [warning] = [record.getMessage() for record in caplog.records]
+    assert "11 policies" in warning and "Managed policies per role" in warning
+    line = one_line(managed(21))
+    assert "21 policies" in line and "at most 20" in line
+
+
+def test_inline_policies_over_the_role_budget_are_refused_with_the_sizes() -> None:
+    many = ", ".join(
+        f'{{ actions = ["s3:GetObject"], resources = ["arn:aws:s3:::bucket-number-{index}/reports/*"] }}'
+        for index in range(120)
+    )
+    line = one_line(f"[permissions.tasks.number_task]\nstatements = [{many}]\n")
+    assert line.startswith("farflow.toml: [permissions.tasks.number_task]: ")
+    assert "over IAM's 10,240 per role" in line and "farflow's own" in line
+    assert "managed policy" in line and "wildcards" in line
+
+
+def test_the_sample_project_s_roles_fit_the_budget_with_room() -> None:
+    sizes = role_sizes(ProjectPermissions(), Names(), worker=True, folders=("multi_task", "number_task"))
+    assert {size.table for size in sizes} == {
+        "permissions.airflow_task",
+        "permissions.worker",
+        "permissions.tasks.multi_task",
+        "permissions.tasks.number_task",
+    }
+    assert all(0 < size.own < ROLE_POLICY_BUDGET * 0.6 and size.project == 0 for size in sizes)
 
 
 GRANT = RoleGrants(statements=(ProjectStatement(("s3:GetObject",), ("arn:aws:s3:::d/*",)),))

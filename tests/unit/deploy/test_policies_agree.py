@@ -15,9 +15,17 @@ from typing import Any
 
 import pytest
 
-from farflow.local.roles import LocalResources, execution_role_name, folder_role_name, role_name, targets
-from farflow.spec import Names, events_queue_shape, workload_store
+from farflow.local.roles import (
+    LocalResources,
+    execution_role_name,
+    folder_role_name,
+    internal_secret_arn,
+    role_name,
+    targets,
+)
+from farflow.spec import Names, Secret, events_queue_shape, workload_store
 from farflow.spec.iam import (
+    Account,
     Role,
     events_queue_policy,
     folder_statements,
@@ -105,12 +113,27 @@ def pairing(stack: Synthesized, local: LocalResources) -> dict[str, str]:
         pairs[f"arn:aws:iam::{ACCOUNT}:role/{execution_role_name(NAMES, owner)}"] = (
             f"<{stack.role_of(CONTAINERS[role], 'ExecutionRoleArn')}>"
         )
+    for secret in Secret:
+        pairs[internal_secret_arn(Account("aws", REGION, ACCOUNT), NAMES, secret)] = secret_of(stack, secret)
     for folder in FOLDERS:
         pairs[f"arn:aws:iam::{ACCOUNT}:role/{folder_role_name(NAMES, folder)}"] = f"<{stack.role_of(folder)}>"
         pairs[f"arn:aws:iam::{ACCOUNT}:role/{execution_role_name(NAMES, folder)}"] = (
             f"<{stack.role_of(folder, 'ExecutionRoleArn')}>"
         )
     return pairs
+
+
+def secret_of(stack: Synthesized, secret: Secret) -> str:
+    """The `<logical id>` of farflow's own secret: the RDS secret's attachment for the database, else the
+    generated secret (farflow.deploy.secrets names its construct after the secret)."""
+    if secret is Secret.DATABASE_URL:
+        attachment, _ = stack.one("AWS::SecretsManager::SecretTargetAttachment")
+        return f"<{attachment}>"
+    construct = f"Secrets/{secret.name.title().replace('_', '')}"
+    [found] = [
+        key for key in stack.of_type("AWS::SecretsManager::Secret") if stack.construct_path(key) == construct
+    ]
+    return f"<{found}>"
 
 
 def as_template(value: Any, pairs: dict[str, str]) -> Any:
@@ -138,7 +161,10 @@ def local() -> LocalResources:
 
 def deployed_policies(stack: Synthesized, role: Role) -> dict[str, list[dict[str, Any]]]:
     """The named policies on a role's task role in the template (by construct name), resolved."""
-    role_id = stack.role_of(CONTAINERS[role])
+    return deployed_policies_of(stack, stack.role_of(CONTAINERS[role]))
+
+
+def deployed_policies_of(stack: Synthesized, role_id: str) -> dict[str, list[dict[str, Any]]]:
     found = {}
     for logical_id, resource in stack.of_type("AWS::IAM::Policy").items():
         if {"Ref": role_id} in resource["Properties"]["Roles"]:
@@ -161,11 +187,17 @@ def test_each_role_has_the_same_policies_here_and_deployed(
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
-def test_tasks_folder_roles_have_no_policies_here_or_deployed(folder: str, stack: Synthesized) -> None:
+def test_tasks_folder_roles_have_only_the_guard_here_and_deployed(
+    folder: str, stack: Synthesized, local: LocalResources
+) -> None:
     role_id = stack.role_of(folder)
-    assert [
-        r for r in stack.of_type("AWS::IAM::Policy").values() if {"Ref": role_id} in r["Properties"]["Roles"]
-    ] == []
+    policies = stack_policies(targets(local, NAMES, FOLDERS, worker=True))
+    rendered = {
+        f"Permissions/{name}": normal(as_template(statements, pairing(stack, local)))
+        for name, statements in folder_statements(policies, folder).items()
+    }
+    assert set(rendered) == {"Permissions/Guard", "Permissions/GuardWorkloads"}
+    assert deployed_policies_of(stack, role_id) == rendered
 
 
 def deployed_project_policies(stack: Synthesized, role_id: str) -> dict[str, list[dict[str, Any]]]:

@@ -173,7 +173,11 @@ def test_the_alarms_watch_what_they_say_and_publish_to_the_topic(stack: Synthesi
     [(queue_key, _)] = [(k, v) for k, v in stack.of_type("AWS::SQS::Queue").items() if "DeadLetters" in k]
     assert dead["Dimensions"][0]["Value"] == {"Fn::GetAtt": [queue_key, "QueueName"]}
     assert alarm(stack, "DatabaseFreeStorage")["Threshold"] == 25 * 1024**3 * 0.1
-    assert alarm(stack, "DatabaseConnections")["Threshold"] == 161  # 80% of a db.t4g.small's 202
+    connections = alarm(stack, "DatabaseConnections")
+    assert connections["Threshold"] == 161  # 80% of a db.t4g.small's 202
+    # CDK's default comparison is >=: the description says so.
+    assert connections["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert connections["AlarmDescription"] == "The database holds at least 161 connections."
     assert {alarm(stack, n)["MetricName"] for n in ("DatabaseCpu", "DatabaseConnections")} == {
         "CPUUtilization",
         "DatabaseConnections",

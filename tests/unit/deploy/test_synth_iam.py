@@ -53,12 +53,13 @@ def normal(statement: dict[str, Any]) -> dict[str, Any]:
 
 
 def statements_of(stack: Synthesized, role: str) -> list[dict[str, Any]]:
-    """A role's statements, without the metrics agent's PutMetricData (tests/unit/deploy/test_synth_daily.py)."""
+    """A role's Allow statements, without the metrics agent's PutMetricData (tests/unit/deploy/test_synth_daily.py);
+    the guard's Denies are tests/unit/spec/test_guard.py's and tests/unit/deploy/test_policies_agree.py's."""
     return [
         normal(statement)
         for policy in stack.policies_of(role)
         for statement in policy["PolicyDocument"]["Statement"]
-        if statement["Action"] != "cloudwatch:PutMetricData"
+        if statement["Action"] != "cloudwatch:PutMetricData" and statement["Effect"] == "Allow"
     ]
 
 
@@ -278,7 +279,7 @@ def test_run_task_only_where_declared(stack: Synthesized) -> None:
 def test_pass_role_always_names_roles_and_ecs_tasks(stack: Synthesized) -> None:
     for policy in stack.of_type("AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            if "iam:PassRole" in json.dumps(statement["Action"]):
+            if "iam:PassRole" in json.dumps(statement["Action"]) and statement["Effect"] == "Allow":
                 assert statement["Condition"] == PASSED_TO_ECS
                 assert "*" not in json.dumps(statement["Resource"])
 

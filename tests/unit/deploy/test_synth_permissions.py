@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
+import pytest
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+
+from farflow.deploy.iam import policy, rendered
+from farflow.deploy.nag import checked_app
+from farflow.spec import iam as spec
+from farflow.spec.iam import PROJECT_REASON
 from tests.support.deploy import AWS_MANAGED, DATA, OWN_MANAGED, Synthesized
 
 FARFLOW_OWN = ("scheduler", "api-server", "dag-processor", "triggerer", "migration")
@@ -46,7 +56,7 @@ def test_a_tasks_folder_role_gets_its_own_table_only(variant: Synthesized) -> No
             {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{DATA}/numbers/*"}
         ]
     }
-    assert managed_arns(variant, number) == ["arn:aws:iam::aws:policy/AmazonAthenaFullAccess"]
+    assert managed_arns(variant, number) == ["arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess"]
     multi = variant.role_of("multi_task")
     assert project_policies(variant, multi) == {}
     assert managed_arns(variant, multi) == []
@@ -62,3 +72,18 @@ def test_farflow_s_own_roles_get_nothing_of_the_project_s(variant: Synthesized) 
 def test_without_permissions_no_role_has_a_project_policy(stack: Synthesized) -> None:
     paths = [stack.construct_path(logical_id) for logical_id in stack.of_type("AWS::IAM::Policy")]
     assert [path for path in paths if path.startswith("Permissions/Project")] == []
+
+
+@pytest.mark.parametrize("action", ["*", "iam:*"])
+def test_a_blanket_grant_is_left_for_cdk_nag_to_report(action: str, tmp_path: Path) -> None:
+    """A project's `*` (or `iam:*`) is never acknowledged: the synth's checks name it and fail."""
+    app = checked_app(tmp_path)
+    stack = Stack(app, "Blanket")
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"))
+    given = [
+        spec.Grant({"Effect": "Allow", "Action": [action, "s3:Get*"], "Resource": ["*"]}, PROJECT_REASON)
+    ]
+    policy(stack, "Project", rendered(given), [role])
+    with pytest.raises(Exception, match=re.escape(f"AwsSolutions-IAM5[Action::{action}]")) as caught:
+        app.synth()
+    assert "Action::s3:Get*" not in str(caught.value)

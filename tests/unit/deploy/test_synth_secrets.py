@@ -9,6 +9,7 @@ import pytest
 from farflow.database_url import SECRET_VARIABLE
 from farflow.deploy.outputs import (
     ADMIN_SECRET_OUTPUT,
+    AIRFLOW_TASK_ROLE_OUTPUT,
     ALARMS_TOPIC_OUTPUT,
     CLUSTER_OUTPUT,
     DAGS_BUCKET_OUTPUT,
@@ -16,6 +17,8 @@ from farflow.deploy.outputs import (
     IMAGE_INPUTS_OUTPUT,
     TASK_EVENTS_QUEUE_OUTPUT,
     UI_URL_OUTPUT,
+    WORKER_ROLE_OUTPUT,
+    folder_role_output,
 )
 from farflow.spec import API_SERVER, WORKER, Secret
 from farflow.spec.names import AIRFLOW_CONTAINER
@@ -43,11 +46,17 @@ def test_outputs_name_secrets_never_their_values(stack: Synthesized) -> None:
         IMAGE_INPUTS_OUTPUT,
         DASHBOARD_OUTPUT,
         ALARMS_TOPIC_OUTPUT,
+        AIRFLOW_TASK_ROLE_OUTPUT,
+        WORKER_ROLE_OUTPUT,
+        folder_role_output("multi_task"),
+        folder_role_output("number_task"),
     }
     admin = outputs[ADMIN_SECRET_OUTPUT]["Value"]
     assert set(admin) == {"Ref"}
     assert stack.resources[admin["Ref"]]["Type"] == "AWS::SecretsManager::Secret"
     assert "resolve:secretsmanager" not in json.dumps(outputs)
+    role = outputs[folder_role_output("number_task")]["Value"]
+    assert role == {"Fn::GetAtt": [stack.role_of("number_task"), "Arn"]}
 
 
 def test_the_database_arrives_as_the_rds_secret_json(stack: Synthesized) -> None:
@@ -75,6 +84,7 @@ def test_only_the_fernet_writer_may_write_a_secret(stack: Synthesized) -> None:
         for policy in stack.of_type("AWS::IAM::Policy").values()
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
         if "secretsmanager:PutSecretValue" in json.dumps(statement["Action"])
+        and statement["Effect"] == "Allow"
     ]
     assert len(writers) == 1
     [writer] = writers

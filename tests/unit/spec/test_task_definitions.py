@@ -44,6 +44,19 @@ def test_a_folder_name_ecs_cannot_use_is_named(tmp_path: Path) -> None:
         folder_task_shape(folder, Names())
 
 
+@pytest.mark.parametrize("name", ["airflow", "airflow-task"])
+def test_a_folder_that_would_take_farflow_s_own_names_is_refused(tmp_path: Path, name: str) -> None:
+    """tasks/airflow's family would be the Airflow task definition's; tasks/airflow-task's roles its."""
+    folder = tmp_path / "tasks" / name
+    folder.mkdir(parents=True)
+    (folder / "Dockerfile").write_text("FROM python\n")
+    assert Names().folder_family("airflow") == Names().airflow_family
+    with pytest.raises(
+        TaskFolderError, match=rf"tasks/{name} is reserved.*farflow-airflow.*Rename the folder"
+    ):
+        folder_task_shape(folder, Names())
+
+
 def test_the_airflow_task_is_sized_like_the_deploys_default() -> None:
     shape = airflow_task_shape(Names("acme"))
     assert (shape.family, shape.cpu, shape.memory) == ("acme-airflow", 2048, 4096)

@@ -49,7 +49,9 @@ def statements(document: str | bytes | None) -> tuple[Statement, ...]:
     try:
         return _parsed(document.decode() if isinstance(document, bytes) else document)
     except (ValueError, PolicyError) as error:
-        logger.warning("A policy on the local endpoint does not parse (%s); it is left out", error)
+        logger.error(
+            "A policy on the local endpoint does not parse (%s); calls are decided without it", error
+        )
         return ()
 
 
