@@ -273,7 +273,8 @@ class FarflowStack(Stack):
         for component, service in services.items():
             roles = [service.task_definition.task_role]
             if component == SCHEDULER:
-                roles.append(airflow_tasks.task_definition.task_role)
+                # Its Airflow tasks start tasks/<name> tasks at once (the operator): their roles too.
+                roles += [task_definition.task_role for task_definition in launched]
                 service.service.node.add_dependency(
                     cluster.capacity_providers,
                     *(task_definition.obtain_execution_role() for task_definition in launched),
