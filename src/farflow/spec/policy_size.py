@@ -111,11 +111,26 @@ def budget_problems(
 ) -> list[str]:
     """One line per role whose inline policies would exceed IAM's budget."""
     return [
-        f"[{size.table}]: the role's inline policies come to up to {size.total:,} characters (farflow's "
-        f"own {size.own:,}, farflow.toml's {size.project:,}), over IAM's {ROLE_POLICY_BUDGET:,} per role "
-        '(whitespace not counted; "IAM and AWS STS quotas"): use fewer statements, wildcards '
-        '(like "s3:Get*" or one resource "arn:aws:s3:::my-data/*"), or a customer managed policy in '
-        "managed_policies."
+        _over_budget(size, len(folders))
         for size in role_sizes(project, names, worker=worker, folders=folders)
         if size.total > ROLE_POLICY_BUDGET
     ]
+
+
+def _over_budget(size: RoleSize, folders: int) -> str:
+    """The line for a role over budget: the project's grants to trim, or, where farflow's own policies
+    alone fill it (they name every tasks/<name> folder's task definition and roles), the folders."""
+    over = (
+        f"[{size.table}]: the role's inline policies come to up to {size.total:,} characters (farflow's "
+        f"own {size.own:,}, farflow.toml's {size.project:,}), over IAM's {ROLE_POLICY_BUDGET:,} per role "
+        '(whitespace not counted; "IAM and AWS STS quotas")'
+    )
+    if size.own > ROLE_POLICY_BUDGET:
+        return (
+            f"{over}: farflow's own policies name each of the project's {folders} tasks/ folders; "
+            "use fewer folders (one image can serve several tasks through its command)."
+        )
+    return (
+        f'{over}: use fewer statements, wildcards (like "s3:Get*" or one resource '
+        '"arn:aws:s3:::my-data/*"), or a customer managed policy in managed_policies.'
+    )

@@ -15,7 +15,7 @@ from farflow.local.roles import managed_policy_warning
 from farflow.spec import Names
 from farflow.spec.iam import Role, folder_statements, project_policies
 from farflow.spec.iam import role_statements as statements_of
-from farflow.spec.policy_size import ROLE_POLICY_BUDGET, role_sizes
+from farflow.spec.policy_size import ROLE_POLICY_BUDGET, budget_problems, role_sizes
 from farflow.spec.project_permissions import ProjectPermissions, ProjectStatement, RoleGrants
 
 GOOD = """
@@ -329,3 +329,13 @@ def test_managed_policies_are_named_once_for_the_local_stack() -> None:
     assert warning is not None
     assert "[permissions.tasks.a] arn:aws:iam::aws:policy/X" in warning
     assert "\n" not in warning
+
+
+def test_too_many_task_folders_are_named_as_the_cause_when_farflow_s_own_policies_fill_the_budget() -> None:
+    [line, *_] = budget_problems(
+        ProjectPermissions(), Names(), worker=True, folders=[f"f{i}" for i in range(12)]
+    )
+    assert "farflow.toml's 0" in line and "12 tasks/ folders" in line and "use fewer folders" in line
+    assert not budget_problems(
+        ProjectPermissions(), Names(), worker=True, folders=[f"f{i}" for i in range(8)]
+    )
