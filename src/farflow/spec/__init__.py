@@ -12,6 +12,7 @@ from farflow.spec.components import (
     API_SERVER,
     COMPONENTS,
     DAG_PROCESSOR,
+    DAG_VARIABLES,
     MIGRATION,
     SCHEDULER,
     SERVICES,
@@ -30,7 +31,7 @@ from farflow.spec.events import (
     events_queue_shape,
     task_state_change_pattern,
 )
-from farflow.spec.names import DAG_VARIABLES, Names, worker_alias
+from farflow.spec.names import Names, worker_alias
 from farflow.spec.secrets import Secret
 from farflow.spec.settings import Setting, Slot
 from farflow.spec.task_definitions import (

@@ -52,7 +52,8 @@ AIRFLOW_BASE: tuple[Setting, ...] = (
     Setting("PYTHONUNBUFFERED", "1"),
 )
 
-# The FARFLOW_* names DAGs read (farflow.spec.names.DAG_VARIABLES), for everything that parses or runs DAGs.
+# The FARFLOW_* variables DAGs read (the sample DAG, and any DAG of the project), set the same way locally
+# and on AWS, for everything that parses or runs DAGs.
 DAG_SETTINGS: tuple[Setting, ...] = (
     Setting("FARFLOW_CLUSTER", Slot.CLUSTER),
     Setting("FARFLOW_SUBNETS", Slot.SUBNETS),
@@ -63,6 +64,7 @@ DAG_SETTINGS: tuple[Setting, ...] = (
     # Tasks a DAG starts need a public IP where the platform has no NAT gateway (see NetworkConfig).
     Setting("FARFLOW_ASSIGN_PUBLIC_IP", Slot.ASSIGN_PUBLIC_IP),
 )
+DAG_VARIABLES = tuple(setting.name for setting in DAG_SETTINGS)
 
 # Where DAG files come from: the DAGs bucket's S3 bundle, or the dags folder (farflow.spec.dag_bundle).
 # Every process that parses or runs DAGs reads it, and those that only name a bundle (the api-server's

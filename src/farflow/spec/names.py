@@ -1,19 +1,8 @@
-"""The names both platforms give what they create, and the FARFLOW_* variables DAGs read."""
+"""The names both platforms give what they create."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-# Read by the sample DAG (and any DAG of the project); set the same way locally and on AWS.
-DAG_VARIABLES = (
-    "FARFLOW_CLUSTER",
-    "FARFLOW_SUBNETS",
-    "FARFLOW_SECURITY_GROUPS",
-    "FARFLOW_TASK_DEFINITION_PREFIX",
-    "FARFLOW_LOG_GROUP",
-    "FARFLOW_WAITER_DELAY",
-    "FARFLOW_ASSIGN_PUBLIC_IP",
-)
 
 AIRFLOW_CONTAINER = "airflow"
 WORKER_ALIAS = "worker"
