@@ -421,7 +421,8 @@ def load_settings(read: Reader) -> ExecutorSettings:
 
 
 def settings_from_mapping(values: Mapping[str, Any]) -> ExecutorSettings:
-    """Settings from a plain dict of `[ecs_fargate]` keys (tests, benchmarks, the local stack).
+    """Settings from a plain dict of `[ecs_fargate]` keys, for tests and benchmarks (Airflow's config reaches
+    `load_settings` in the executor, with `conf` as the reader).
 
     Values may be native: a dict or list is written as JSON, a list of ids for `subnets` or
     `security_groups` as the comma-separated text the option expects.

@@ -93,14 +93,6 @@ def env_var(section: str, key: str) -> str:
     return f"AIRFLOW__{section.replace('.', '_').upper()}__{key.upper()}"
 
 
-def option_of(variable: str) -> str | None:
-    """`section.key` of an `AIRFLOW__SECTION__KEY` variable (lowercase), or None for any other name."""
-    parts = variable.split("__")
-    if len(parts) != 3 or parts[0] != "AIRFLOW":
-        return None
-    return f"{parts[1].lower()}.{parts[2].lower()}"
-
-
 @dataclass(frozen=True)
 class AirflowOption:
     """One option of `[airflow.options]`, checked: a section and key Airflow has, a value of its type."""

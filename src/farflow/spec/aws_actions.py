@@ -107,8 +107,3 @@ TASK_ACTIONS: tuple[AwsAction, ...] = (
 
 def action_names() -> list[str]:
     return [entry.action for entry in EXECUTOR_ACTIONS]
-
-
-def called_operations() -> frozenset[str]:
-    """The API operations (ECS, SQS, S3 and KMS) the executor may call."""
-    return frozenset(entry.operation for entry in EXECUTOR_ACTIONS if entry.operation)

@@ -30,13 +30,13 @@ from farflow.local.demo import (
     result_rows,
     wait_for_dag,
 )
-from farflow.local.endpoint.calls import FARFLOW_CLIENT, OTHER_CLIENT, undeclared
+from farflow.local.endpoint.calls import FARFLOW_CLIENT, OTHER_CLIENT
 from farflow.local.stack import LocalStack
-from farflow.spec.aws_actions import called_operations
 from farflow.spec.ui_user import ADMIN_USER
 from farflow.workload.reference import parse_store_url, reference_in
 from tests.e2e.browser import browser_page, log_in
 from tests.e2e.ledger import exited_0, of, resolve_arns, running, task_rows
+from tests.support.aws_calls import called_operations, undeclared
 from tests.support.leaks import JWT, every_ecs_task, find_leaks
 
 pytestmark = pytest.mark.e2e

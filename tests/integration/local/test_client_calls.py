@@ -6,9 +6,9 @@ import pytest
 
 from farflow.executor.client import make_ecs_client
 from farflow.executor.settings import settings_from_mapping
-from farflow.local.endpoint.calls import FARFLOW_CLIENT, OTHER_CLIENT, undeclared
-from farflow.spec.aws_actions import called_operations
+from farflow.local.endpoint.calls import FARFLOW_CLIENT, OTHER_CLIENT
 from tests.integration.local.conftest import CLUSTER, Local
+from tests.support.aws_calls import called_operations, undeclared
 
 
 def test_the_executors_client_is_counted_apart_and_an_undeclared_call_is_reported(

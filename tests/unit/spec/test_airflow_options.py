@@ -23,7 +23,7 @@ from farflow.local.environment import (
 from farflow.local.local_only import LOCAL_TUNING, RESILIENCE_TUNING
 from farflow.spec import AIRFLOW_TASK, COMPONENTS, MIGRATION, SERVICES, Names
 from farflow.spec.airflow_option_check import airflow_options, check_options
-from farflow.spec.airflow_options import ALL_CONTAINERS, OWNED, env_var, option_of
+from farflow.spec.airflow_options import ALL_CONTAINERS, OWNED, env_var
 from tests.support.layouts import SECRETS, SEEDED, example_layout
 from tests.unit.deploy.test_environment import VALUES
 
@@ -148,6 +148,14 @@ def test_every_owned_option_is_one_airflow_has() -> None:
     absent = [name for name in OWNED if name.split(".")[1] not in known.get(name.split(".")[0], {})]
     # FAB's provider is in the deployed image, not in farflow's own environment.
     assert absent == ["fab.cookie_secure"]
+
+
+def option_of(variable: str) -> str | None:
+    """`section.key` of an `AIRFLOW__SECTION__KEY` variable (lowercase), or None for any other name."""
+    parts = variable.split("__")
+    if len(parts) != 3 or parts[0] != "AIRFLOW":
+        return None
+    return f"{parts[1].lower()}.{parts[2].lower()}"
 
 
 def _airflow_names(environment: dict[str, str]) -> set[str]:

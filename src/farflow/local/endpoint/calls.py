@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import urllib.parse
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Set
+from collections.abc import Mapping
 from typing import Any
 
 from farflow.local.endpoint.s3_routes import s3_operation
@@ -64,11 +64,6 @@ def operation_name(environ: Mapping[str, Any]) -> str:
 def _headers(environ: Mapping[str, Any]) -> set[str]:
     """The header names of a WSGI request, as sent (lower case)."""
     return {key[5:].replace("_", "-").lower() for key in environ if key.startswith("HTTP_")}
-
-
-def undeclared(called: Mapping[str, int], declared: Set[str]) -> list[str]:
-    """The operations in `called` that `declared` does not list, sorted: what IAM would deny on AWS."""
-    return sorted(set(called) - set(declared))
 
 
 class CallLog:

@@ -12,9 +12,8 @@ from farflow.local.endpoint.calls import (
     CallLog,
     client_kind,
     operation_name,
-    undeclared,
 )
-from farflow.spec.aws_actions import called_operations
+from tests.support.aws_calls import called_operations, undeclared
 
 # What botocore 1.44 sends with user_agent_extra="farflow" (the executor's client), and without.
 FARFLOW_UA = (
