@@ -221,6 +221,21 @@ def condition_keys(url: str, headers: Mapping[str, str | bytes], principal: str 
     return keys
 
 
+# ListBucket's own condition keys ("Actions, resources, and condition keys for Amazon S3"): the
+# listing's `prefix`, `delimiter` and `max-keys` query parameters, where the request sends them.
+LISTING_KEYS = ("prefix", "delimiter", "max-keys")
+LISTINGS = frozenset({"s3:ListBucket", "s3:ListBucketVersions"})
+
+
+def listing_keys(action: str, url: str) -> dict[str, str]:
+    """`s3:prefix`, `s3:delimiter` and `s3:max-keys` of a listing, as its query sends them (an empty
+    `prefix=` is the empty string; a parameter the request leaves out is a key absent from the context)."""
+    if action not in LISTINGS:
+        return {}
+    query = parse_qs(urlsplit(url).query, keep_blank_values=True)
+    return {f"s3:{name}": query[name][0] for name in LISTING_KEYS if name in query}
+
+
 def action_of(operation: str, query: str = "") -> str:
     """The IAM action of an S3 operation; on a `versionId`, its Version twin."""
     action = ACTIONS.get(operation, f"s3:{operation}")
@@ -236,7 +251,7 @@ def s3_request(
         action=action,
         resource="*" if action in UNSCOPED else resource_of(url),
         principal=principal,
-        keys=condition_keys(url, headers, principal),
+        keys={**condition_keys(url, headers, principal), **listing_keys(action, url)},
     )
 
 

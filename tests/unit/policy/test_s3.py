@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from farflow.policy import Decision, evaluate, parse_policy
 from farflow.policy.s3 import resource_of, s3_request, s3_requests
 
 ROLE = "arn:aws:iam::123456789012:role/scheduler"
@@ -129,3 +130,28 @@ def test_deleting_a_listed_version_is_delete_object_version() -> None:
 def test_get_object_attributes_also_needs_get_object() -> None:
     found = s3_requests("GetObjectAttributes", "https://s3.amazonaws.com/b/k?attributes", {})
     assert [r.action for r in found] == ["s3:GetObject", "s3:GetObjectAttributes"]
+
+
+def test_a_listing_carries_its_prefix_delimiter_and_max_keys_and_a_prefix_condition_decides_it() -> None:
+    """ListBucket's own condition keys come from the query; one the request leaves out is absent."""
+    listed = s3_request(
+        "ListObjectsV2", "https://b.s3.amazonaws.com/?list-type=2&prefix=data%2F&delimiter=%2F", {}
+    )
+    assert listed.action == "s3:ListBucket"
+    assert listed.keys["s3:prefix"] == "data/" and listed.keys["s3:delimiter"] == "/"
+    assert "s3:max-keys" not in listed.keys
+    assert s3_request("ListObjects", "https://b.s3.amazonaws.com/?prefix=", {}).keys["s3:prefix"] == ""
+    assert "s3:prefix" not in s3_request("GetObject", "https://b.s3.amazonaws.com/k?prefix=x", {}).keys
+    only_data = parse_policy(
+        [
+            {
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": "arn:aws:s3:::b",
+                "Condition": {"StringLike": {"s3:prefix": ["data/*"]}},
+            }
+        ]
+    )
+    assert evaluate([only_data], listed).decision is Decision.ALLOW
+    elsewhere = s3_request("ListObjectsV2", "https://b.s3.amazonaws.com/?list-type=2&prefix=logs%2F", {})
+    assert evaluate([only_data], elsewhere).decision is not Decision.ALLOW
