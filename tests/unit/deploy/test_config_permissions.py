@@ -297,7 +297,7 @@ def test_the_sample_project_s_roles_fit_the_budget_with_room() -> None:
         "permissions.tasks.multi_task",
         "permissions.tasks.number_task",
     }
-    assert all(0 < size.own < ROLE_POLICY_BUDGET * 0.6 and size.project == 0 for size in sizes)
+    assert all(0 < size.own < ROLE_POLICY_BUDGET * 0.8 and size.project == 0 for size in sizes)
 
 
 GRANT = RoleGrants(statements=(ProjectStatement(("s3:GetObject",), ("arn:aws:s3:::d/*",)),))
@@ -337,5 +337,20 @@ def test_too_many_task_folders_are_named_as_the_cause_when_farflow_s_own_policie
     )
     assert "farflow.toml's 0" in line and "12 tasks/ folders" in line and "use fewer folders" in line
     assert not budget_problems(
-        ProjectPermissions(), Names(), worker=True, folders=[f"f{i}" for i in range(8)]
+        ProjectPermissions(), Names(), worker=True, folders=[f"f{i}" for i in range(MOST_FOLDERS)]
     )
+
+
+# docs/deploy.md's figure: farflow's own policies on the Airflow task role, every role named by a
+# distinct 64-character name, fit this many tasks/<name> folders and no more.
+MOST_FOLDERS = 7
+
+
+def test_each_role_is_counted_as_its_own_longest_arn() -> None:
+    """Every role of the stack has its own ARN: the guard names each, so the bound counts each."""
+    folders = [f"f{i}" for i in range(MOST_FOLDERS + 1)]
+    [line, *_] = budget_problems(ProjectPermissions(), Names(), worker=True, folders=folders)
+    assert line.startswith("[permissions.airflow_task]") and f"{MOST_FOLDERS + 1} tasks/ folders" in line
+    sizes = role_sizes(ProjectPermissions(), Names(), worker=True, folders=folders[:2])
+    fewer = role_sizes(ProjectPermissions(), Names(), worker=True, folders=folders[:1])
+    assert 450 < sizes[0].own - fewer[0].own < 550  # docs/deploy.md: about 500 characters a folder
