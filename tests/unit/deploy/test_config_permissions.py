@@ -354,3 +354,9 @@ def test_each_role_is_counted_as_its_own_longest_arn() -> None:
     sizes = role_sizes(ProjectPermissions(), Names(), worker=True, folders=folders[:2])
     fewer = role_sizes(ProjectPermissions(), Names(), worker=True, folders=folders[:1])
     assert 450 < sizes[0].own - fewer[0].own < 550  # docs/deploy.md: about 500 characters a folder
+
+
+@pytest.mark.parametrize(("first", "second"), [("a-b", "a_b"), ("number_task", "numberTask")])
+def test_folders_that_would_share_a_role_output_are_refused_naming_both(first: str, second: str) -> None:
+    line = one_line("", folders=(first, second))
+    assert f"tasks/{first} and tasks/{second}" in line and "rename one of the folders" in line
