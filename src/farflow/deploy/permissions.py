@@ -153,5 +153,6 @@ def targets(props: PermissionsProps) -> StackTargets:
         secret_arns=secret_arns(account, props.names) if props.secrets_backend else (),
         project=props.project,
         own_roles=_own_roles(props),
+        stack_name=Stack.of(props.cluster).stack_name,
         internal_secret_arns=props.internal_secret_arns,
     )

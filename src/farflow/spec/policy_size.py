@@ -93,6 +93,7 @@ def _longest_targets(
         folders=list(folders),
         project=project,
         own_roles=own,
+        stack_name=names.prefix,
         internal_secret_arns=[account.arn("secretsmanager", f"secret:{'s' * 100}") for _ in Secret],
     )
 

@@ -108,3 +108,31 @@ def test_without_the_guard_the_grant_would_reach_farflow() -> None:
     identity = [parse_policy(statements) for statements in unguarded.values()]
     scheduler = role_arn(role_name(NAMES, Role.SCHEDULER))
     assert authorize(Request("iam:PassRole", scheduler, keys=PASSED), identity).allowed
+
+
+@pytest.mark.parametrize("runner", list(ROLES))
+def test_a_grant_of_everything_cannot_administer_the_account(runner: str) -> None:
+    """No IAM identity, policy or credential written anywhere, no CDK bootstrap role assumed, the stack
+    left alone (its name is the prefix: farflow.deploy.config.stack_name)."""
+    iam = f"arn:aws:iam::{ACCOUNT}"
+    for action, resource in [
+        ("iam:CreateUser", f"{iam}:user/backdoor"),
+        ("iam:CreateAccessKey", f"{iam}:user/admin"),
+        ("iam:AttachUserPolicy", f"{iam}:user/admin"),
+        ("iam:CreateRole", f"{iam}:role/escape"),
+        ("iam:CreatePolicyVersion", f"{iam}:policy/any"),
+        ("iam:PutGroupPolicy", f"{iam}:group/admins"),
+        ("iam:AddUserToGroup", f"{iam}:group/admins"),
+        ("iam:UpdateLoginProfile", f"{iam}:user/admin"),
+        ("iam:UploadSSHPublicKey", f"{iam}:user/admin"),
+        ("iam:DeleteRolePolicy", role_arn(folder_role_name(NAMES, FOLDER))),
+        ("sts:AssumeRole", f"{iam}:role/cdk-hnb659fds-deploy-role-{ACCOUNT}-{REGION}"),
+        ("cloudformation:UpdateStack", f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{NAMES.prefix}/1-2"),
+        ("cloudformation:DeleteStack", f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{NAMES.prefix}/1-2"),
+    ]:
+        assert not allowed(runner, action, resource), action
+    assert allowed(runner, "iam:GetRole", f"{iam}:role/any")  # reads stay the grant's
+    assert allowed(runner, "sts:AssumeRole", f"{iam}:role/data-reader")
+    assert allowed(
+        runner, "cloudformation:UpdateStack", f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/other/1"
+    )
