@@ -457,12 +457,9 @@ IAM_WRITES = tuple(
 )
 # The CDK bootstrap roles (`cdk-<qualifier>-deploy-role-...` and the like), which deploy any stack.
 CDK_ROLES = "cdk-*"
-SECRET_ACCESS = (
-    "secretsmanager:GetSecretValue",
-    "secretsmanager:PutSecretValue",
-    "secretsmanager:UpdateSecret",
-    "secretsmanager:DeleteSecret",
-)
+# Every Secrets Manager action on farflow's own secrets: reads and writes, and the ones that lead to a read
+# (a resource policy, a replica in another Region, a rotation function, a version stage).
+SECRET_ACCESS = ("secretsmanager:*",)
 # Writes to a bucket and its objects, but s3:DeleteObject (the Airflow task role deletes its own workload
 # object: farflow.spec.workload_store.task_role_statements), which `OBJECT_DELETES` adds where it may.
 BUCKET_WRITES = (

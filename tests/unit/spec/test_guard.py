@@ -73,9 +73,15 @@ def test_a_grant_of_everything_cannot_act_as_farflow(runner: str) -> None:
         assert not allowed(runner, "iam:DeleteRolePolicy", role_arn(role))
     account = STACK.account
     for secret in Secret:
-        assert not allowed(
-            runner, "secretsmanager:GetSecretValue", internal_secret_arn(account, NAMES, secret)
-        )
+        for action in (
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:PutResourcePolicy",
+            "secretsmanager:ReplicateSecretToRegions",
+            "secretsmanager:RotateSecret",
+            "secretsmanager:UpdateSecretVersionStage",
+            "secretsmanager:RestoreSecret",
+        ):
+            assert not allowed(runner, action, internal_secret_arn(account, NAMES, secret)), action
     jwt = internal_secret_arn(account, NAMES, Secret.JWT_SECRET).replace("??????", "AbC123")
     assert not allowed(runner, "secretsmanager:GetSecretValue", jwt)
     for bucket in (LOCAL.dags_bucket, LOCAL.bucket):
