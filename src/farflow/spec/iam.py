@@ -471,11 +471,19 @@ BUCKET_WRITES = (
     "s3:DeleteObjectVersion*",
 )
 OBJECT_DELETES = ("s3:DeleteObject",)
+# What the roles that run the project's code may do with the workload store's key: the Airflow task role's
+# decrypt through S3 (`workload_store.task_role_statements`), and reading the key's description.
+KEY_USES = ("kms:Decrypt", "kms:DescribeKey")
 GUARD_REASON = "farflow's guard: denies, grants nothing."
 
 
 def _deny(sid: str, actions: Sequence[str], resources: Sequence[str]) -> Grant:
     return Grant({"Sid": sid, "Effect": "Deny", "Action": list(actions), "Resource": list(resources)})
+
+
+def _deny_but(sid: str, actions: Sequence[str], resources: Sequence[str]) -> Grant:
+    """Deny every action but `actions` (IAM's NotAction) on `resources`."""
+    return Grant({"Sid": sid, "Effect": "Deny", "NotAction": list(actions), "Resource": list(resources)})
 
 
 def guard_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> list[NamedPolicy]:
@@ -506,12 +514,27 @@ def guard_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> lis
     statements.append(_deny("FarflowBucketsUnchanged", BUCKET_WRITES, both))
     if targets.dags_bucket_arn:
         statements.append(_deny("FarflowDagsKept", OBJECT_DELETES, [f"{targets.dags_bucket_arn}/*"]))
+    key = targets.store.key_arn
+    # The key policy lets the account's IAM policies administer the key (`workload_store.KEY_ADMIN_ACTIONS`):
+    # without this, a broad grant could CreateGrant itself Decrypt, rewrite the key policy or delete the key.
+    # The Airflow task role decrypts its own workloads through S3 (kms:Decrypt); nothing here calls more.
+    statements.append(_deny_but("FarflowKeyUsedOnly", KEY_USES, [key]))
     folders = tuple(targets.folders)
     policies = [NamedPolicy("Guard", task_runners, tuple(statements), folders)]
     others = tuple(role for role in task_runners if role is not Role.AIRFLOW_TASK)
     if others or folders:
-        kept = _deny("FarflowWorkloadsKept", OBJECT_DELETES, [f"{_bucket_arn(targets)}/*"])
-        policies.append(NamedPolicy("GuardWorkloads", others, (kept,), folders))
+        store = f"{_bucket_arn(targets)}/*"
+        workloads = (
+            _deny("FarflowWorkloadsKept", OBJECT_DELETES, [store]),
+            # Only the Airflow task definition's tasks fetch workloads (`stack_policies`' "Workloads").
+            _deny(
+                "FarflowWorkloadsUnread",
+                ["s3:GetObject"],
+                [f"{_bucket_arn(targets)}/{targets.store.prefix}*"],
+            ),
+            _deny("FarflowKeyUnused", ["kms:*"], [key]),
+        )
+        policies.append(NamedPolicy("GuardWorkloads", others, workloads, folders))
     return policies
 
 

@@ -142,3 +142,21 @@ def test_a_grant_of_everything_cannot_administer_the_account(runner: str) -> Non
     assert allowed(
         runner, "cloudformation:UpdateStack", f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/other/1"
     )
+
+
+@pytest.mark.parametrize("runner", list(ROLES))
+def test_a_grant_of_everything_cannot_take_the_workload_key(runner: str) -> None:
+    """The key policy lets IAM policies administer the key: the guard denies all but using it."""
+    for action in ("kms:CreateGrant", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey"):
+        assert not allowed(runner, action, LOCAL.key_arn), action
+    assert allowed(runner, "kms:CreateGrant", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/the-project-s")
+
+
+def test_the_airflow_task_still_decrypts_its_own_workload_through_s3_only() -> None:
+    own = f"arn:aws:s3:::{LOCAL.bucket}/workloads/{NAMES.airflow_family}/token.json"
+    via_s3 = {"kms:ViaService": f"s3.{REGION}.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": own}
+    assert allowed("airflow_task", "kms:Decrypt", LOCAL.key_arn, **via_s3)
+    for runner in ("worker", "tasks"):
+        assert not allowed(runner, "kms:Decrypt", LOCAL.key_arn, **via_s3)
+        assert not allowed(runner, "kms:DescribeKey", LOCAL.key_arn)
+        assert not allowed(runner, "s3:GetObject", own)
