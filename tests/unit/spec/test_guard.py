@@ -160,3 +160,19 @@ def test_the_airflow_task_still_decrypts_its_own_workload_through_s3_only() -> N
         assert not allowed(runner, "kms:Decrypt", LOCAL.key_arn, **via_s3)
         assert not allowed(runner, "kms:DescribeKey", LOCAL.key_arn)
         assert not allowed(runner, "s3:GetObject", own)
+
+
+@pytest.mark.parametrize("runner", list(ROLES))
+def test_a_grant_of_everything_opens_no_access_point(runner: str) -> None:
+    point = f"arn:aws:s3:{REGION}:{ACCOUNT}:accesspoint/side-door"
+    assert not allowed(runner, "s3:CreateAccessPoint", point)
+    assert not allowed(
+        runner,
+        "s3:CreateAccessPointForObjectLambda",
+        f"arn:aws:s3-object-lambda:{REGION}:{ACCOUNT}:accesspoint/x",
+    )
+    assert not allowed(runner, "s3:CreateMultiRegionAccessPoint", f"arn:aws:s3::{ACCOUNT}:accesspoint/x")
+    assert not allowed(
+        runner, "s3-object-lambda:GetObject", f"arn:aws:s3-object-lambda:{REGION}:{ACCOUNT}:accesspoint/x"
+    )
+    assert allowed(runner, "s3:GetAccessPoint", point)
