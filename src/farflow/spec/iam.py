@@ -515,6 +515,12 @@ def guard_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> lis
     if targets.stack_name:
         stack = account.arn("cloudformation", f"stack/{targets.stack_name}/*")
         statements.append(_deny("FarflowStackUnchanged", ["cloudformation:*"], [stack]))
+        # The stack's functions (the Fernet key's, the migration's, the teardown's, the workload store's
+        # emptying, the custom resource provider framework's) are unnamed: CloudFormation names each
+        # <stack name>-<logical id>-<random> ("Name type": the generated physical ID starts with the
+        # stack's name), and farflow's project names are short enough to keep it whole.
+        functions = account.arn("lambda", f"function:{targets.stack_name}-*")
+        statements.append(_deny("FarflowFunctionsUntouched", ["lambda:*"], [functions]))
     if own:
         statements.append(_deny("FarflowRolesNotPassed", ["iam:PassRole"], own))
     if targets.internal_secret_arns:

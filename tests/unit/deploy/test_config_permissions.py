@@ -343,14 +343,15 @@ def test_too_many_task_folders_are_named_as_the_cause_when_farflow_s_own_policie
 
 # docs/deploy.md's figure: farflow's own policies on the Airflow task role, every role named by a
 # distinct 64-character name, fit this many tasks/<name> folders and no more.
-MOST_FOLDERS = 14
+MOST_FOLDERS = 13
 
 
 def test_each_role_is_counted_as_its_own_longest_arn() -> None:
     """Every role of the stack has its own ARN: the guard names each, so the bound counts each."""
     folders = [f"f{i}" for i in range(MOST_FOLDERS + 1)]
     [line, *_] = budget_problems(ProjectPermissions(), Names(), worker=True, folders=folders)
-    assert line.startswith("[permissions.airflow_task]") and f"{MOST_FOLDERS + 1} tasks/ folders" in line
+    assert line.startswith(("[permissions.airflow_task]", "[permissions.worker]"))
+    assert f"{MOST_FOLDERS + 1} tasks/ folders" in line
     sizes = role_sizes(ProjectPermissions(), Names(), worker=True, folders=folders[:2])
     fewer = role_sizes(ProjectPermissions(), Names(), worker=True, folders=folders[:1])
     assert 250 < sizes[0].own - fewer[0].own < 350  # docs/deploy.md: about 300 characters a folder

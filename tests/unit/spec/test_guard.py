@@ -176,3 +176,13 @@ def test_a_grant_of_everything_opens_no_access_point(runner: str) -> None:
         runner, "s3-object-lambda:GetObject", f"arn:aws:s3-object-lambda:{REGION}:{ACCOUNT}:accesspoint/x"
     )
     assert allowed(runner, "s3:GetAccessPoint", point)
+
+
+@pytest.mark.parametrize("runner", list(ROLES))
+def test_a_grant_of_everything_leaves_the_stack_s_functions_alone(runner: str) -> None:
+    """CloudFormation names the stack's unnamed functions <stack name>-<logical id>-<random>."""
+    function = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{NAMES.prefix}-MigrationStart1A2B3C-xYz789"
+    for action in ("lambda:InvokeFunction", "lambda:UpdateFunctionCode", "lambda:AddPermission"):
+        assert not allowed(runner, action, function), action
+        assert not allowed(runner, action, f"{function}:1"), action
+    assert allowed(runner, "lambda:InvokeFunction", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:reports")
