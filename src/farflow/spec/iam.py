@@ -495,11 +495,12 @@ def _deny_but(sid: str, actions: Sequence[str], resources: Sequence[str]) -> Gra
 
 
 def guard_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> list[NamedPolicy]:
-    """Deny what would let the project's code act as farflow or past it: pass farflow's own roles (the
-    scheduler's to RunTask, say), write any IAM identity, policy or credential, assume the CDK bootstrap
-    roles, change the stack, read farflow's secrets, or change the DAG bundle or the workload store. On every role that runs the project's code, whatever it is granted; the
-    tasks/<name> roles stay passable (the sample DAG's operator passes them), the secrets backend's
-    connections and variables readable, and the Airflow task's own workload object deletable."""
+    """Deny what would let the project's code act as farflow or past it: administer the account's IAM or
+    this stack (`_account_denies`), pass farflow's own roles (the scheduler's to RunTask, say), read
+    farflow's secrets, change the DAG bundle or the workload store, or use the store's key but to decrypt.
+    On every role that runs the project's code, whatever it is granted; the tasks/<name> roles stay
+    passable (the sample DAG's operator passes them), the secrets backend's connections and variables
+    readable, and the Airflow task's own workload object deletable."""
     own = list(
         dict.fromkeys(
             [*(targets.own_roles[r] for r in own_roles() if r in targets.own_roles), *targets.airflow_roles]
@@ -507,20 +508,7 @@ def guard_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> lis
     )
     buckets = [arn for arn in (targets.dags_bucket_arn, _bucket_arn(targets)) if arn]
     both = [arn for bucket in buckets for arn in (bucket, f"{bucket}/*")]
-    account = targets.account
-    statements = [
-        _deny("IdentitiesUnchanged", IAM_WRITES, ["*"]),
-        _deny("DeployRolesUnassumed", ["sts:AssumeRole"], [account.role(CDK_ROLES)]),
-    ]
-    if targets.stack_name:
-        stack = account.arn("cloudformation", f"stack/{targets.stack_name}/*")
-        statements.append(_deny("FarflowStackUnchanged", ["cloudformation:*"], [stack]))
-        # The stack's functions (the Fernet key's, the migration's, the teardown's, the workload store's
-        # emptying, the custom resource provider framework's) are unnamed: CloudFormation names each
-        # <stack name>-<logical id>-<random> ("Name type": the generated physical ID starts with the
-        # stack's name), and farflow's project names are short enough to keep it whole.
-        functions = account.arn("lambda", f"function:{targets.stack_name}-*")
-        statements.append(_deny("FarflowFunctionsUntouched", ["lambda:*"], [functions]))
+    statements = _account_denies(targets)
     if own:
         statements.append(_deny("FarflowRolesNotPassed", ["iam:PassRole"], own))
     if targets.internal_secret_arns:
@@ -528,7 +516,6 @@ def guard_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> lis
     statements.append(_deny("FarflowBucketsUnchanged", BUCKET_WRITES, both))
     if targets.dags_bucket_arn:
         statements.append(_deny("FarflowDagsKept", OBJECT_DELETES, [f"{targets.dags_bucket_arn}/*"]))
-    statements.append(_deny("NoAccessPoints", ACCESS_POINTS, ["*"]))
     key = targets.store.key_arn
     # The key policy lets the account's IAM policies administer the key (`workload_store.KEY_ADMIN_ACTIONS`):
     # without this, a broad grant could CreateGrant itself Decrypt, rewrite the key policy or delete the key.
@@ -538,9 +525,8 @@ def guard_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> lis
     policies = [NamedPolicy("Guard", task_runners, tuple(statements), folders)]
     others = tuple(role for role in task_runners if role is not Role.AIRFLOW_TASK)
     if others or folders:
-        store = f"{_bucket_arn(targets)}/*"
         workloads = (
-            _deny("FarflowWorkloadsKept", OBJECT_DELETES, [store]),
+            _deny("FarflowWorkloadsKept", OBJECT_DELETES, [f"{_bucket_arn(targets)}/*"]),
             # Only the Airflow task definition's tasks fetch workloads (`stack_policies`' "Workloads").
             _deny(
                 "FarflowWorkloadsUnread",
@@ -551,6 +537,27 @@ def guard_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> lis
         )
         policies.append(NamedPolicy("GuardWorkloads", others, workloads, folders))
     return policies
+
+
+def _account_denies(targets: StackTargets) -> list[Grant]:
+    """No IAM write anywhere, no CDK bootstrap role, no new S3 access point; and the stack itself and its
+    functions left alone."""
+    account = targets.account
+    statements = [
+        _deny("IdentitiesUnchanged", IAM_WRITES, ["*"]),
+        _deny("DeployRolesUnassumed", ["sts:AssumeRole"], [account.role(CDK_ROLES)]),
+        _deny("NoAccessPoints", ACCESS_POINTS, ["*"]),
+    ]
+    if targets.stack_name:
+        stack = account.arn("cloudformation", f"stack/{targets.stack_name}/*")
+        statements.append(_deny("FarflowStackUnchanged", ["cloudformation:*"], [stack]))
+        # The stack's functions (the Fernet key's, the migration's, the teardown's, the workload store's
+        # emptying, the custom resource provider framework's) are unnamed: CloudFormation names each
+        # <stack name>-<logical id>-<random> ("Name type": the generated physical ID starts with the
+        # stack's name), and farflow's project names are short enough to keep it whole.
+        functions = account.arn("lambda", f"function:{targets.stack_name}-*")
+        statements.append(_deny("FarflowFunctionsUntouched", ["lambda:*"], [functions]))
+    return statements
 
 
 def _bucket_arn(targets: StackTargets) -> str:
