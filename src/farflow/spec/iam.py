@@ -335,6 +335,9 @@ class StackTargets:
     """farflow.toml's `[permissions]`: the project's own statements for the roles that run its code."""
     own_roles: Mapping[Role, str] = field(default_factory=dict)
     """The task role ARN of each of farflow's own roles the stack has (for the guard, `guard_policies`)."""
+    own_execution_roles: Mapping[Role, str] = field(default_factory=dict)
+    """The execution role ARN of each of farflow's own task definitions (the guard's: RunTask's overrides
+    could hand one, which reads farflow's secrets into its containers, to any task)."""
     stack_name: str = ""
     """The CloudFormation stack's name, which the guard keeps the project's code from changing."""
     internal_secret_arns: Sequence[str] = ()
@@ -503,7 +506,11 @@ def guard_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> lis
     readable, and the Airflow task's own workload object deletable."""
     own = list(
         dict.fromkeys(
-            [*(targets.own_roles[r] for r in own_roles() if r in targets.own_roles), *targets.airflow_roles]
+            [
+                *(targets.own_roles[r] for r in own_roles() if r in targets.own_roles),
+                *targets.airflow_roles,
+                *(targets.own_execution_roles[r] for r in own_roles() if r in targets.own_execution_roles),
+            ]
         )
     )
     buckets = [arn for arn in (targets.dags_bucket_arn, _bucket_arn(targets)) if arn]
@@ -557,6 +564,22 @@ def _account_denies(targets: StackTargets) -> list[Grant]:
         # stack's name), and farflow's project names are short enough to keep it whole.
         functions = account.arn("lambda", f"function:{targets.stack_name}-*")
         statements.append(_deny("FarflowFunctionsUntouched", ["lambda:*"], [functions]))
+        # Its functions' and state machine's roles, named the same way, passed to anything but an ECS task
+        # (which cannot assume them): a new function or state machine would run as the Fernet key's
+        # writer or the migration's runner. The task and execution roles are denied by ARN above.
+        stack_roles = account.role(f"{targets.stack_name}-*")
+        not_to_tasks = {"StringNotEquals": {"iam:PassedToService": ECS_TASKS_PRINCIPAL}}
+        statements.append(
+            Grant(
+                {
+                    "Sid": "FarflowRolesKeptFromServices",
+                    "Effect": "Deny",
+                    "Action": ["iam:PassRole"],
+                    "Resource": [stack_roles],
+                    "Condition": not_to_tasks,
+                }
+            )
+        )
     return statements
 
 

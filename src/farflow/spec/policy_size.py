@@ -71,15 +71,16 @@ def _longest_targets(
     project: ProjectPermissions, names: Names, worker: bool, folders: Sequence[str]
 ) -> StackTargets:
     account = _ACCOUNT
-    roles = iter(_roles(account, len(own_roles()) + 1 + 2 * len(folders)))
+    roles = iter(_roles(account, 2 * len(own_roles()) + 2 * len(folders)))
     own = {role: next(roles) for role in own_roles()}
+    executions = {role: next(roles) for role in own_roles()}
     return StackTargets(
         account=account,
         cluster_name=names.cluster,
         cluster_arn=account.arn("ecs", f"cluster/{names.cluster}"),
         airflow_family=names.airflow_family,
-        # The Airflow task definition's task role is farflow's own Airflow task role; its execution role.
-        airflow_roles=[own[Role.AIRFLOW_TASK], next(roles)],
+        # The Airflow task definition's roles are farflow's own Airflow task role and its execution role.
+        airflow_roles=[own[Role.AIRFLOW_TASK], executions[Role.AIRFLOW_TASK]],
         folder_families=[names.folder_family(folder) for folder in folders],
         folder_roles=[next(roles) for _ in folders for _ in (0, 1)],
         store=StoreTargets(_BUCKET, account.arn("kms", f"key/{'k' * 36}"), account.region),
@@ -93,6 +94,7 @@ def _longest_targets(
         folders=list(folders),
         project=project,
         own_roles=own,
+        own_execution_roles=executions,
         stack_name=names.prefix,
         internal_secret_arns=[account.arn("secretsmanager", f"secret:{'s' * 100}") for _ in Secret],
     )

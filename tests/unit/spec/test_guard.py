@@ -186,3 +186,18 @@ def test_a_grant_of_everything_leaves_the_stack_s_functions_alone(runner: str) -
         assert not allowed(runner, action, function), action
         assert not allowed(runner, action, f"{function}:1"), action
     assert allowed(runner, "lambda:InvokeFunction", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:reports")
+
+
+@pytest.mark.parametrize("runner", list(ROLES))
+def test_a_grant_of_everything_cannot_pass_the_stack_s_execution_or_function_roles(runner: str) -> None:
+    """RunTask's overrides take any execution role the caller may pass: farflow's own are denied by ARN;
+    the functions' roles (named <stack name>-<logical id>-<random>) are denied to every other service."""
+    for role in (*own_roles(), Role.AIRFLOW_TASK):
+        execution = role_arn(execution_role_name(NAMES, role.value))
+        assert not allowed(runner, "iam:PassRole", execution, **PASSED), role
+    function_role = role_arn(f"{NAMES.prefix}-SecretsFunctionRole1A2B3C-xYz789")
+    for service in ("lambda.amazonaws.com", "states.amazonaws.com", "ec2.amazonaws.com"):
+        assert not allowed(runner, "iam:PassRole", function_role, **{"iam:PassedToService": service})
+    assert allowed(
+        runner, "iam:PassRole", role_arn("data-job"), **{"iam:PassedToService": "glue.amazonaws.com"}
+    )
