@@ -30,6 +30,7 @@ from farflow.deploy.config_keys import (
 )
 from farflow.deploy.config_permissions import check_permissions, folder_problems
 from farflow.deploy.config_rules import at, normalized, problems, show
+from farflow.deploy.outputs import output_collisions
 from farflow.spec.airflow_option_check import check_options
 from farflow.spec.names import Names
 from farflow.spec.policy_size import budget_problems
@@ -87,7 +88,7 @@ def parse(text: str, source: str = FILE_NAME, folders: Sequence[str] | None = No
     config = _merge("", DeployConfig(), data, found, replaced)
     found += [problem for problem in problems(config) if not _about(problem, replaced)]
     if folders is not None:
-        found += folder_problems(config.permissions, folders)
+        found += folder_problems(config.permissions, folders) + output_collisions(folders)
     found += budget_problems(
         config.permissions,
         Names(config.project.name),

@@ -68,6 +68,11 @@ OPERATORS = frozenset(
     }
 )
 _CONDITION_KEY = re.compile(r"[A-Za-z0-9-]+:[^\s]+")
+# Grants that would hand the project's code the account: every action, or every IAM or STS action (which
+# create, change and assume roles), and AWS's managed policies that do the same. farflow's guard denies the
+# known ways from these to farflow's own roles, but not every way to the account's other roles and users.
+ADMIN_ACTIONS = frozenset({"*", "iam:*", "sts:*"})
+ADMIN_POLICIES = frozenset({"AdministratorAccess", "IAMFullAccess", "PowerUserAccess"})
 
 
 def _show(value: Any) -> str:
@@ -136,7 +141,17 @@ def _grants(table: str, data: Any, found: list[str]) -> RoleGrants:
         )
     else:
         for arn in managed:
-            if _MANAGED.fullmatch(arn):
+            if (
+                _MANAGED.fullmatch(arn)
+                and arn.split(":")[4] == "aws"
+                and arn.split("/")[-1] in ADMIN_POLICIES
+            ):
+                found.append(
+                    f"[{table}] managed_policies: {_show(arn)} gives the project's code the account's "
+                    "administration (roles, users and their policies); attach the services' own policies "
+                    '(like "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess") or write statements.'
+                )
+            elif _MANAGED.fullmatch(arn):
                 policies.append(arn)
             else:
                 found.append(
@@ -190,6 +205,13 @@ def _statement(where: str, data: Any, found: list[str]) -> ProjectStatement | No
     effect = data.get("effect", ALLOW)
     if effect not in (ALLOW, DENY):
         found.append(f'{where} effect = {_show(effect)}: IAM takes "{ALLOW}" (the default) or "{DENY}".')
+    elif effect == ALLOW and not not_actions:
+        found += [
+            f"{where} actions: {_show(action)} would let the project's code administer the account (create, "
+            'change or assume roles); name the actions it calls, like "s3:GetObject" or "s3:Get*".'
+            for action in actions
+            if action.lower() in ADMIN_ACTIONS
+        ]
     conditions = data.get("conditions", {})
     found += _condition_problems(where, conditions)
     if len(found) > before:

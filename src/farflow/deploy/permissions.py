@@ -54,6 +54,8 @@ class PermissionsProps:
     # The migration task's role and farflow's own secrets: named by the guard (spec.iam.guard_policies).
     migration: iam.IRole | None = None
     internal_secret_arns: Sequence[str] = ()
+    # The execution role of each of farflow's own task definitions: named by the guard too.
+    execution_roles: Mapping[Role, iam.IRole] = field(default_factory=dict)
 
 
 def _own_roles(props: PermissionsProps) -> dict[Role, str]:
@@ -153,5 +155,7 @@ def targets(props: PermissionsProps) -> StackTargets:
         secret_arns=secret_arns(account, props.names) if props.secrets_backend else (),
         project=props.project,
         own_roles=_own_roles(props),
+        own_execution_roles={role: given.role_arn for role, given in props.execution_roles.items()},
+        stack_name=Stack.of(props.cluster).stack_name,
         internal_secret_arns=props.internal_secret_arns,
     )

@@ -66,6 +66,7 @@ from farflow.spec import (
     metrics,
     project_task_shapes,
 )
+from farflow.spec.iam import Role, role_of
 from farflow.spec.secrets_backend import SECRETS_MANAGER
 from farflow.spec.ui_user import ADMIN_USER
 
@@ -263,6 +264,19 @@ class FarflowStack(Stack):
                 project=config.permissions,
                 migration=migration.task_definition.task_role,
                 internal_secret_arns=[secrets.by_secret[secret].secret_arn for secret in Secret],
+                execution_roles={
+                    **{
+                        role_of(component): service.task_definition.obtain_execution_role()
+                        for component, service in services.items()
+                    },
+                    Role.AIRFLOW_TASK: airflow_tasks.task_definition.obtain_execution_role(),
+                    **(
+                        {Role.WORKER: workers.workers.task_definition.obtain_execution_role()}
+                        if workers
+                        else {}
+                    ),
+                    Role.MIGRATION: migration.task_definition.obtain_execution_role(),
+                },
             ),
         )
         # CloudFormation starts a service only after the policies its tasks need exist; the scheduler's

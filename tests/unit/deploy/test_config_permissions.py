@@ -297,7 +297,7 @@ def test_the_sample_project_s_roles_fit_the_budget_with_room() -> None:
         "permissions.tasks.multi_task",
         "permissions.tasks.number_task",
     }
-    assert all(0 < size.own < ROLE_POLICY_BUDGET * 0.6 and size.project == 0 for size in sizes)
+    assert all(0 < size.own < ROLE_POLICY_BUDGET * 0.8 and size.project == 0 for size in sizes)
 
 
 GRANT = RoleGrants(statements=(ProjectStatement(("s3:GetObject",), ("arn:aws:s3:::d/*",)),))
@@ -333,9 +333,52 @@ def test_managed_policies_are_named_once_for_the_local_stack() -> None:
 
 def test_too_many_task_folders_are_named_as_the_cause_when_farflow_s_own_policies_fill_the_budget() -> None:
     [line, *_] = budget_problems(
-        ProjectPermissions(), Names(), worker=True, folders=[f"f{i}" for i in range(12)]
+        ProjectPermissions(), Names(), worker=True, folders=[f"f{i}" for i in range(20)]
     )
-    assert "farflow.toml's 0" in line and "12 tasks/ folders" in line and "use fewer folders" in line
+    assert "farflow.toml's 0" in line and "20 tasks/ folders" in line and "use fewer folders" in line
     assert not budget_problems(
-        ProjectPermissions(), Names(), worker=True, folders=[f"f{i}" for i in range(8)]
+        ProjectPermissions(), Names(), worker=True, folders=[f"f{i}" for i in range(MOST_FOLDERS)]
     )
+
+
+# docs/deploy.md's figure: farflow's own policies on the Airflow task role, every role named by a
+# distinct 64-character name, fit this many tasks/<name> folders and no more.
+MOST_FOLDERS = 10
+
+
+def test_each_role_is_counted_as_its_own_longest_arn() -> None:
+    """Every role of the stack has its own ARN: the guard names each, so the bound counts each."""
+    folders = [f"f{i}" for i in range(MOST_FOLDERS + 1)]
+    [line, *_] = budget_problems(ProjectPermissions(), Names(), worker=True, folders=folders)
+    assert line.startswith(("[permissions.airflow_task]", "[permissions.worker]"))
+    assert f"{MOST_FOLDERS + 1} tasks/ folders" in line
+    sizes = role_sizes(ProjectPermissions(), Names(), worker=True, folders=folders[:2])
+    fewer = role_sizes(ProjectPermissions(), Names(), worker=True, folders=folders[:1])
+    assert 250 < sizes[0].own - fewer[0].own < 350  # docs/deploy.md: about 300 characters a folder
+
+
+@pytest.mark.parametrize(("first", "second"), [("a-b", "a_b"), ("number_task", "numberTask")])
+def test_folders_that_would_share_a_role_output_are_refused_naming_both(first: str, second: str) -> None:
+    line = one_line("", folders=(first, second))
+    assert f"tasks/{first} and tasks/{second}" in line and "rename one of the folders" in line
+
+
+@pytest.mark.parametrize("action", ["*", "iam:*", "sts:*", "IAM:*"])
+def test_an_allow_of_every_action_or_every_iam_or_sts_action_is_refused(action: str) -> None:
+    line = one_line(statement(f'["{action}"]'))
+    assert f'actions: "{action}" would let the project\'s code administer the account' in line
+    assert '"s3:Get*"' in line
+
+
+def test_a_deny_of_every_iam_action_is_kept() -> None:
+    text = '[permissions.airflow_task]\nstatements = [{ effect = "Deny", actions = ["iam:*"], resources = ["*"] }]\n'
+    assert parse(text, folders=("number_task",)).permissions.airflow_task.statements
+
+
+@pytest.mark.parametrize("partition", ["aws", "aws-us-gov"])
+@pytest.mark.parametrize("policy", ["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"])
+def test_aws_s_administration_policies_are_refused(partition: str, policy: str) -> None:
+    arn = f"arn:{partition}:iam::aws:policy/{policy}"
+    line = one_line(f'[permissions.worker]\nmanaged_policies = ["{arn}"]\n')
+    assert f'[permissions.worker] managed_policies: "{arn}" gives the project\'s code' in line
+    assert "AmazonS3ReadOnlyAccess" in line

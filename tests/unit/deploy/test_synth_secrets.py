@@ -83,8 +83,8 @@ def test_only_the_fernet_writer_may_write_a_secret(stack: Synthesized) -> None:
         statement
         for policy in stack.of_type("AWS::IAM::Policy").values()
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-        if "secretsmanager:PutSecretValue" in json.dumps(statement["Action"])
-        and statement["Effect"] == "Allow"
+        if statement["Effect"] == "Allow"
+        and "secretsmanager:PutSecretValue" in json.dumps(statement["Action"])
     ]
     assert len(writers) == 1
     [writer] = writers
