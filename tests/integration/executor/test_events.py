@@ -17,6 +17,7 @@ from farflow.executor.health import HealthCheckError
 from farflow.local.endpoint import FaultSettings, LocalEcsEndpoint
 from farflow.local.endpoint.calls import FARFLOW_CLIENT
 from tests.integration.executor.conftest import CLUSTER, Driver, Seeded
+from tests.support.polling import wait_until
 from tests.support.workloads import make_workload
 from tests.unit.executor.fakes import record_metrics
 
@@ -43,8 +44,14 @@ def test_with_events_tasks_end_on_their_events_alone(
     assert driver.wait_final(ok) == "success"
     assert driver.wait_final(failing) == "failed"
     assert any("exit code 3" in extra for _, extra in driver.task_events(failing))
-    calls = executor_calls(endpoint)
-    assert calls.get("ReceiveMessage", 0) >= 1 and calls.get("DeleteMessageBatch", 0) >= 1
+
+    # The reader hands a batch's events over, then deletes the batch: the delete may follow the final state.
+    def deleted() -> dict[str, int] | None:
+        calls = executor_calls(endpoint)
+        return calls if calls.get("DeleteMessageBatch", 0) >= 1 else None
+
+    calls = wait_until(deleted, what="the events reader to delete the events it handed over", timeout=30)
+    assert calls.get("ReceiveMessage", 0) >= 1
     assert "DescribeTasks" not in calls  # every change came as an event
     assert driver.executor.tracker.views["changed"] >= 2  # at least the two STOPPED events
 
