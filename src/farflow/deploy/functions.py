@@ -1,15 +1,17 @@
 """The stack's own Lambda functions and custom resource providers, with roles that hold only what they need.
 
 No AWSLambdaBasicExecutionRole: every role here may write to one log group, plus what its caller grants.
-The code is `handlers/` (standard library and boto3 only), staged as one asset.
+The code is `handlers/` (standard library and boto3 only) plus the one spec module they share with the
+executor (`farflow.spec.run_task_errors`), staged together as one asset.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stage
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -18,8 +20,12 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
 from farflow.deploy.nag import acknowledge, acknowledge_checkov, finding_text
+from farflow.spec import run_task_errors
 
 HANDLERS = Path(__file__).parent / "handlers"
+# Modules outside handlers/ that the handlers import as top-level modules in the Lambda.
+SHARED_MODULES = (Path(run_task_errors.__file__),)
+STAGED_FOLDER = "farflow-lambda-handlers"
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 
 
@@ -28,6 +34,19 @@ def lambda_role(scope: Construct, construct_id: str, log_group: logs.ILogGroup) 
     role = iam.Role(scope, construct_id, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     log_group.grant_write(role)
     return role
+
+
+def staged_handlers(outdir: str | Path) -> Path:
+    """The Lambda code as one folder under the cloud assembly: handlers/ and the shared modules.
+
+    Rewritten on every synth, so its content (and the asset's hash) follows the source files alone.
+    """
+    folder = Path(outdir) / STAGED_FOLDER
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for source in (*sorted(HANDLERS.glob("*.py")), *SHARED_MODULES):
+        shutil.copyfile(source, folder / source.name)
+    return folder
 
 
 def handler_function(
@@ -39,7 +58,7 @@ def handler_function(
         construct_id,
         runtime=RUNTIME,
         handler=handler,
-        code=lambda_.Code.from_asset(str(HANDLERS), exclude=["__pycache__", "*.pyc"]),
+        code=lambda_.Code.from_asset(str(_handlers_folder(scope))),
         role=lambda_role(scope, f"{construct_id}Role", log_group),
         log_group=log_group,
         timeout=timeout,
@@ -47,6 +66,14 @@ def handler_function(
     )
     _acknowledge_function(function)
     return function
+
+
+def _handlers_folder(scope: Construct) -> Path:
+    """The app's staged handlers (staged again for each function: a few small files, same content)."""
+    stage = Stage.of(scope)
+    if stage is None:
+        raise ValueError("a handler function must be inside a CDK App")
+    return staged_handlers(stage.outdir)
 
 
 # checkov's Lambda checks, true of every function here: custom resource handlers, run during a deploy.

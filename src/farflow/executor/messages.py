@@ -41,7 +41,7 @@ class LaunchRetried:
     key: Hashable
     verdict: LaunchVerdict
     reason: str
-    throttled: bool  # AWS said to slow down (one of outcomes.THROTTLE_CODES): the launcher halved its rate
+    throttled: bool  # AWS said to slow down (one of spec.run_task_errors.THROTTLE_CODES): the launcher halved its rate
 
 
 @dataclass(frozen=True)

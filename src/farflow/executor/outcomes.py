@@ -28,6 +28,7 @@ from botocore.exceptions import (
     UnknownCredentialError,
 )
 
+from farflow.spec.run_task_errors import CAPACITY_PHRASES, RETRY_CODES, THROTTLE_CODES
 from farflow.workload.exits import MEANINGS as ENTRY_POINT_EXITS
 
 
@@ -46,26 +47,6 @@ class LaunchVerdict(enum.Enum):
 
 # --- RunTask raised -----------------------------------------------------------------------------
 
-THROTTLE_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "RequestThrottled",
-    }
-)
-RETRY_CODES = THROTTLE_CODES | frozenset(
-    {
-        "ServerException",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "InternalFailure",
-        "InternalError",
-        "RequestTimeout",
-        "RequestTimeoutException",
-    }
-)
 CREDENTIAL_CODES = frozenset(
     {
         "ExpiredTokenException",
@@ -91,22 +72,6 @@ PERMANENT_CODES = frozenset(
         "ConflictException",
     }
 )
-CAPACITY_PHRASES = (
-    "capacity is unavailable",
-    "capacity unavailable",
-    "insufficient capacity",
-    "insufficient spot capacity",
-    "spot capacity is not available",
-    "not enough capacity",
-    "reached the limit on the number of tasks",
-    "reached the limit on the number of vcpus",
-)
-"""Wording (lower case) that means "no room now" in RunTask failures and error messages.
-
-Phrases, not words: "FARGATE_SPOT capacity provider is not associated with the cluster" and
-"the cluster has no capacity providers" are configuration errors, not a shortage.
-"""
-
 _CREDENTIAL_ERRORS = (
     NoCredentialsError,
     PartialCredentialsError,

@@ -32,10 +32,6 @@ class Component:
     health_command: tuple[str, ...] | None = None
 
     @property
-    def setting_names(self) -> frozenset[str]:
-        return frozenset(setting.name for setting in self.settings)
-
-    @property
     def slots(self) -> frozenset[Slot]:
         return frozenset(slot for setting in self.settings for slot in setting.slots)
 

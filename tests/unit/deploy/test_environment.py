@@ -24,6 +24,7 @@ from farflow.spec import (
     Secret,
     Slot,
 )
+from tests.support.spec_settings import setting_names
 
 VALUES = PlatformValues(
     region="eu-west-1",
@@ -65,10 +66,10 @@ def test_the_scheduler_can_be_pinned_to_one_revision() -> None:
 @pytest.mark.parametrize("component", ALL, ids=lambda c: c.name)
 def test_extras_never_redefine_the_spec_or_carry_a_secret(component: Component) -> None:
     extras = ENVIRONMENT.aws_only_settings(component)
-    assert not set(extras) & component.setting_names
+    assert not set(extras) & setting_names(component)
     assert not set(extras) & {secret.env_var for secret in Secret}
     environment = ENVIRONMENT.for_component(component)
-    assert set(environment) == component.setting_names | set(extras)
+    assert set(environment) == setting_names(component) | set(extras)
 
 
 def test_database_command_only_where_the_database_is() -> None:

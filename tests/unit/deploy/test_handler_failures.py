@@ -6,13 +6,17 @@ each answer is one ECS could give.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
+from farflow.deploy.functions import HANDLERS, staged_handlers
 from farflow.deploy.handlers import cluster_tasks, migration
 from farflow.executor import outcomes
 from tests.unit.deploy.test_handlers import PROPERTIES, REQUEST_ID, TASK_ARN
@@ -58,9 +62,31 @@ class LambdaTime:
         self.seconds -= seconds
 
 
-def test_the_retry_lists_are_the_executors() -> None:
-    assert migration.RETRY_CODES == outcomes.RETRY_CODES
-    assert migration.CAPACITY_PHRASES == outcomes.CAPACITY_PHRASES
+def test_the_migration_reads_the_executors_retry_lists() -> None:
+    assert migration.RETRY_CODES is outcomes.RETRY_CODES
+    assert migration.CAPACITY_PHRASES is outcomes.CAPACITY_PHRASES
+
+
+def test_the_staged_lambda_code_imports_without_farflow(tmp_path: Path) -> None:
+    """In the Lambda only the staged folder is on the path: the handlers import the shared module there."""
+    folder = staged_handlers(tmp_path)
+    assert sorted(path.name for path in folder.iterdir()) == sorted(
+        [*(path.name for path in HANDLERS.glob("*.py")), "run_task_errors.py"]
+    )
+    probe = (
+        f"import sys; sys.path.insert(0, {str(folder)!r})\n"
+        "import migration, run_task_errors\n"
+        "assert 'farflow' not in sys.modules, sorted(sys.modules)\n"
+        "assert migration.CAPACITY_PHRASES is run_task_errors.CAPACITY_PHRASES\n"
+        "print(len(migration.RETRY_CODES))"
+    )
+    # -I: neither the working directory nor PYTHONPATH is on the path; -S: nor site-packages, where
+    # farflow is installed (the handlers import boto3 only inside their functions).
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", probe], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == len(outcomes.RETRY_CODES)
 
 
 def test_throttling_and_no_capacity_are_retried_with_one_client_token(ecs: tuple[Any, Stubber]) -> None:

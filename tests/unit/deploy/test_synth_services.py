@@ -31,6 +31,7 @@ from farflow.spec import (
 )
 from farflow.worker.drain import STOP_TIMEOUT_SECONDS
 from tests.support.deploy import Synthesized
+from tests.support.spec_settings import setting_names
 
 RENDERED = (*SERVICES, AIRFLOW_TASK, MIGRATION)
 NAMES = Names()
@@ -70,7 +71,7 @@ def test_no_secret_is_a_plain_variable(stack: Synthesized, component: Component)
 @pytest.mark.parametrize("component", RENDERED, ids=lambda c: c.name)
 def test_environment_is_the_spec_rendered_plus_aws_extras(stack: Synthesized, component: Component) -> None:
     environment = _environment(stack.containers()[_container_name(component)])
-    assert component.setting_names <= set(environment)
+    assert setting_names(component) <= set(environment)
     assert environment["AIRFLOW__CORE__DAGS_FOLDER"] == IMAGE_DAGS_FOLDER
     assert environment["AIRFLOW__CORE__AUTH_MANAGER"] == FAB_AUTH_MANAGER
     assert (

@@ -13,7 +13,7 @@ import pytest
 
 from farflow.executor import EcsFargateExecutor
 from farflow.executor.messages import PhaseChanged
-from farflow.executor.outcomes import THROTTLE_CODES
+from farflow.spec.run_task_errors import THROTTLE_CODES
 from tests.support.workloads import FAKE_TOKEN, make_workload
 from tests.unit.executor.fakes import (
     ACCOUNT_TASK_ARN,

@@ -20,9 +20,10 @@ from botocore.exceptions import EndpointConnectionError, NoCredentialsError
 from farflow.executor import launcher as launcher_module
 from farflow.executor.launcher import CAPACITY_BACKOFF, TRANSIENT_BACKOFF, Launcher, LaunchJob, Prepared
 from farflow.executor.messages import Launched, LaunchFailed, LaunchRetried, Message, Rejected
-from farflow.executor.outcomes import THROTTLE_CODES, LaunchVerdict
+from farflow.executor.outcomes import LaunchVerdict
 from farflow.executor.request import InvalidTaskRequest
 from farflow.executor.workload_writer import WorkloadWriter
+from farflow.spec.run_task_errors import THROTTLE_CODES
 from farflow.workload.reference import parse_store_url
 from tests.unit.executor.fakes import FakeClock, FakeEcs, FakeS3, aws_error, until
 

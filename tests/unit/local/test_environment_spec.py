@@ -15,6 +15,7 @@ from farflow.local.slots import UNFILLED, local_slots
 from farflow.spec import Component, Secret
 from tests.support.layouts import SECRETS, SEEDED
 from tests.support.layouts import example_layout as layout
+from tests.support.spec_settings import setting_names
 
 LOCAL = (*spec.COMPONENTS, spec.MIGRATION, spec.AIRFLOW_TASK)
 EVERY = (*spec.SERVICES, spec.AIRFLOW_TASK, spec.MIGRATION)
@@ -32,7 +33,7 @@ def test_a_process_gets_its_spec_and_only_local_only_keys_besides(
     component: Component, tmp_path: Path
 ) -> None:
     env = local_environment(component, tmp_path)
-    spec_keys = component.setting_names | {secret.env_var for secret in component.secrets}
+    spec_keys = setting_names(component) | {secret.env_var for secret in component.secrets}
     assert spec_keys <= set(env)
     assert set(env) - spec_keys <= LOCAL_ONLY
 
@@ -100,7 +101,7 @@ def test_local_only_names_exactly_the_extras(tmp_path: Path) -> None:
 
 
 def test_no_local_only_key_hides_a_spec_setting_or_secret() -> None:
-    spec_keys = {key for component in EVERY for key in component.setting_names}
+    spec_keys = {key for component in EVERY for key in setting_names(component)}
     assert not LOCAL_ONLY & (spec_keys | {secret.env_var for secret in Secret})
 
 

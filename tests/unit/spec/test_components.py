@@ -18,6 +18,7 @@ from farflow.spec import (
     render_environment,
     worker_alias,
 )
+from tests.support.spec_settings import setting_names
 
 ALL = (*SERVICES, AIRFLOW_TASK, MIGRATION)
 
@@ -35,7 +36,7 @@ def test_jwt_secret_only_where_tokens_are_signed_or_checked():
 
 def test_every_process_that_writes_links_knows_the_ui_url():
     """FAB's login, task log links and alert e-mails are built from `[api] base_url`, wherever they are."""
-    holders = {component.name for component in ALL if "AIRFLOW__API__BASE_URL" in component.setting_names}
+    holders = {component.name for component in ALL if "AIRFLOW__API__BASE_URL" in setting_names(component)}
     assert holders == {component.name for component in ALL} - {MIGRATION.name}
 
 
@@ -47,14 +48,14 @@ def test_admin_password_only_for_the_migration():
 @pytest.mark.parametrize("component", ALL, ids=lambda c: c.name)
 def test_no_secret_is_a_plain_setting(component):
     secret_names = {secret.env_var for secret in Secret}
-    assert not component.setting_names & secret_names
+    assert not setting_names(component) & secret_names
 
 
 @pytest.mark.parametrize("component", ALL, ids=lambda c: c.name)
 def test_every_slot_renders(component):
     slots = {slot: f"<{slot.name}>" for slot in Slot}
     environment = render_environment(component, slots)
-    assert set(environment) == component.setting_names
+    assert set(environment) == setting_names(component)
     assert all("<" not in value or value.count("<") == value.count(">") for value in environment.values())
 
 

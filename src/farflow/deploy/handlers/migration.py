@@ -21,34 +21,13 @@ from typing import Any
 
 PHYSICAL_ID = "farflow-migration"
 STARTED_BY = "farflow-migration"
-# What RunTask errors and failures mean, as farflow's executor reads them (farflow.executor.outcomes;
-# a test keeps the two equal): try again, or wait for capacity, rather than fail the deploy.
-RETRY_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "RequestThrottled",
-        "ServerException",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "InternalFailure",
-        "InternalError",
-        "RequestTimeout",
-        "RequestTimeoutException",
-    }
-)
-CAPACITY_PHRASES = (
-    "capacity is unavailable",
-    "capacity unavailable",
-    "insufficient capacity",
-    "insufficient spot capacity",
-    "spot capacity is not available",
-    "not enough capacity",
-    "reached the limit on the number of tasks",
-    "reached the limit on the number of vcpus",
-)
+# What RunTask errors and failures mean, as farflow's executor reads them: try again, or wait for
+# capacity, rather than fail the deploy. One module holds them; the deploy stages it beside this one.
+try:
+    from farflow.spec.run_task_errors import CAPACITY_PHRASES, RETRY_CODES
+except ModuleNotFoundError:  # in the Lambda, where farflow is not installed
+    from run_task_errors import CAPACITY_PHRASES, RETRY_CODES  # type: ignore[import-not-found,no-redef]
+
 # Stop retrying RunTask this long before the Lambda's own timeout, to report why.
 LAMBDA_MARGIN_SECONDS = 20.0
 MAX_BACKOFF_SECONDS = 20.0
