@@ -192,6 +192,18 @@ def end_local_up(up: subprocess.Popen[bytes], seen: list[psutil.Process]) -> Non
         up.wait(timeout=10)
 
 
+def task_runner(root: psutil.Process) -> psutil.Process | None:
+    """The Airflow task runner of a running ECS task under `root` (it titles itself `airflow worker --
+    <ti id>`; the LocalExecutor's own workers say so in their title)."""
+    for process in root.children(recursive=True):
+        try:
+            if process.name().startswith("airflow worker -- ") and "LocalExecutor" not in process.name():
+                return process
+        except psutil.NoSuchProcess:
+            continue
+    return None
+
+
 def wait_until_up(up: subprocess.Popen[bytes], output: Path, timeout: float = 300) -> None:
     """Wait until `farflow local up` (writing to `output`) says it is up; fail at once if it exits."""
 

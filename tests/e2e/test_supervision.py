@@ -1,7 +1,8 @@
 """`farflow local up` as a user runs it, supervising its components: the scheduler and the dag-processor
 killed with SIGKILL are started again while runs go on, and the runs still succeed. Around it, the other
-local commands against the running stack: status, a second `up` refused, `run`, `airflow`. SIGTERM then
-leaves no process behind, the embedded PostgreSQL included."""
+local commands against the running stack: status, a second `up` refused, `run`, `airflow`. SIGTERM, sent
+while a task runs in its ECS task, then leaves no process behind, the task's and the embedded PostgreSQL's
+included, and nothing written outside the project."""
 
 from __future__ import annotations
 
@@ -22,7 +23,15 @@ from farflow.local.component_processes import wait_for
 from farflow.local.demo import wait_for_dag
 from farflow.local.ports import free_port
 from farflow.spec.ui_user import ADMIN_USER
-from tests.e2e.conftest import alive, assert_none_left, e2e_project, end_local_up, patient, wait_until_up
+from tests.e2e.conftest import (
+    alive,
+    assert_none_left,
+    e2e_project,
+    end_local_up,
+    patient,
+    task_runner,
+    wait_until_up,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -46,7 +55,9 @@ def test_components_killed_under_running_dags_come_back_and_the_runs_succeed(tmp
     shutil.copy(SLOW_FILE, project / "dags" / SLOW_FILE.name)
     port = free_port()
     output = tmp_path / "local-up.out"
-    env = {**os.environ, "FARFLOW_HOME": str(tmp_path / "farflow-home"), "COLUMNS": "200"}
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "FARFLOW_HOME": str(tmp_path / "farflow-home"), "COLUMNS": "200"}
     with output.open("wb") as sink:
         up = subprocess.Popen(
             [*FARFLOW, "local", "up", "--project", str(project), "--port", str(port)],
@@ -139,14 +150,23 @@ def test_components_killed_under_running_dags_come_back_and_the_runs_succeed(tmp
         assert status.returncode == 0, status.stdout
         assert "code -9" in status.stdout
 
+        # A task running inside an ECS task process when SIGTERM comes: stopping must reach that far down.
+        wait_for_dag(api, "farflow_e2e_sleep", None)
+        api.unpause("farflow_e2e_sleep")
+        api.trigger("farflow_e2e_sleep")
+        wait_for(lambda: task_runner(psutil.Process(up.pid)), timeout=180, what="a running ECS task")
         seen = [*process_tree.tree(up.pid), database, *database.children(recursive=True)]
         session_ids = process_tree.sessions(seen)
+        assert len(session_ids) >= 5  # four components and at least one ECS task
         up.send_signal(signal.SIGTERM)
         assert up.wait(timeout=180) == 0, output.read_text()
         assert "Stopped." in output.read_text()
         assert_none_left(seen, session_ids)
         assert not (project / ".farflow" / "stack.json").exists()
         assert farflow("local", "status", "--project", str(project), env=env).returncode == 1
+        # Nothing written outside the project (no ~/airflow, no ~/.farflow: the project was given).
+        assert list(home.iterdir()) == []
+        assert not (tmp_path / "farflow-home").exists()
         # Neither password reached a log: the components', the migration's, PostgreSQL's own.
         logs = [*(project / ".farflow" / "logs").glob("*.log"), project / ".farflow" / "postgres" / "log"]
         text = "".join(path.read_text(errors="replace") for path in logs if path.exists())

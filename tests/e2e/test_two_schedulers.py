@@ -1,6 +1,6 @@
 """Two schedulers at once (Airflow's HA mode), both with farflow's executor, on a PostgreSQL server of the
 module's own (the embedded one, over its socket, stopped and deleted after): the stack's scheduler and a
-second one started with the same environment, as `farflow local airflow scheduler` would. Four short DAGs
+second one started with the same environment, as `farflow local airflow scheduler` would. Two short DAGs
 of FARFLOW_E2E_TASKS tasks each (default 12; 52 for the long run), then a gated DAG of 20: no task launched
 twice, neither scheduler fails or takes the other's live tasks; then one is SIGKILLed and the other adopts
 its running tasks (same ECS task, same try).

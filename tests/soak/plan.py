@@ -11,7 +11,7 @@ from typing import Any
 from tests.soak.dags.soak_dags import FAILING_INDEX, PLAIN_TASKS
 
 SIZE_VARIABLE = "FARFLOW_SOAK_TASKS"
-DEFAULT_SIZE = 300
+DEFAULT_SIZE = 200
 MINIMUM_SIZE = 20
 MAPPED_RUN = 60  # task instances per run of the mapped DAG: numbers plus 59 mapped ones
 FAILING_TASKS = {"raises": "failed", "exits": "failed", "fine": "success"}
@@ -25,7 +25,7 @@ class Run:
 
 
 def soak_size(environ: dict[str, str] | None = None) -> int:
-    """FARFLOW_SOAK_TASKS (default 300): how many task instances the soak runs."""
+    """FARFLOW_SOAK_TASKS (default 200): how many task instances the soak runs."""
     raw = (os.environ if environ is None else environ).get(SIZE_VARIABLE, "").strip()
     size = int(raw) if raw else DEFAULT_SIZE
     if size < MINIMUM_SIZE:

@@ -28,7 +28,7 @@ def test_each_task_asks_for_its_own_end() -> None:
 
 
 def test_size_comes_from_the_variable() -> None:
-    assert soak_size({}) == 300
+    assert soak_size({}) == 200
     assert soak_size({"FARFLOW_SOAK_TASKS": "2000"}) == 2000
     with pytest.raises(ValueError, match="FARFLOW_SOAK_TASKS"):
         soak_size({"FARFLOW_SOAK_TASKS": "5"})

@@ -7,7 +7,9 @@ executor (`farflow.spec.run_task_errors`), staged together as one asset.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -39,13 +41,28 @@ def lambda_role(scope: Construct, construct_id: str, log_group: logs.ILogGroup) 
 def staged_handlers(outdir: str | Path) -> Path:
     """The Lambda code as one folder under the cloud assembly: handlers/ and the shared modules.
 
-    Rewritten on every synth, so its content (and the asset's hash) follows the source files alone.
+    Named by its content and never rewritten in place, so two synths into one cloud assembly at once
+    cannot leave CDK a half-written folder to hash and copy. Files are 0644 whatever the umask: Lambda
+    must read them, and CDK's asset hash, which ignores modes, would not change if they were unreadable.
     """
-    folder = Path(outdir) / STAGED_FOLDER
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    for source in (*sorted(HANDLERS.glob("*.py")), *SHARED_MODULES):
-        shutil.copyfile(source, folder / source.name)
+    sources = (*sorted(path for path in HANDLERS.glob("*.py") if path.name != "__init__.py"), *SHARED_MODULES)
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    folder = Path(outdir) / f"{STAGED_FOLDER}-{digest.hexdigest()[:16]}"
+    if folder.is_dir():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{STAGED_FOLDER}-", dir=folder.parent))
+    for source in sources:
+        target = scratch / source.name
+        shutil.copyfile(source, target)
+        target.chmod(0o644)
+    scratch.chmod(0o755)
+    try:
+        scratch.rename(folder)
+    except OSError:  # another synth staged the same content first
+        shutil.rmtree(scratch, ignore_errors=True)
     return folder
 
 
@@ -69,7 +86,7 @@ def handler_function(
 
 
 def _handlers_folder(scope: Construct) -> Path:
-    """The app's staged handlers (staged again for each function: a few small files, same content)."""
+    """The app's staged handlers (the same folder for every function of one source)."""
     stage = Stage.of(scope)
     if stage is None:
         raise ValueError("a handler function must be inside a CDK App")

@@ -39,7 +39,7 @@ def size(environ: dict[str, str] | None = None) -> int:
 
 SIZE = size()
 GATED = {"farflow_gated_crash": SIZE, "farflow_gated_inflight": 24, "farflow_gated_ha": 20}
-SHORT = {f"farflow_short_{number}": SIZE for number in range(4)}
+SHORT = {f"farflow_short_{number}": SIZE for number in range(2)}
 
 
 def fails(index: int) -> bool:

@@ -6,6 +6,7 @@ each answer is one ECS could give.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -69,10 +70,15 @@ def test_the_migration_reads_the_executors_retry_lists() -> None:
 
 def test_the_staged_lambda_code_imports_without_farflow(tmp_path: Path) -> None:
     """In the Lambda only the staged folder is on the path: the handlers import the shared module there."""
-    folder = staged_handlers(tmp_path)
-    assert sorted(path.name for path in folder.iterdir()) == sorted(
-        [*(path.name for path in HANDLERS.glob("*.py")), "run_task_errors.py"]
-    )
+    previous = os.umask(0o077)  # a private umask must not make the code unreadable to Lambda
+    try:
+        folder = staged_handlers(tmp_path)
+    finally:
+        os.umask(previous)
+    handlers = [path.name for path in HANDLERS.glob("*.py") if path.name != "__init__.py"]
+    assert sorted(path.name for path in folder.iterdir()) == sorted([*handlers, "run_task_errors.py"])
+    assert {oct(path.stat().st_mode & 0o777) for path in folder.iterdir()} == {oct(0o644)}
+    assert staged_handlers(tmp_path) == folder  # staged once per content, never rewritten in place
     probe = (
         f"import sys; sys.path.insert(0, {str(folder)!r})\n"
         "import migration, run_task_errors\n"

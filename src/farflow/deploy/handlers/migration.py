@@ -25,7 +25,9 @@ STARTED_BY = "farflow-migration"
 # capacity, rather than fail the deploy. One module holds them; the deploy stages it beside this one.
 try:
     from farflow.spec.run_task_errors import CAPACITY_PHRASES, RETRY_CODES
-except ModuleNotFoundError:  # in the Lambda, where farflow is not installed
+except ModuleNotFoundError as missing:  # in the Lambda, where farflow is not installed
+    if missing.name != "farflow":
+        raise  # farflow is there but broken: its own error says why
     from run_task_errors import CAPACITY_PHRASES, RETRY_CODES  # type: ignore[import-not-found,no-redef]
 
 # Stop retrying RunTask this long before the Lambda's own timeout, to report why.
