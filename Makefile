@@ -1,7 +1,7 @@
 # Two commands do all the set-up: `make demo` runs the sample DAG on the local stack, `make test` runs the checks.
 # Each creates .venv (with uv, from PyPI) and installs the locked dependencies on first use.
-#   make test      lint, types, and every test that needs no full Airflow stack (about 4 minutes on 2 cores)
-#   make test-all  lint, types, and every test, the e2e tier last (about 20 minutes on 2 cores); CI runs it
+#   make test      lint, types, and every test that needs no full Airflow stack (about 4.5 minutes on 2 cores)
+#   make test-all  lint, types, and every test, the e2e tier last (about 17 minutes on 2 cores); CI runs it
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin

@@ -43,8 +43,9 @@ from tests.e2e.ledger import (
 )
 from tests.support.postgres import postgres_server
 
-# Measured 177 s (stack start 55 s, the test 110 s, stop 12 s) for 68 task instances at the default size
-# on two cores at load average 20; the limit is about 1.7 times that and grows with the long run's tasks.
+# Measured 76 s (stack start 14 s, the test 59 s, stop 3 s) for the default size's 44 task instances on two
+# idle cores, and 2.3 times as long at load average 20: the limit (232 s) is about 1.3 times the loaded
+# figure, and grows with the long run's tasks.
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.timeout(100 + 3 * (sum(SHORT.values()) + GATED["farflow_gated_ha"])),
