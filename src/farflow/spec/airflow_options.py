@@ -52,6 +52,7 @@ OWNED: Mapping[str, str] = {
     "database.sql_alchemy_conn": "[database] (the RDS secret)",
     "database.sql_alchemy_conn_async": "[database] (the RDS secret)",
     "database.sql_alchemy_connect_args_async": "[database] (TLS to RDS)",
+    "database.sql_alchemy_max_overflow": "farflow (the api-server's pool outnumbers its threads: apache/airflow#66493)",
     "logging.remote_logging": "[logs] (task logs in CloudWatch)",
     "logging.remote_base_log_folder": "[logs] (task logs in CloudWatch)",
     "ecs_fargate.region": "[project] region",

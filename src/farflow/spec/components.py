@@ -88,6 +88,21 @@ EXECUTOR_SETTINGS: tuple[Setting, ...] = (
     Setting("AIRFLOW__ECS_FARGATE__EVENTS_QUEUE_URL", Slot.EVENTS_QUEUE_URL),
 )
 
+# The api-server's database connections. Airflow 3 checks each request's token against its revoked-token
+# table with a synchronous query on the server's event loop (apache/airflow#66493). With Airflow's
+# default pool (5 kept, 10 more on demand) a fan-out of tasks takes every connection: requests hold
+# theirs while they wait for a worker thread, the token check waits for a connection with the event loop
+# stopped, and the whole server, every task's heartbeat included, stands still until the pool's 30 s
+# timeout fails that request. The pool must outnumber the connections requests can hold at once: one
+# per worker thread (anyio's 40), the event loop's, and those between their endpoint and their session's
+# close (up to about 45 in flight were seen at a stall). Connections past the 5 kept are closed when
+# given back, so an idle api-server holds 5, a busy one at most API_SERVER_CONNECTIONS.
+AIRFLOW_POOL_SIZE = 5  # Airflow's [database] sql_alchemy_pool_size, left at its default
+API_SERVER_CONNECTIONS = 60
+API_SERVER_POOL: tuple[Setting, ...] = (
+    Setting("AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW", str(API_SERVER_CONNECTIONS - AIRFLOW_POOL_SIZE)),
+)
+
 _DATABASE = frozenset({Secret.FERNET_KEY, Secret.DATABASE_URL})
 _LOGS = frozenset({Secret.API_SECRET_KEY})
 _TOKENS = frozenset({Secret.JWT_SECRET})
@@ -100,7 +115,7 @@ def _jobs_check(job_type: str) -> tuple[str, ...]:
 API_SERVER = Component(
     name="api-server",
     command=("api-server",),
-    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *BUNDLE_SETTINGS, *LINK_SETTINGS),
+    settings=(*AIRFLOW_BASE, *DAG_SETTINGS, *BUNDLE_SETTINGS, *LINK_SETTINGS, *API_SERVER_POOL),
     secrets=_DATABASE | _LOGS | _TOKENS,
     runs_user_code=False,
     port=8080,

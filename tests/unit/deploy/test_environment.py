@@ -82,6 +82,7 @@ def test_database_command_only_where_the_database_is() -> None:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD": DATABASE_URL_COMMAND,
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC_CMD": f"{DATABASE_URL_COMMAND} --async",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC": "farflow.database_tls.ASYNC_CONNECT_ARGS",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW": "55",  # spec.components.API_SERVER_POOL
     }
     holders_async = {
         c.name for c in ALL if "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC_CMD" in ENVIRONMENT.for_component(c)
