@@ -25,6 +25,7 @@ from farflow.deploy.config import (
     WorkerConfig,
 )
 from farflow.deploy.config_permissions import account_problems, worker_problems
+from farflow.deploy.connection_budget import connection_problems
 from farflow.deploy.subnet_plan import plan_problem
 from farflow.spec.fargate_sizes import fargate_size_problem, nearest_fargate_size
 
@@ -86,11 +87,15 @@ def at(table: str, key: str, value: Any) -> str:
 
 def problems(config: DeployConfig) -> list[str]:
     """Every value AWS would refuse, each as a sentence that names its fix; empty if all is well."""
+    database, airflow = _database(config.database), _airflow(config.airflow)
+    # The connection budget adds up counts and the class: judged only once both are valid on their own.
+    budget = [] if database or airflow else connection_problems(config)
     return [
         *_project(config.project),
         *_network(config.network),
-        *_database(config.database),
-        *_airflow(config.airflow),
+        *database,
+        *budget,
+        *airflow,
         *_logs(config.logs.retention_days),
         *_worker(config.worker),
         *_load_balancer(config.load_balancer, config.project.region),

@@ -88,19 +88,22 @@ EXECUTOR_SETTINGS: tuple[Setting, ...] = (
     Setting("AIRFLOW__ECS_FARGATE__EVENTS_QUEUE_URL", Slot.EVENTS_QUEUE_URL),
 )
 
-# The api-server's database connections. Airflow 3 checks each request's token against its revoked-token
-# table with a synchronous query on the server's event loop (apache/airflow#66493). With Airflow's
-# default pool (5 kept, 10 more on demand) a fan-out of tasks takes every connection: requests hold
-# theirs while they wait for a worker thread, the token check waits for a connection with the event loop
-# stopped, and the whole server, every task's heartbeat included, stands still until the pool's 30 s
-# timeout fails that request. The pool must outnumber the connections requests can hold at once: one
-# per worker thread (anyio's 40), the event loop's, and those between their endpoint and their session's
-# close (up to about 45 in flight were seen at a stall). Connections past the 5 kept are closed when
-# given back, so an idle api-server holds 5, a busy one at most API_SERVER_CONNECTIONS.
-AIRFLOW_POOL_SIZE = 5  # Airflow's [database] sql_alchemy_pool_size, left at its default
+# The api-server's database connections. Airflow 3 checks the token of every UI and REST API request
+# against its revoked-token table with a synchronous query on the server's event loop
+# (apache/airflow#66493; FAB's user lookup on AWS is another). Requests keep their session's connection
+# while they wait for one of the 40 worker threads and until the event loop closes the session, so
+# under a fan-out of running tasks (their heartbeats and state calls) Airflow's default pool of 15 is
+# soon all held: a token check then waits for a connection with the event loop stopped, nothing can
+# give one back, and the whole server, every task's heartbeat included, stands still until the pool's
+# 30 s timeout fails that request. This is a margin, not a bound: a pool of 60 outnumbers the worker
+# threads and the event loop with room for the requests in between (up to about 45 were in flight at a
+# stall, with 32 tasks running). Connections past the 5 kept are closed when given back.
+AIRFLOW_POOL_SIZE = 5  # Airflow's [database] sql_alchemy_pool_size default
+AIRFLOW_MAX_OVERFLOW = 10  # Airflow's [database] sql_alchemy_max_overflow default
 API_SERVER_CONNECTIONS = 60
+MAX_OVERFLOW = "AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW"
 API_SERVER_POOL: tuple[Setting, ...] = (
-    Setting("AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW", str(API_SERVER_CONNECTIONS - AIRFLOW_POOL_SIZE)),
+    Setting(MAX_OVERFLOW, str(API_SERVER_CONNECTIONS - AIRFLOW_POOL_SIZE)),
 )
 
 _DATABASE = frozenset({Secret.FERNET_KEY, Secret.DATABASE_URL})
@@ -265,6 +268,16 @@ def components() -> tuple[Component, ...]:
 COMPONENTS: tuple[Component, ...] = components()
 # Everything the deploy runs as an ECS service.
 SERVICES: tuple[Component, ...] = (*COMPONENTS, WORKER)
+
+
+def pool_ceiling(component: Component, pool_size: int = AIRFLOW_POOL_SIZE) -> int:
+    """The most connections one process of the component opens through Airflow's pool (0 without the
+    database): the pool's kept connections and its overflow, from the component's own settings."""
+    if Secret.DATABASE_URL not in component.secrets:
+        return 0
+    fixed = {setting.name: setting.value for setting in component.settings if not setting.slots}
+    overflow = fixed.get(MAX_OVERFLOW, str(AIRFLOW_MAX_OVERFLOW))
+    return pool_size + int(str(overflow))
 
 
 def render_environment(component: Component, slots: Mapping[Slot, str]) -> dict[str, str]:
